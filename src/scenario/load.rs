@@ -1,0 +1,444 @@
+//! Reading scenario files: TOML syntax, `extends` chains, `--set` overrides,
+//! and a map from every key path to the file, line and column it came from.
+//!
+//! Files are merged as TOML trees (a child's keys override its parent's,
+//! `events` are concatenated parent first) and only then deserialized, so a
+//! policy scenario can be a few lines over the baseline.
+
+use super::error::{Problem, ScenarioError, Source};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use toml::{Table, Value};
+
+/// A scenario file that was read, with its SHA-256 (for the manifest).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceFile {
+    pub path: PathBuf,
+    pub sha256: String,
+}
+
+/// The merged TOML tree of a scenario and where each key came from.
+#[derive(Debug, Clone)]
+pub struct MergedTree {
+    pub table: Table,
+    pub origins: Origins,
+    /// Files read, the named one first, then its ancestors.
+    pub files: Vec<SourceFile>,
+}
+
+/// Key path → where it was written.
+#[derive(Debug, Clone, Default)]
+pub struct Origins {
+    map: HashMap<String, Source>,
+    /// The file that was named on the command line (fallback location).
+    root: Option<PathBuf>,
+}
+
+impl Origins {
+    /// Where `path` (or its nearest written ancestor) came from.
+    pub fn locate(&self, path: &str) -> Source {
+        let mut current = path.to_string();
+        loop {
+            if let Some(source) = self.map.get(&current) {
+                return source.clone();
+            }
+            match parent_path(&current) {
+                Some(parent) => current = parent,
+                None => break,
+            }
+        }
+        Source::File {
+            path: self.root.clone().unwrap_or_default(),
+            line_col: None,
+        }
+    }
+
+    pub fn problem(&self, key: &str, message: impl Into<String>, help: impl Into<Option<String>>) -> Problem {
+        Problem {
+            source: self.locate(key),
+            key: if key.is_empty() { None } else { Some(key.to_string()) },
+            message: message.into(),
+            help: help.into(),
+        }
+    }
+}
+
+fn parent_path(path: &str) -> Option<String> {
+    if path.is_empty() {
+        return None;
+    }
+    let cut = path.rfind(['.', '['])?;
+    Some(path[..cut].to_string())
+}
+
+/// Read `path` and the chain of files it extends, merged into one tree.
+pub fn read_tree(path: &Path) -> Result<MergedTree, ScenarioError> {
+    let mut chain: Vec<PathBuf> = Vec::new();
+    let mut files = Vec::new();
+    let mut layers: Vec<(Table, HashMap<String, Source>)> = Vec::new();
+    let mut next = Some((path.to_path_buf(), None::<Source>));
+    while let Some((file, referenced_from)) = next.take() {
+        let canonical = file.canonicalize().unwrap_or_else(|_| file.clone());
+        if chain.contains(&canonical) {
+            let names: Vec<String> = chain.iter().map(|p| p.display().to_string()).collect();
+            return Err(ScenarioError::single(Problem {
+                source: referenced_from.unwrap_or(Source::File { path: file.clone(), line_col: None }),
+                key: Some("extends".into()),
+                message: format!(
+                    "`extends` makes a cycle: {} -> {}",
+                    names.join(" -> "),
+                    canonical.display()
+                ),
+                help: Some("a scenario may extend its parent, never itself or its own descendants".into()),
+            }));
+        }
+        chain.push(canonical);
+        let text = read_text(&file, referenced_from)?;
+        files.push(SourceFile {
+            path: file.clone(),
+            sha256: hex_sha256(text.as_bytes()),
+        });
+        let (mut table, origins) = parse_text(&file, &text)?;
+        if let Some(parent) = table.remove("extends") {
+            let origin = origins.get("extends").cloned();
+            let Value::String(parent) = parent else {
+                return Err(ScenarioError::single(Problem {
+                    source: origin.unwrap_or(Source::File { path: file.clone(), line_col: None }),
+                    key: Some("extends".into()),
+                    message: "`extends` must be a file name in quotes".into(),
+                    help: Some("e.g. extends = \"baseline.toml\" (relative to this file)".into()),
+                }));
+            };
+            let base = file.parent().unwrap_or(Path::new("."));
+            next = Some((base.join(parent), origin));
+        }
+        layers.push((table, origins));
+    }
+    // Merge from the oldest ancestor down to the named file.
+    let mut merged = Table::new();
+    let mut origins = Origins {
+        map: HashMap::new(),
+        root: Some(path.to_path_buf()),
+    };
+    for (table, layer_origins) in layers.into_iter().rev() {
+        let event_offset = match merged.get("events") {
+            Some(Value::Array(a)) => a.len(),
+            _ => 0,
+        };
+        for (key, source) in layer_origins {
+            origins.map.insert(shift_event_index(&key, event_offset), source);
+        }
+        merge_into(&mut merged, table);
+    }
+    Ok(MergedTree {
+        table: merged,
+        origins,
+        files,
+    })
+}
+
+/// `events[2].channel` → `events[2+offset].channel`.
+fn shift_event_index(key: &str, offset: usize) -> String {
+    if offset == 0 {
+        return key.to_string();
+    }
+    if let Some(rest) = key.strip_prefix("events[") {
+        if let Some(end) = rest.find(']') {
+            if let Ok(index) = rest[..end].parse::<usize>() {
+                return format!("events[{}]{}", index + offset, &rest[end + 1..]);
+            }
+        }
+    }
+    key.to_string()
+}
+
+fn read_text(file: &Path, referenced_from: Option<Source>) -> Result<String, ScenarioError> {
+    let fail = |message: String, help: &str| {
+        let (source, key) = match &referenced_from {
+            Some(s) => (s.clone(), Some("extends".to_string())),
+            None => (Source::File { path: file.to_path_buf(), line_col: None }, None),
+        };
+        ScenarioError::single(Problem {
+            source,
+            key,
+            message,
+            help: Some(help.to_string()),
+        })
+    };
+    if file.is_dir() {
+        return Err(fail(
+            format!("{} is a directory, not a scenario file", file.display()),
+            "name a .toml scenario file, e.g. scenarios/baseline.toml",
+        ));
+    }
+    let bytes = std::fs::read(file).map_err(|e| {
+        fail(
+            format!("cannot read {}: {e}", file.display()),
+            "check the path; `extends` paths are relative to the file that names them",
+        )
+    })?;
+    String::from_utf8(bytes).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        let valid = &e.as_bytes()[..offset];
+        let text = String::from_utf8_lossy(valid);
+        ScenarioError::single(Problem {
+            source: Source::File {
+                path: file.to_path_buf(),
+                line_col: Some(line_col(&text, text.len())),
+            },
+            key: None,
+            message: format!("the file is not valid UTF-8 (bad byte at offset {offset})"),
+            help: Some("save the scenario as UTF-8 text".into()),
+        })
+    })
+}
+
+fn parse_text(file: &Path, text: &str) -> Result<(Table, HashMap<String, Source>), ScenarioError> {
+    let doc = toml_edit::ImDocument::parse(text).map_err(|e| {
+        let line_col = e.span().map(|s| line_col(text, s.start));
+        ScenarioError::single(Problem {
+            source: Source::File {
+                path: file.to_path_buf(),
+                line_col,
+            },
+            key: None,
+            message: format!("TOML syntax error: {}", e.message().trim()),
+            help: Some("see https://toml.io for the syntax; strings need quotes, dates are written 2023-10-04".into()),
+        })
+    })?;
+    let mut origins = HashMap::new();
+    record_origins(file, text, doc.as_table(), "", &mut origins);
+    let table: Table = toml::from_str(text).map_err(|e| {
+        ScenarioError::single(Problem {
+            source: Source::File {
+                path: file.to_path_buf(),
+                line_col: e.span().map(|s| line_col(text, s.start)),
+            },
+            key: None,
+            message: format!("TOML syntax error: {}", e.message().trim()),
+            help: None,
+        })
+    })?;
+    Ok((table, origins))
+}
+
+fn join(prefix: &str, key: &str) -> String {
+    if prefix.is_empty() {
+        key.to_string()
+    } else {
+        format!("{prefix}.{key}")
+    }
+}
+
+fn record_origins(file: &Path, text: &str, table: &toml_edit::Table, prefix: &str, out: &mut HashMap<String, Source>) {
+    for (name, _) in table.iter() {
+        let Some((key, item)) = table.get_key_value(name) else { continue };
+        let path = join(prefix, name);
+        let span = key.span().or_else(|| item.span());
+        if let Some(span) = span {
+            out.insert(
+                path.clone(),
+                Source::File {
+                    path: file.to_path_buf(),
+                    line_col: Some(line_col(text, span.start)),
+                },
+            );
+        }
+        record_item(file, text, item, &path, out);
+    }
+}
+
+fn record_item(file: &Path, text: &str, item: &toml_edit::Item, path: &str, out: &mut HashMap<String, Source>) {
+    let put = |out: &mut HashMap<String, Source>, p: String, span: Option<std::ops::Range<usize>>| {
+        if let Some(span) = span {
+            out.entry(p).or_insert(Source::File {
+                path: file.to_path_buf(),
+                line_col: Some(line_col(text, span.start)),
+            });
+        }
+    };
+    match item {
+        toml_edit::Item::Table(t) => record_origins(file, text, t, path, out),
+        toml_edit::Item::ArrayOfTables(array) => {
+            for (i, t) in array.iter().enumerate() {
+                let p = format!("{path}[{i}]");
+                put(out, p.clone(), t.span());
+                record_origins(file, text, t, &p, out);
+            }
+        }
+        toml_edit::Item::Value(toml_edit::Value::InlineTable(t)) => {
+            for (name, _) in t.iter() {
+                if let Some((key, value)) = t.get_key_value(name) {
+                    let p = join(path, name);
+                    put(out, p.clone(), key.span().or_else(|| value.span()));
+                    record_item(file, text, value, &p, out);
+                }
+            }
+        }
+        toml_edit::Item::Value(toml_edit::Value::Array(a)) => {
+            for (i, v) in a.iter().enumerate() {
+                let p = format!("{path}[{i}]");
+                put(out, p.clone(), v.span());
+                if let toml_edit::Value::InlineTable(_) = v {
+                    record_item(file, text, &toml_edit::Item::Value(v.clone()), &p, out);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// 1-based line and column of a byte offset.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text.as_bytes()[..offset];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let col = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+    (line, col)
+}
+
+fn merge_into(base: &mut Table, over: Table) {
+    for (key, value) in over {
+        match (base.get_mut(&key), value) {
+            (Some(Value::Table(b)), Value::Table(o)) => merge_into(b, o),
+            (Some(Value::Array(b)), Value::Array(o)) if key == "events" => b.extend(o),
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
+    }
+}
+
+pub fn hex_sha256(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Apply `--set key.path=value` overrides to the merged tree.
+pub fn apply_sets(tree: &mut MergedTree, sets: &[String]) -> Result<(), ScenarioError> {
+    let mut problems = Vec::new();
+    for argument in sets {
+        if let Err(p) = apply_set(tree, argument) {
+            problems.push(p);
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(ScenarioError { problems })
+    }
+}
+
+fn apply_set(tree: &mut MergedTree, argument: &str) -> Result<(), Problem> {
+    let source = Source::CommandLine {
+        argument: argument.to_string(),
+    };
+    let fail = |key: Option<&str>, message: String, help: &str| Problem {
+        source: source.clone(),
+        key: key.map(str::to_string),
+        message,
+        help: Some(help.to_string()),
+    };
+    let Some((path, raw)) = argument.split_once('=') else {
+        return Err(fail(
+            None,
+            "an override must be written key.path=value".into(),
+            "e.g. --set channels.social.take_rate=0.08",
+        ));
+    };
+    let path = path.trim();
+    let value = parse_set_value(raw.trim());
+    let segments = parse_key_path(path).ok_or_else(|| {
+        fail(
+            Some(path),
+            format!("`{path}` is not a key path"),
+            "write the path with dots and [index] as in the file, e.g. channels.social.take_rate or events[0].date",
+        )
+    })?;
+    let mut root = Value::Table(std::mem::take(&mut tree.table));
+    let result = set_in(&mut root, &segments, value).map_err(|message| {
+        fail(
+            Some(path),
+            message,
+            "use the same paths as the scenario file, e.g. channels.social.take_rate or events[0].date",
+        )
+    });
+    if let Value::Table(table) = root {
+        tree.table = table;
+    }
+    if result.is_ok() {
+        tree.origins.map.insert(path.to_string(), source.clone());
+    }
+    result
+}
+
+/// Put `value` at `segments` under `node`, creating tables on the way.
+fn set_in(mut node: &mut Value, segments: &[PathSegment], value: Value) -> Result<(), String> {
+    for (i, segment) in segments.iter().enumerate() {
+        let last = i + 1 == segments.len();
+        node = match (segment, node) {
+            (PathSegment::Key(k), Value::Table(t)) => {
+                if last {
+                    t.insert(k.clone(), value);
+                    return Ok(());
+                }
+                t.entry(k.clone()).or_insert_with(|| Value::Table(Table::new()))
+            }
+            (PathSegment::Index(n), Value::Array(a)) => {
+                let len = a.len();
+                let slot = a
+                    .get_mut(*n)
+                    .ok_or_else(|| format!("index {n} is past the end of the list (it has {len} items, counted from 0, parent file first)"))?;
+                if last {
+                    *slot = value;
+                    return Ok(());
+                }
+                slot
+            }
+            (PathSegment::Key(k), _) => return Err(format!("cannot set `{k}`: what comes before it is not a table")),
+            (PathSegment::Index(n), _) => return Err(format!("cannot set [{n}]: what comes before it is not a list")),
+        };
+    }
+    Ok(())
+}
+
+enum PathSegment {
+    Key(String),
+    Index(usize),
+}
+
+fn parse_key_path(path: &str) -> Option<Vec<PathSegment>> {
+    let mut out = Vec::new();
+    for part in path.split('.') {
+        let (name, mut rest) = match part.find('[') {
+            Some(i) => (&part[..i], &part[i..]),
+            None => (part, ""),
+        };
+        if name.is_empty() && out.is_empty() {
+            return None;
+        }
+        if !name.is_empty() {
+            out.push(PathSegment::Key(name.to_string()));
+        }
+        while let Some(stripped) = rest.strip_prefix('[') {
+            let end = stripped.find(']')?;
+            out.push(PathSegment::Index(stripped[..end].parse().ok()?));
+            rest = &stripped[end + 1..];
+        }
+        if !rest.is_empty() {
+            return None;
+        }
+    }
+    if out.is_empty() { None } else { Some(out) }
+}
+
+/// A `--set` value is read as TOML (numbers, booleans, dates, arrays,
+/// quoted strings); anything else is taken as a bare string.
+fn parse_set_value(raw: &str) -> Value {
+    match toml::from_str::<Table>(&format!("v = {raw}")) {
+        Ok(mut t) => t.remove("v").unwrap_or(Value::String(raw.to_string())),
+        Err(_) => Value::String(raw.to_string()),
+    }
+}

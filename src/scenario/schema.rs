@@ -1,0 +1,400 @@
+//! The scenario file format: serde types that mirror the TOML one to one.
+//!
+//! Every field has a default (see `docs/ODD.md` for each one's meaning, unit
+//! and source), so `resolved.toml` can always be written in full. Unknown
+//! keys are rejected (`deny_unknown_fields`): a typo must never be silently
+//! ignored in a policy run.
+
+use super::date::Date;
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+
+/// A whole scenario as written in (or resolved from) TOML files.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    /// Parent scenario, relative to this file. Resolved away on load.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extends: Option<String>,
+    pub simulation: Simulation,
+    pub categories: IndexMap<String, Category>,
+    pub channels: IndexMap<String, Channel>,
+    #[serde(default)]
+    pub population: Population,
+    #[serde(default)]
+    pub behaviour: Behaviour,
+    #[serde(default)]
+    pub events: Vec<EventSpec>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Simulation {
+    pub name: String,
+    #[serde(default = "defaults::start_date")]
+    pub start_date: Date,
+    #[serde(default = "defaults::ticks")]
+    pub ticks: u32,
+    #[serde(default = "defaults::days_per_tick")]
+    pub days_per_tick: u32,
+    #[serde(default = "defaults::seed")]
+    pub seed: u64,
+    #[serde(default = "defaults::replicates")]
+    pub replicates: u32,
+    #[serde(default = "defaults::scale")]
+    pub seller_scale: f64,
+    #[serde(default = "defaults::scale")]
+    pub consumer_scale: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Category {
+    pub demand_share: f64,
+    pub ref_price_idr: f64,
+    #[serde(default = "defaults::import_cost_ratio")]
+    pub import_cost_ratio: f64,
+    #[serde(default = "defaults::reseller_import_share")]
+    pub reseller_import_share: f64,
+    #[serde(default)]
+    pub positive_list: bool,
+}
+
+/// The three kinds of channel of MODEL.md section 2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChannelKind {
+    Offline,
+    Marketplace,
+    Social,
+}
+
+impl<'de> Deserialize<'de> for ChannelKind {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)
+            .map_err(|_| serde::de::Error::custom("expected a channel kind in quotes: \"offline\", \"marketplace\" or \"social\""))?;
+        match text.as_str() {
+            "offline" => Ok(ChannelKind::Offline),
+            "marketplace" => Ok(ChannelKind::Marketplace),
+            "social" => Ok(ChannelKind::Social),
+            other => Err(serde::de::Error::custom(format!(
+                "unknown channel kind `{other}`; expected \"offline\", \"marketplace\" or \"social\""
+            ))),
+        }
+    }
+}
+
+impl ChannelKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChannelKind::Offline => "offline",
+            ChannelKind::Marketplace => "marketplace",
+            ChannelKind::Social => "social",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Channel {
+    pub kind: ChannelKind,
+    #[serde(default)]
+    pub owner: String,
+    #[serde(default)]
+    pub take_rate: f64,
+    #[serde(default)]
+    pub affinity: f64,
+    #[serde(default)]
+    pub affinity_trend: f64,
+    #[serde(default = "defaults::w_price")]
+    pub w_price: f64,
+    #[serde(default = "defaults::w_quality")]
+    pub w_quality: f64,
+    #[serde(default = "defaults::w_popularity")]
+    pub w_popularity: f64,
+    #[serde(default = "defaults::rank_noise")]
+    pub rank_noise: f64,
+    #[serde(default)]
+    pub self_preference: f64,
+    #[serde(default = "defaults::attention")]
+    pub attention: f64,
+    #[serde(default = "defaults::consideration")]
+    pub consideration: u32,
+    #[serde(default = "defaults::yes")]
+    pub payments_allowed: bool,
+    #[serde(default = "defaults::yes")]
+    pub cross_border_allowed: bool,
+    /// Empty: no partner.
+    #[serde(default)]
+    pub checkout_partner: String,
+    #[serde(default)]
+    pub redirect_success: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Population {
+    #[serde(default)]
+    pub umkm: UmkmPopulation,
+    #[serde(default)]
+    pub importer: ImporterPopulation,
+    #[serde(default)]
+    pub affiliate: AffiliatePopulation,
+    #[serde(default)]
+    pub consumers: ConsumerPopulation,
+}
+
+/// Parameters every seller kind shares: costs, quality, capacity, cash.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UmkmPopulation {
+    pub count: u64,
+    pub initial_online_share: f64,
+    pub initial_social_share: f64,
+    pub unit_cost_ratio: f64,
+    pub unit_cost_sd: f64,
+    pub reseller_cost_factor: f64,
+    pub quality_mean: f64,
+    pub quality_sd: f64,
+    pub initial_markup: f64,
+    pub capacity_median: f64,
+    pub capacity_sd: f64,
+    pub initial_cash_idr: f64,
+    pub fixed_cost_idr: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ImporterPopulation {
+    pub count: u64,
+    pub scale_advantage: f64,
+    pub unit_cost_sd: f64,
+    pub shipping_idr: f64,
+    pub quality_mean: f64,
+    pub quality_sd: f64,
+    pub initial_markup: f64,
+    pub capacity_median: f64,
+    pub capacity_sd: f64,
+    pub initial_cash_idr: f64,
+    pub fixed_cost_idr: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AffiliatePopulation {
+    pub count: u64,
+    /// The platform owner they belong to (a channel `owner`).
+    pub owner: String,
+    /// Bound by the cross-border rules like importers (MODEL.md section 7).
+    pub cross_border: bool,
+    pub cost_factor: f64,
+    pub quality_mean: f64,
+    pub initial_markup: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ConsumerPopulation {
+    pub count: u64,
+    pub price_sensitivity_median: f64,
+    pub price_sensitivity_sd: f64,
+    pub quality_taste_mean: f64,
+    pub quality_taste_sd: f64,
+    pub local_preference_mean: f64,
+    pub local_preference_sd: f64,
+    pub purchase_rate_mean: f64,
+    pub purchase_rate_shape: f64,
+    pub habit_sd: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Behaviour {
+    pub outside_utility: f64,
+    pub markup_step: f64,
+    pub markup_min: f64,
+    pub markup_max: f64,
+    pub popularity_decay: f64,
+    pub digitalization_rate: f64,
+    pub social_adoption: f64,
+    pub umkm_entry_rate: f64,
+    pub importer_entry_rate: f64,
+}
+
+/// One timeline event as written: `lever` names the policy and the other
+/// fields are its arguments. Kept flat (rather than a serde-tagged enum) so a
+/// missing or misplaced argument gets a message naming the lever; it becomes
+/// a typed [`crate::scenario::Lever`] during validation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct EventSpec {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<Date>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tick: Option<i64>,
+    pub lever: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channels: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub categories: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usd: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usd_idr: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bonus: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub every: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub top: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entrants: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_factor: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partner: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redirect_success: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idr_per_tick: Option<f64>,
+}
+
+/// Default values, one function per field that serde fills in.
+pub(crate) mod defaults {
+    use super::Date;
+
+    pub fn start_date() -> Date {
+        // Monday 3 January 2022: the first full week of 2022.
+        Date::from_ymd(2022, 1, 3).unwrap_or_else(|| unreachable!("a valid constant date"))
+    }
+    pub fn ticks() -> u32 {
+        157
+    }
+    pub fn days_per_tick() -> u32 {
+        7
+    }
+    pub fn seed() -> u64 {
+        20231004
+    }
+    pub fn replicates() -> u32 {
+        8
+    }
+    pub fn scale() -> f64 {
+        1000.0
+    }
+    pub fn import_cost_ratio() -> f64 {
+        0.6
+    }
+    pub fn reseller_import_share() -> f64 {
+        0.2
+    }
+    pub fn w_price() -> f64 {
+        1.0
+    }
+    pub fn w_quality() -> f64 {
+        1.0
+    }
+    pub fn w_popularity() -> f64 {
+        0.3
+    }
+    pub fn rank_noise() -> f64 {
+        0.5
+    }
+    pub fn attention() -> f64 {
+        10.0
+    }
+    pub fn consideration() -> u32 {
+        20
+    }
+    pub fn yes() -> bool {
+        true
+    }
+}
+
+impl Default for UmkmPopulation {
+    fn default() -> Self {
+        UmkmPopulation {
+            count: 40_000,
+            initial_online_share: 0.5,
+            initial_social_share: 0.15,
+            unit_cost_ratio: 0.6,
+            unit_cost_sd: 0.2,
+            reseller_cost_factor: 1.25,
+            quality_mean: 0.0,
+            quality_sd: 0.5,
+            initial_markup: 0.4,
+            capacity_median: 15.0,
+            capacity_sd: 0.8,
+            initial_cash_idr: 3_000_000.0,
+            fixed_cost_idr: 50_000.0,
+        }
+    }
+}
+
+impl Default for ImporterPopulation {
+    fn default() -> Self {
+        ImporterPopulation {
+            count: 100,
+            scale_advantage: 0.8,
+            unit_cost_sd: 0.15,
+            shipping_idr: 8_000.0,
+            quality_mean: -0.2,
+            quality_sd: 0.5,
+            initial_markup: 0.3,
+            capacity_median: 2_000.0,
+            capacity_sd: 0.5,
+            initial_cash_idr: 300_000_000.0,
+            fixed_cost_idr: 5_000_000.0,
+        }
+    }
+}
+
+impl Default for AffiliatePopulation {
+    fn default() -> Self {
+        AffiliatePopulation {
+            count: 0,
+            owner: String::new(),
+            cross_border: false,
+            cost_factor: 1.0,
+            quality_mean: 0.0,
+            initial_markup: 0.25,
+        }
+    }
+}
+
+impl Default for ConsumerPopulation {
+    fn default() -> Self {
+        ConsumerPopulation {
+            count: 25_000,
+            price_sensitivity_median: 3.0,
+            price_sensitivity_sd: 0.5,
+            quality_taste_mean: 0.5,
+            quality_taste_sd: 0.3,
+            local_preference_mean: 0.3,
+            local_preference_sd: 0.3,
+            purchase_rate_mean: 1.5,
+            purchase_rate_shape: 2.0,
+            habit_sd: 1.0,
+        }
+    }
+}
+
+impl Default for Behaviour {
+    fn default() -> Self {
+        Behaviour {
+            outside_utility: 1.0,
+            markup_step: 0.02,
+            markup_min: 0.05,
+            markup_max: 1.5,
+            popularity_decay: 0.2,
+            digitalization_rate: 0.003,
+            social_adoption: 0.05,
+            umkm_entry_rate: 0.001,
+            importer_entry_rate: 0.05,
+        }
+    }
+}

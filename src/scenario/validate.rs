@@ -1,0 +1,470 @@
+//! From a merged TOML tree to a validated [`Scenario`]: types, ranges and
+//! the rules that span several keys (shares that sum to one, names that
+//! exist, dates inside the horizon).
+
+use super::error::{Problem, ScenarioError, did_you_mean};
+use super::lever::{LEVERS, Lever, TimedEvent};
+use super::load::{MergedTree, Origins};
+use super::params;
+use super::schema::{EventSpec, ScenarioFile};
+use super::{MAX_CHANNELS, Scenario};
+use toml::{Table, Value};
+
+/// Deserialize and validate a merged tree.
+pub fn validate_tree(tree: MergedTree) -> Result<Scenario, ScenarioError> {
+    let MergedTree { table, origins, files } = tree;
+    let mut problems = Vec::new();
+    check_numbers(&Value::Table(table.clone()), "", &origins, &mut problems);
+    let file: ScenarioFile = match serde_path_to_error::deserialize(Value::Table(table)) {
+        Ok(file) => file,
+        Err(e) => {
+            let first = type_problem(&e, &origins);
+            // A value of the wrong type is reported once, not also as out of range.
+            problems.retain(|p| p.key != first.key);
+            problems.insert(0, first);
+            return Err(ScenarioError { problems });
+        }
+    };
+    let timeline = check_rules(&file, &origins, &mut problems);
+    if problems.is_empty() {
+        Ok(Scenario {
+            spec: file,
+            timeline,
+            sources: files,
+        })
+    } else {
+        Err(ScenarioError { problems })
+    }
+}
+
+fn type_problem(e: &serde_path_to_error::Error<toml::de::Error>, origins: &Origins) -> Problem {
+    let path = e.path().to_string();
+    let path = if path == "." { String::new() } else { path };
+    let message = e.inner().message().trim().to_string();
+    // serde words unknown fields as "unknown field `x`, expected one of `a`, `b`".
+    if let Some(rest) = message.strip_prefix("unknown field `") {
+        let unknown = rest.split('`').next().unwrap_or_default();
+        let expected: Vec<&str> = rest.split('`').skip(2).step_by(2).collect();
+        // serde_path_to_error already ends the path with the unknown key.
+        let key = if path.is_empty() || path == unknown || path.ends_with(&format!(".{unknown}")) {
+            if path.is_empty() { unknown.to_string() } else { path.clone() }
+        } else {
+            format!("{path}.{unknown}")
+        };
+        let suggestion = did_you_mean(unknown, expected.iter().copied());
+        let help = match suggestion {
+            Some(s) => format!("did you mean `{s}`? valid keys here: {}", expected.join(", ")),
+            None if expected.is_empty() => "this table takes no keys".to_string(),
+            None => format!("valid keys here: {}", expected.join(", ")),
+        };
+        return origins.problem(&key, format!("unknown key `{unknown}`"), Some(help));
+    }
+    if let Some(rest) = message.strip_prefix("missing field `") {
+        let field = rest.split('`').next().unwrap_or_default();
+        let key = if path.is_empty() { field.to_string() } else { format!("{path}.{field}") };
+        let mut problem = origins.problem(&key, format!("`{field}` is required here but missing"), Some(missing_help(&key)));
+        problem.source = origins.locate(&path);
+        return problem;
+    }
+    let help = params::spec_for(&path).map(|s| format!("expected {} ({})", s.range, s.unit));
+    origins.problem(&path, message, help)
+}
+
+fn missing_help(key: &str) -> String {
+    match params::generic_path(key).as_str() {
+        "simulation" => "every scenario needs a [simulation] table with at least `name`, or `extends = \"baseline.toml\"`".into(),
+        "simulation.name" => "add name = \"my_scenario\" under [simulation]".into(),
+        "categories" => "add [categories.<name>] tables with demand_share and ref_price_idr, or extend a scenario that has them".into(),
+        "channels" => "add [channels.<name>] tables with at least `kind`, or extend a scenario that has them".into(),
+        "channels.*.kind" => "kind is one of offline, marketplace, social".into(),
+        "categories.*.demand_share" => "a share between 0 and 1; all categories' shares sum to 1".into(),
+        "categories.*.ref_price_idr" => "the category's reference price in IDR, e.g. 120000".into(),
+        _ if key.starts_with("events[") => "each event needs `lever` and either `date` or `tick`".into(),
+        _ => "see docs/ODD.md for the parameter".into(),
+    }
+}
+
+/// Every number must be finite and within its parameter's range.
+fn check_numbers(value: &Value, path: &str, origins: &Origins, problems: &mut Vec<Problem>) {
+    match value {
+        Value::Table(t) => check_table(t, path, origins, problems),
+        Value::Float(x) => check_number(*x, path, origins, problems),
+        Value::Integer(i) => check_number(*i as f64, path, origins, problems),
+        _ => {}
+    }
+}
+
+fn check_table(table: &Table, path: &str, origins: &Origins, problems: &mut Vec<Problem>) {
+    for (key, value) in table {
+        if key == "events" {
+            continue; // checked per lever
+        }
+        let child = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
+        check_numbers(value, &child, origins, problems);
+    }
+}
+
+fn check_number(x: f64, path: &str, origins: &Origins, problems: &mut Vec<Problem>) {
+    let Some(spec) = params::spec_for(path) else { return };
+    if !spec.range.contains(x) {
+        problems.push(origins.problem(
+            path,
+            format!("{x} is out of range"),
+            Some(format!("expected {} ({}): {}", spec.range, spec.unit, spec.meaning)),
+        ));
+    }
+}
+
+fn is_identifier(name: &str) -> bool {
+    !name.is_empty()
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+fn check_rules(file: &ScenarioFile, origins: &Origins, problems: &mut Vec<Problem>) -> Vec<TimedEvent> {
+    let sim = &file.simulation;
+    if !is_identifier(&sim.name) {
+        problems.push(origins.problem(
+            "simulation.name",
+            format!("`{}` cannot name a scenario", sim.name),
+            Some("use letters, digits, `_` and `-` only (it names the output folder)".into()),
+        ));
+    }
+    for (name, what) in file
+        .categories
+        .keys()
+        .map(|n| (n, "categories"))
+        .chain(file.channels.keys().map(|n| (n, "channels")))
+    {
+        if !is_identifier(name) {
+            problems.push(origins.problem(
+                &format!("{what}.{name}"),
+                format!("`{name}` cannot be used as a name"),
+                Some("use letters, digits, `_` and `-` only".into()),
+            ));
+        }
+    }
+    if file.categories.is_empty() {
+        problems.push(origins.problem("categories", "at least one category is needed", Some(missing_help("categories"))));
+    } else {
+        let total: f64 = file.categories.values().map(|c| c.demand_share).sum();
+        if (total - 1.0).abs() > 1e-6 {
+            let listed: Vec<String> = file
+                .categories
+                .iter()
+                .map(|(n, c)| format!("{n} = {}", c.demand_share))
+                .collect();
+            problems.push(origins.problem(
+                "categories",
+                format!("demand shares sum to {total}, not 1 ({})", listed.join(", ")),
+                Some("make categories.<name>.demand_share add up to exactly 1".into()),
+            ));
+        }
+    }
+    if file.channels.is_empty() {
+        problems.push(origins.problem("channels", "at least one channel is needed", Some(missing_help("channels"))));
+    }
+    if file.channels.len() > MAX_CHANNELS {
+        problems.push(origins.problem(
+            "channels",
+            format!("{} channels are more than the {MAX_CHANNELS} supported", file.channels.len()),
+            Some(format!("merge some channels; at most {MAX_CHANNELS}")),
+        ));
+    }
+    let channel_names: Vec<&str> = file.channels.keys().map(String::as_str).collect();
+    for (name, channel) in &file.channels {
+        if !channel.checkout_partner.is_empty() {
+            let key = format!("channels.{name}.checkout_partner");
+            check_partner(&channel.checkout_partner, name, &channel_names, &key, origins, problems);
+        }
+    }
+    let b = &file.behaviour;
+    if b.markup_min > b.markup_max {
+        problems.push(origins.problem(
+            "behaviour.markup_min",
+            format!("markup_min ({}) is above markup_max ({})", b.markup_min, b.markup_max),
+            Some("markup_min must not exceed markup_max".into()),
+        ));
+    }
+    let pop = &file.population;
+    for (key, markup) in [
+        ("population.umkm.initial_markup", pop.umkm.initial_markup),
+        ("population.importer.initial_markup", pop.importer.initial_markup),
+        ("population.affiliate.initial_markup", pop.affiliate.initial_markup),
+    ] {
+        if markup < b.markup_min || markup > b.markup_max {
+            problems.push(origins.problem(
+                key,
+                format!("{markup} lies outside [markup_min, markup_max] = [{}, {}]", b.markup_min, b.markup_max),
+                Some("choose a markup inside the behaviour bounds, or widen them".into()),
+            ));
+        }
+    }
+    if pop.affiliate.count > 0 && !file.channels.values().any(|c| !c.owner.is_empty() && c.owner == pop.affiliate.owner) {
+        let owners: Vec<&str> = file.channels.values().map(|c| c.owner.as_str()).filter(|o| !o.is_empty()).collect();
+        problems.push(origins.problem(
+            "population.affiliate.owner",
+            format!("no channel is owned by `{}`", pop.affiliate.owner),
+            Some(format!("affiliates belong to a channel owner; owners here: {}", owners.join(", "))),
+        ));
+    }
+    let mut timeline = Vec::new();
+    for (index, event) in file.events.iter().enumerate() {
+        if let Some(e) = check_event(file, index, event, origins, problems) {
+            timeline.push(e);
+        }
+    }
+    // Same-tick events keep file order (stable sort).
+    timeline.sort_by_key(|e| e.tick);
+    timeline
+}
+
+fn check_partner(partner: &str, channel: &str, names: &[&str], key: &str, origins: &Origins, problems: &mut Vec<Problem>) {
+    if partner == channel {
+        problems.push(origins.problem(key, "a channel cannot be its own checkout partner", Some("name another channel, e.g. a marketplace".into())));
+    } else if !names.contains(&partner) {
+        problems.push(unknown_name(key, "channel", partner, names, origins));
+    }
+}
+
+fn unknown_name(key: &str, what: &str, name: &str, names: &[&str], origins: &Origins) -> Problem {
+    let help = match did_you_mean(name, names.iter().copied()) {
+        Some(s) => format!("did you mean `{s}`? {what}s here: {}", names.join(", ")),
+        None => format!("{what}s here: {}", names.join(", ")),
+    };
+    origins.problem(key, format!("there is no {what} named `{name}`"), Some(help))
+}
+
+fn check_event(file: &ScenarioFile, index: usize, event: &EventSpec, origins: &Origins, problems: &mut Vec<Problem>) -> Option<TimedEvent> {
+    let at = |field: &str| format!("events[{index}].{field}");
+    let before = problems.len();
+    let Some(&(lever_name, allowed, required)) = LEVERS.iter().find(|(n, _, _)| *n == event.lever) else {
+        let names: Vec<&str> = LEVERS.iter().map(|l| l.0).collect();
+        problems.push(unknown_name(&at("lever"), "lever", &event.lever, &names, origins));
+        return None;
+    };
+    let given = given_arguments(event);
+    for arg in &given {
+        if !allowed.contains(arg) {
+            problems.push(origins.problem(
+                &at(arg),
+                format!("`{arg}` is not an argument of {lever_name}"),
+                Some(format!("{lever_name} takes: {}", allowed.join(", "))),
+            ));
+        }
+    }
+    for arg in required {
+        if !given.contains(arg) {
+            problems.push(origins.problem(
+                &format!("events[{index}]"),
+                format!("{lever_name} needs `{arg}`"),
+                Some(format!("{lever_name} takes: {}", allowed.join(", "))),
+            ));
+        }
+    }
+    let tick = event_tick(file, index, event, origins, problems);
+    let channel_names: Vec<&str> = file.channels.keys().map(String::as_str).collect();
+    let category_names: Vec<&str> = file.categories.keys().map(String::as_str).collect();
+    let mut channel_index = |field: &str, name: &str| -> usize {
+        match file.channels.get_index_of(name) {
+            Some(i) => i,
+            None => {
+                problems.push(unknown_name(&at(field), "channel", name, &channel_names, origins));
+                0
+            }
+        }
+    };
+    let channel = event.channel.as_deref().map(|n| channel_index("channel", n));
+    let channels: Option<Vec<usize>> = event
+        .channels
+        .as_ref()
+        .map(|names| names.iter().map(|n| channel_index("channels", n)).collect());
+    let partner = event.partner.as_deref().map(|n| channel_index("partner", n));
+    let categories: Option<Vec<usize>> = event.categories.as_ref().map(|names| {
+        names
+            .iter()
+            .filter_map(|n| {
+                let i = file.categories.get_index_of(n);
+                if i.is_none() {
+                    problems.push(unknown_name(&at("categories"), "category", n, &category_names, origins));
+                }
+                i
+            })
+            .collect()
+    });
+    let mut range_problems = Vec::new();
+    let mut number = |field: &str, value: Option<f64>, range: params::Range, what: &str| -> f64 {
+        let x = value.unwrap_or(0.0);
+        if value.is_some() && !range.contains(x) {
+            range_problems.push(origins.problem(&at(field), format!("{x} is out of range"), Some(format!("expected {range}: {what}"))));
+        }
+        x
+    };
+    use params::Range::*;
+    let int = |v: Option<i64>| v.map(|x| x as f64);
+    let lever = match lever_name {
+        "payment_ban" => Lever::PaymentBan { channel: channel.unwrap_or(0) },
+        "cross_border_ban" => {
+            let mut list = channels.unwrap_or_default();
+            list.extend(channel);
+            if list.is_empty() {
+                // No channel named: every channel.
+                list = (0..file.channels.len()).collect();
+            }
+            Lever::CrossBorderBan { channels: list }
+        }
+        "import_price_floor" => Lever::ImportPriceFloor {
+            usd: number("usd", event.usd, NonNegative, "the floor in US$ per unit"),
+            usd_idr: number("usd_idr", event.usd_idr, Positive, "IDR per US$"),
+        },
+        "positive_list" => Lever::PositiveList {
+            categories: categories.unwrap_or_else(|| {
+                file.categories.values().enumerate().filter(|(_, c)| c.positive_list).map(|(i, _)| i).collect()
+            }),
+        },
+        "import_tariff" => Lever::ImportTariff {
+            rate: number("rate", event.rate, Closed(0.0, 100.0), "the tariff as a share of landed cost"),
+            categories: categories.unwrap_or_else(|| (0..file.categories.len()).collect()),
+        },
+        "self_preference" => Lever::SelfPreference {
+            channel: channel.unwrap_or(0),
+            bonus: number("bonus", event.bonus, Closed(-100.0, 100.0), "the score bonus; 0 bans self-preferencing"),
+        },
+        "project_s" => {
+            let every = number("every", int(event.every), Integer(1, params::MAX_TICKS), "ticks between entry rounds");
+            let top = number("top", int(event.top), Integer(1, 10_000), "categories entered each round");
+            let entrants = number("entrants", int(event.entrants), Integer(1, 1_000_000), "affiliates placed per category");
+            let cost_factor = number("cost_factor", event.cost_factor, Closed(0.001, 100.0), "affiliate cost over imported cost");
+            let ch = channel.unwrap_or(0);
+            if let Some((name, c)) = file.channels.get_index(ch) {
+                if c.owner.is_empty() && event.channel.is_some() {
+                    problems.push(origins.problem(
+                        &at("channel"),
+                        format!("channel `{name}` has no owner, so it has no affiliates to place"),
+                        Some(format!("set channels.{name}.owner, or name an owned channel")),
+                    ));
+                }
+            }
+            Lever::ProjectS {
+                channel: ch,
+                every: every as u32,
+                top: top as u32,
+                entrants: entrants as u32,
+                cost_factor,
+            }
+        }
+        "checkout_partner" => {
+            let ch = channel.unwrap_or(0);
+            let pa = partner.unwrap_or(0);
+            if channel.is_some() && partner.is_some() && ch == pa {
+                problems.push(origins.problem(&at("partner"), "a channel cannot be its own checkout partner", Some("name another channel, e.g. a marketplace".into())));
+            }
+            Lever::CheckoutPartner {
+                channel: ch,
+                partner: pa,
+                redirect_success: number("redirect_success", event.redirect_success, Unit, "the chance a redirected purchase completes"),
+            }
+        }
+        "take_rate" => Lever::TakeRate {
+            channel: channel.unwrap_or(0),
+            rate: number("rate", event.rate, Unit, "the commission as a share of revenue"),
+        },
+        "digitalization" => Lever::Digitalization {
+            rate: number("rate", event.rate, Unit, "the chance per tick that an offline-only UMKM goes online"),
+        },
+        "umkm_subsidy" => Lever::UmkmSubsidy {
+            idr_per_tick: number("idr_per_tick", event.idr_per_tick, Closed(0.0, 1e15), "IDR per real UMKM per tick"),
+        },
+        _ => return None,
+    };
+    problems.append(&mut range_problems);
+    if problems.len() > before {
+        return None;
+    }
+    Some(TimedEvent { tick: tick?, lever, index })
+}
+
+fn given_arguments(e: &EventSpec) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    let mut note = |present: bool, name: &'static str| {
+        if present {
+            out.push(name);
+        }
+    };
+    note(e.channel.is_some(), "channel");
+    note(e.channels.is_some(), "channels");
+    note(e.categories.is_some(), "categories");
+    note(e.usd.is_some(), "usd");
+    note(e.usd_idr.is_some(), "usd_idr");
+    note(e.rate.is_some(), "rate");
+    note(e.bonus.is_some(), "bonus");
+    note(e.every.is_some(), "every");
+    note(e.top.is_some(), "top");
+    note(e.entrants.is_some(), "entrants");
+    note(e.cost_factor.is_some(), "cost_factor");
+    note(e.partner.is_some(), "partner");
+    note(e.redirect_success.is_some(), "redirect_success");
+    note(e.idr_per_tick.is_some(), "idr_per_tick");
+    out
+}
+
+fn event_tick(file: &ScenarioFile, index: usize, event: &EventSpec, origins: &Origins, problems: &mut Vec<Problem>) -> Option<u32> {
+    let sim = &file.simulation;
+    let days = sim.days_per_tick as i64;
+    let end = sim.start_date.add_days(sim.ticks as i64 * days - 1);
+    let horizon = format!("ticks 0 to {}, dates {} to {}", sim.ticks.saturating_sub(1), sim.start_date, end);
+    match (event.date, event.tick) {
+        (Some(_), Some(_)) => {
+            problems.push(origins.problem(&format!("events[{index}]"), "an event has a `date` or a `tick`, not both", Some("keep one of them".into())));
+            None
+        }
+        (None, None) => {
+            problems.push(origins.problem(&format!("events[{index}]"), "an event needs a `date` or a `tick`", Some(format!("e.g. date = 2023-10-04; the horizon is {horizon}"))));
+            None
+        }
+        (Some(date), None) => {
+            let offset = date.days_since(sim.start_date);
+            if offset < 0 || offset / days >= sim.ticks as i64 {
+                problems.push(origins.problem(&format!("events[{index}].date"), format!("{date} is outside the simulated horizon"), Some(format!("choose a date in {horizon}"))));
+                None
+            } else {
+                Some((offset / days) as u32)
+            }
+        }
+        (None, Some(tick)) => {
+            if tick < 0 || tick >= sim.ticks as i64 {
+                problems.push(origins.problem(&format!("events[{index}].tick"), format!("tick {tick} is outside the simulated horizon"), Some(format!("choose a tick in {horizon}"))));
+                None
+            } else {
+                Some(tick as u32)
+            }
+        }
+    }
+}
+
+/// Every numeric parameter path present in `file` has a spec (used by tests
+/// to keep the parameter table complete).
+pub fn unspecified_paths(file: &ScenarioFile) -> Vec<String> {
+    let Ok(Value::Table(table)) = Value::try_from(file) else {
+        return vec!["<scenario does not serialize>".into()];
+    };
+    let mut out = Vec::new();
+    collect_unspecified(&Value::Table(table), "", &mut out);
+    out.retain(|p| !p.starts_with("events"));
+    out.sort();
+    out
+}
+
+fn collect_unspecified(value: &Value, path: &str, out: &mut Vec<String>) {
+    match value {
+        Value::Table(t) => {
+            for (k, v) in t {
+                let child = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                collect_unspecified(v, &child, out);
+            }
+        }
+        Value::Float(_) | Value::Integer(_) if params::spec_for(path).is_none() => {
+            out.push(params::generic_path(path));
+        }
+        _ => {}
+    }
+}
