@@ -1,1 +1,16 @@
+//! pasar: an agent-based simulator of Indonesian retail channels (offline,
+//! marketplaces, social commerce) under trade and platform policy.
+//!
+//! The library does all the work: [`scenario`] reads and validates scenario
+//! files, [`model`] simulates one replicate tick by tick, [`metrics`] names
+//! what a tick records, [`runner`] runs replicates in parallel and reports
+//! to observers, and [`output`] writes the files. The `pasar` binary is a
+//! thin command-line layer over them.
+
+pub mod dist;
+pub mod rng;
 pub mod scenario;
+pub mod metrics;
+pub mod model;
+pub mod runner;
+pub mod output;

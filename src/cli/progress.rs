@@ -1,0 +1,34 @@
+//! The progress bar observer (stderr, hidden when it is not a terminal).
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use pasar::runner::Observer;
+use std::io::IsTerminal;
+
+pub struct ProgressObserver {
+    bar: ProgressBar,
+}
+
+impl ProgressObserver {
+    /// A bar over `total` replicate-ticks; hidden when `quiet` or when stderr
+    /// is not a terminal.
+    pub fn new(total: u64, quiet: bool) -> ProgressObserver {
+        let bar = ProgressBar::new(total);
+        if quiet || !std::io::stderr().is_terminal() {
+            bar.set_draw_target(ProgressDrawTarget::hidden());
+        }
+        let style = ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} replicate-ticks ({per_sec}, {eta} left)")
+            .unwrap_or_else(|_| ProgressStyle::default_bar());
+        bar.set_style(style);
+        ProgressObserver { bar }
+    }
+
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+impl Observer for ProgressObserver {
+    fn tick_done(&self, _replicate: u32, _tick: u32) {
+        self.bar.inc(1);
+    }
+}

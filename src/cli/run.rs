@@ -1,0 +1,107 @@
+//! `pasar run`: simulate a scenario and write its results.
+
+use super::Failure;
+use super::progress::ProgressObserver;
+use anyhow::{Context, anyhow};
+use clap::Args;
+use pasar::metrics::{By, Metric};
+use pasar::output::{self, Manifest};
+use pasar::runner::{Executor, RunResult};
+use pasar::scenario::Scenario;
+use std::path::PathBuf;
+use std::time::SystemTime;
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Scenario file (TOML), e.g. scenarios/baseline.toml or a resolved.toml.
+    pub scenario: PathBuf,
+    /// Number of replicates (overrides simulation.replicates).
+    #[arg(long)]
+    pub replicates: Option<u32>,
+    /// Master seed (overrides simulation.seed).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads; 0 means one per core. Results do not depend on it.
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Output folder [default: results/<scenario name>].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Override a parameter: --set channels.social.take_rate=0.08 (repeatable).
+    #[arg(long = "set", value_name = "KEY.PATH=VALUE")]
+    pub sets: Vec<String>,
+    /// Replace the output folder if it exists.
+    #[arg(long)]
+    pub force: bool,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+pub fn run(args: RunArgs) -> Result<(), Failure> {
+    let started = SystemTime::now();
+    let mut sets = args.sets.clone();
+    // Flags are overrides like any other, so resolved.toml records them.
+    if let Some(r) = args.replicates {
+        sets.push(format!("simulation.replicates={r}"));
+    }
+    if let Some(s) = args.seed {
+        sets.push(format!("simulation.seed={s}"));
+    }
+    let scenario = Scenario::load(&args.scenario, &sets)
+        .map_err(|e| Failure::Input(anyhow!(e).context(format!("invalid scenario {}", args.scenario.display()))))?;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("results").join(scenario.name()));
+    // Refuse before simulating, not after.
+    output::check_destination(&out, args.force).map_err(|e| Failure::Input(anyhow!(e)))?;
+    let replicates = scenario.spec.simulation.replicates;
+    let progress = ProgressObserver::new(replicates as u64 * scenario.ticks() as u64, args.quiet);
+    let result = Executor::new(&scenario)
+        .threads(args.threads)
+        .observe(&progress)
+        .run()
+        .map_err(|e| Failure::Runtime(anyhow!(e)))?;
+    progress.finish();
+    let command: Vec<String> = std::env::args().collect();
+    let manifest = Manifest::new(&scenario, &result, command, started, SystemTime::now());
+    let written = output::write_run(&out, args.force, &scenario, &result, &manifest)
+        .with_context(|| format!("writing results to {}", out.display()))
+        .map_err(Failure::Runtime)?;
+    print_summary(&scenario, &result, &written);
+    Ok(())
+}
+
+fn print_summary(scenario: &Scenario, result: &RunResult, written: &std::path::Path) {
+    let last = scenario.ticks() - 1;
+    let mean = |metric: Metric, by: By, group: u16| -> Option<f64> {
+        let values: Vec<f64> = result
+            .replicates
+            .iter()
+            .filter_map(|r| r.records.last().and_then(|rec| rec.get(metric, by, group)))
+            .collect();
+        (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+    };
+    let pct = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{:5.1}%", 100.0 * v));
+    println!(
+        "{}: {} replicates x {} ticks; last tick {} ({}), mean over replicates",
+        scenario.name(),
+        result.replicates.len(),
+        scenario.ticks(),
+        last,
+        scenario.date_of_tick(last)
+    );
+    println!("  GMV share, UMKM         {}", pct(mean(Metric::GmvShare, By::Kind, 0)));
+    println!("  GMV share, importers    {}", pct(mean(Metric::GmvShare, By::Kind, 1)));
+    println!("  GMV share, affiliates   {}", pct(mean(Metric::GmvShare, By::Kind, 2)));
+    println!("  import penetration      {}", pct(mean(Metric::ImportPenetration, By::All, 0)));
+    println!(
+        "  {} purchase decisions in {:.1} s ({:.0} per second per core, {} threads)",
+        result.decisions(),
+        result.wall_seconds,
+        result.decisions_per_core_second(),
+        result.threads
+    );
+    println!("results in {}/ (series.csv, dictionary.csv, manifest.json, resolved.toml)", written.display());
+}

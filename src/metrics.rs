@@ -1,0 +1,238 @@
+//! What a tick records: the metrics, their units and meanings, and the
+//! dimensions they are broken down by. Plain numbers; no I/O.
+
+/// The dimension a value is broken down by (the `by` column of `series.csv`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum By {
+    All,
+    Kind,
+    Origin,
+    Channel,
+    DiscoveryChannel,
+    Category,
+}
+
+impl By {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            By::All => "all",
+            By::Kind => "kind",
+            By::Origin => "origin",
+            By::Channel => "channel",
+            By::DiscoveryChannel => "discovery_channel",
+            By::Category => "category",
+        }
+    }
+}
+
+/// One metric: its name (with its unit), unit and meaning.
+#[derive(Debug, Clone, Copy)]
+pub struct MetricDef {
+    pub name: &'static str,
+    pub unit: &'static str,
+    pub by: &'static [By],
+    pub meaning: &'static str,
+}
+
+/// Index of a metric in [`METRICS`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u16)]
+pub enum Metric {
+    GmvIdr,
+    GmvShare,
+    ImportPenetration,
+    SellersAlive,
+    Entries,
+    Exits,
+    PurchaseAttempts,
+    PurchaseDecisions,
+    Purchases,
+    PurchasesLost,
+    PurchasesRedirected,
+    AvgPriceIdr,
+    ConsumerSurplusIdr,
+    CommissionIdr,
+    Hhi,
+    UmkmRevenueIdr,
+    UmkmProfitIdr,
+    UmkmSubsidyIdr,
+}
+
+use By::*;
+
+/// Every metric, in the order rows appear in `series.csv`.
+pub const METRICS: &[MetricDef] = &[
+    MetricDef {
+        name: "gmv_idr",
+        unit: "IDR per tick",
+        by: &[All, Kind, Origin, Channel, DiscoveryChannel, Category],
+        meaning: "gross merchandise value of completed purchases (real IDR, after scaling); by channel = channel of the transaction, by discovery_channel = channel where the purchase was found",
+    },
+    MetricDef {
+        name: "gmv_share",
+        unit: "share (0-1)",
+        by: &[Kind, Origin, Channel, DiscoveryChannel, Category],
+        meaning: "the group's share of total GMV in the tick (all channels, offline included); 0 when total GMV is 0",
+    },
+    MetricDef {
+        name: "import_penetration",
+        unit: "share (0-1)",
+        by: &[All],
+        meaning: "share of imported goods in GMV (importers, affiliates and UMKM reselling imports); left out when GMV is 0",
+    },
+    MetricDef {
+        name: "sellers_alive",
+        unit: "real sellers",
+        by: &[All, Kind, Channel],
+        meaning: "sellers alive at the end of the tick; by channel = sellers listed on the channel",
+    },
+    MetricDef {
+        name: "entries",
+        unit: "real sellers (by kind) or listings (by channel)",
+        by: &[All, Kind, Channel],
+        meaning: "new sellers this tick (by kind); new listings on the channel from entrants, digitalization and social adoption (by channel)",
+    },
+    MetricDef {
+        name: "exits",
+        unit: "real sellers (by kind) or listings (by channel)",
+        by: &[All, Kind, Channel],
+        meaning: "sellers that went bankrupt this tick (by kind), and the listings they held (by channel)",
+    },
+    MetricDef {
+        name: "purchase_attempts",
+        unit: "real attempts per tick",
+        by: &[All],
+        meaning: "purchase attempts made by consumers",
+    },
+    MetricDef {
+        name: "purchase_decisions",
+        unit: "real decisions per tick",
+        by: &[All],
+        meaning: "attempts that reached the choice among listings (something was on offer in the category)",
+    },
+    MetricDef {
+        name: "purchases",
+        unit: "real purchases per tick",
+        by: &[All, Channel],
+        meaning: "completed purchases; by channel = channel of the transaction",
+    },
+    MetricDef {
+        name: "purchases_lost",
+        unit: "real purchases per tick",
+        by: &[All, DiscoveryChannel],
+        meaning: "purchases lost because the discovery channel did not allow payments and the purchase did not complete elsewhere (leakage)",
+    },
+    MetricDef {
+        name: "purchases_redirected",
+        unit: "real purchases per tick",
+        by: &[All],
+        meaning: "purchases discovered on a channel without payments that completed on a partner or marketplace",
+    },
+    MetricDef {
+        name: "avg_price_idr",
+        unit: "IDR per unit",
+        by: &[All, Kind],
+        meaning: "average price paid (GMV / purchases); left out when there were no purchases",
+    },
+    MetricDef {
+        name: "consumer_surplus_idr",
+        unit: "IDR per tick",
+        by: &[All],
+        meaning: "expected consumer surplus over all decisions, P_c/alpha_i * logsum of the choice set and the outside option (real consumers)",
+    },
+    MetricDef {
+        name: "commission_idr",
+        unit: "IDR per tick",
+        by: &[All, Channel],
+        meaning: "commissions earned by channels (take rate x GMV transacted there)",
+    },
+    MetricDef {
+        name: "hhi",
+        unit: "index (0-1)",
+        by: &[All],
+        meaning: "Herfindahl-Hirschman index of real sellers' shares of total GMV; left out when GMV is 0",
+    },
+    MetricDef {
+        name: "umkm_revenue_idr",
+        unit: "IDR per tick",
+        by: &[All],
+        meaning: "revenue of all UMKM",
+    },
+    MetricDef {
+        name: "umkm_profit_idr",
+        unit: "IDR per tick",
+        by: &[All],
+        meaning: "profit of all UMKM: revenue - landed cost of units - commissions - fixed costs (subsidies excluded)",
+    },
+    MetricDef {
+        name: "umkm_subsidy_idr",
+        unit: "IDR per tick",
+        by: &[All],
+        meaning: "cash transferred to UMKM by an umkm_subsidy policy",
+    },
+];
+
+impl Metric {
+    pub fn def(self) -> &'static MetricDef {
+        &METRICS[self as usize]
+    }
+}
+
+/// One value of one metric in one group.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Observation {
+    pub metric: Metric,
+    pub by: By,
+    /// Index within the dimension (kind, origin, channel or category); 0 for `All`.
+    pub group: u16,
+    pub value: f64,
+}
+
+/// Everything recorded in one tick of one replicate.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TickRecord {
+    pub tick: u32,
+    pub observations: Vec<Observation>,
+}
+
+impl TickRecord {
+    /// The value of `metric` for `by`/`group`, if recorded.
+    pub fn get(&self, metric: Metric, by: By, group: u16) -> Option<f64> {
+        self.observations
+            .iter()
+            .find(|o| o.metric == metric && o.by == by && o.group == group)
+            .map(|o| o.value)
+    }
+}
+
+/// Names of the groups of each dimension.
+#[derive(Debug, Clone)]
+pub struct GroupNames {
+    pub channels: Vec<String>,
+    pub categories: Vec<String>,
+}
+
+impl GroupNames {
+    pub fn name(&self, by: By, group: u16) -> &str {
+        let g = group as usize;
+        match by {
+            By::All => "all",
+            By::Kind => ["umkm", "importer", "affiliate"].get(g).copied().unwrap_or("?"),
+            By::Origin => ["domestic", "imported"].get(g).copied().unwrap_or("?"),
+            By::Channel | By::DiscoveryChannel => self.channels.get(g).map_or("?", String::as_str),
+            By::Category => self.categories.get(g).map_or("?", String::as_str),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metric_enum_matches_table() {
+        assert_eq!(Metric::UmkmSubsidyIdr as usize + 1, METRICS.len());
+        assert_eq!(Metric::Hhi.def().name, "hhi");
+        assert_eq!(Metric::AvgPriceIdr.def().name, "avg_price_idr");
+    }
+}

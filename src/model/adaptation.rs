@@ -1,0 +1,70 @@
+//! Step 6: popularity, markups, and UMKM going online and onto social.
+
+use super::Model;
+use super::sellers::SellerKind;
+use crate::dist;
+use crate::rng::{Purpose, Streams};
+
+impl Model<'_> {
+    pub(super) fn adapt(&mut self) {
+        let b = &self.scenario.spec.behaviour;
+        let market = &self.market;
+        let nc = market.n_categories;
+        // Each social channel's share of this tick's category GMV (all channels).
+        let category_gmv: Vec<f64> = (0..nc)
+            .map(|c| (0..market.n_channels).map(|k| self.flows.gmv_tx_category[k * nc + c]).sum())
+            .collect();
+        let socials: Vec<usize> = market.channels_in(market.socials).collect();
+        // share[i * nc + c]: social channel socials[i]'s share of category c.
+        let share: Vec<f64> = socials
+            .iter()
+            .flat_map(|&k| {
+                let gmv = &self.flows.gmv_tx_category;
+                let totals = &category_gmv;
+                (0..nc).map(move |c| if totals[c] > 0.0 { gmv[k * nc + c] / totals[c] } else { 0.0 })
+            })
+            .collect();
+        let digitalization = self.policy.digitalization_rate;
+        let mut rng = self.streams.stream(Purpose::Adaptation, 0, 0);
+        let s = &mut self.sellers;
+        let f = &mut self.flows;
+        for j in 0..s.len() {
+            if !s.alive[j] {
+                continue;
+            }
+            let units = s.sales[j] as f64 * market.units_per_sale;
+            s.popularity[j] = (1.0 - b.popularity_decay) * s.popularity[j] + b.popularity_decay * units;
+            if s.remaining[j] == 0 && s.capacity[j] > 0 {
+                s.markup[j] = (s.markup[j] + b.markup_step).min(b.markup_max);
+            } else if s.sales[j] == 0 {
+                s.markup[j] = (s.markup[j] - b.markup_step).max(b.markup_min);
+            }
+            if s.kind[j] != SellerKind::Umkm {
+                continue;
+            }
+            // Always the same draws per UMKM, whatever its state, so common
+            // random numbers stay aligned across scenarios.
+            Streams::reposition(&mut rng, s.id[j], self.tick);
+            let go_online = dist::uniform(&mut rng) < digitalization;
+            let online = s.listings[j] & market.marketplaces != 0;
+            let c = s.category[j] as usize;
+            for (i, &k) in socials.iter().enumerate() {
+                let u = dist::uniform(&mut rng);
+                if !online || s.listings[j] & (1 << k) != 0 {
+                    continue;
+                }
+                if u < b.social_adoption * share[i * nc + c] {
+                    s.listings[j] |= 1 << k;
+                    f.entries_channel[k] += 1;
+                }
+            }
+            if !online && go_online {
+                let new = market.marketplaces & !s.listings[j];
+                s.listings[j] |= market.marketplaces;
+                for k in market.channels_in(new) {
+                    f.entries_channel[k] += 1;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,53 @@
+//! Step 2: this tick's prices and which listings may sell.
+//!
+//! Prices are set here (not during adaptation) because the landed-cost
+//! adders depend on the tariffs that step 1 may just have changed.
+
+use super::Model;
+use super::sellers::SellerKind;
+
+impl Model<'_> {
+    pub(super) fn update_prices_and_eligibility(&mut self) {
+        let spec = &self.scenario.spec;
+        let shipping = spec.population.importer.shipping_idr;
+        let affiliates_bound = spec.population.affiliate.cross_border;
+        let policy = &self.policy;
+        let market = &self.market;
+        let s = &mut self.sellers;
+        for j in 0..s.len() {
+            if !s.alive[j] {
+                s.eligible[j] = 0;
+                continue;
+            }
+            let c = s.category[j] as usize;
+            let kind = s.kind[j];
+            let m = s.unit_cost[j];
+            // Cross-border shipping for goods shipped by importers and affiliates.
+            let ship = if kind == SellerKind::Umkm { 0.0 } else { shipping };
+            let tariff = if s.imported[j] { policy.tariff[c] * (m + ship) } else { 0.0 };
+            let adders = ship + tariff;
+            let price = m * (1.0 + s.markup[j]) + adders;
+            s.price[j] = price;
+            s.landed_cost[j] = m + adders;
+            s.ln_rel_price[j] = libm::log(price / market.ref_price[c]);
+            s.remaining[j] = s.capacity[j];
+            s.sales[j] = 0;
+            s.fee_rate_sum[j] = 0.0;
+            let bound = kind == SellerKind::Importer || (kind == SellerKind::Affiliate && affiliates_bound);
+            let mut eligible = s.listings[j];
+            if bound {
+                let listed_category = policy.positive_list.as_ref().is_none_or(|open| open[c]);
+                let above_floor = policy.price_floor_idr.is_none_or(|floor| price >= floor);
+                if !(listed_category && above_floor) {
+                    eligible = 0;
+                }
+                for k in 0..market.n_channels {
+                    if !policy.cross_border_allowed[k] {
+                        eligible &= !(1 << k);
+                    }
+                }
+            }
+            s.eligible[j] = eligible;
+        }
+    }
+}

@@ -1,0 +1,65 @@
+//! What happened in one tick, accumulated as it happens (simulated units:
+//! counts of simulated purchases, money per simulated purchase). Scaled to
+//! real units only when the tick is recorded.
+
+#[derive(Debug, Clone, Default)]
+pub struct TickFlows {
+    /// Purchase attempts (Poisson draws), whether or not anything was on offer.
+    pub attempts: u64,
+    /// Attempts that reached the choice among listings.
+    pub decisions: u64,
+    pub purchases: u64,
+    /// Purchases lost because the discovery channel did not allow payments.
+    pub lost: u64,
+    /// Purchases discovered on a channel without payments that completed elsewhere.
+    pub redirected: u64,
+    /// GMV (Σ price) by transaction channel × category.
+    pub gmv_tx_category: Vec<f64>,
+    /// GMV by discovery channel.
+    pub gmv_discovery: Vec<f64>,
+    /// Completed purchases by transaction channel.
+    pub purchases_tx: Vec<u64>,
+    /// Lost purchases by discovery channel.
+    pub lost_discovery: Vec<u64>,
+    /// Commission by transaction channel.
+    pub commission: Vec<f64>,
+    /// Σ consumer surplus over decisions, IDR per simulated consumer.
+    pub consumer_surplus: f64,
+    /// Entries and exits by seller kind and by channel (listings).
+    pub entries_kind: [u64; 3],
+    pub exits_kind: [u64; 3],
+    pub entries_channel: Vec<u64>,
+    pub exits_channel: Vec<u64>,
+    /// Seller-side totals, summed in accounting (before exits free slots).
+    pub gmv_kind: [f64; 3],
+    pub purchases_kind: [u64; 3],
+    pub gmv_origin: [f64; 2],
+    pub gmv_category: Vec<f64>,
+    /// Σ over simulated sellers of (their GMV)², for the HHI.
+    pub gmv_squares: f64,
+    /// UMKM totals in real IDR.
+    pub umkm_revenue_idr: f64,
+    pub umkm_profit_idr: f64,
+    pub umkm_subsidy_idr: f64,
+}
+
+impl TickFlows {
+    pub fn new(n_channels: usize, n_categories: usize) -> TickFlows {
+        TickFlows {
+            gmv_tx_category: vec![0.0; n_channels * n_categories],
+            gmv_discovery: vec![0.0; n_channels],
+            purchases_tx: vec![0; n_channels],
+            lost_discovery: vec![0; n_channels],
+            commission: vec![0.0; n_channels],
+            entries_channel: vec![0; n_channels],
+            gmv_category: vec![0.0; n_categories],
+            exits_channel: vec![0; n_channels],
+            ..TickFlows::default()
+        }
+    }
+
+    /// Zero every counter, keeping the allocations.
+    pub fn reset(&mut self) {
+        *self = TickFlows::new(self.gmv_discovery.len(), self.gmv_category.len());
+    }
+}

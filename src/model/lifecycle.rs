@@ -1,0 +1,120 @@
+//! Steps 7 and 8: bankrupt sellers exit; UMKM, importers and (Project S)
+//! affiliates enter. Entrants sell from the next tick.
+
+use super::Model;
+use super::sellers::{ChannelSet, SellerKind};
+use crate::dist;
+use crate::rng::Purpose;
+
+impl Model<'_> {
+    pub(super) fn exit_bankrupt(&mut self) {
+        let market = &self.market;
+        let s = &mut self.sellers;
+        let f = &mut self.flows;
+        for j in 0..s.len() {
+            if s.alive[j] && s.cash[j] < 0.0 {
+                f.exits_kind[s.kind[j] as usize] += 1;
+                for k in market.channels_in(s.listings[j]) {
+                    f.exits_channel[k] += 1;
+                }
+                s.remove(j);
+            }
+        }
+        s.sort_free_slots();
+    }
+
+    pub(super) fn enter(&mut self) {
+        let spec = &self.scenario.spec;
+        let b = &spec.behaviour;
+        // Affiliates first, while this tick's best sellers still hold their slots.
+        self.project_s_round();
+        let mut rng = self.streams.stream(Purpose::Entry, 0, self.tick);
+        let (alive_umkm, alive_importers) = {
+            let s = &self.sellers;
+            let count = |kind| (0..s.len()).filter(|&j| s.alive[j] && s.kind[j] == kind).count();
+            (count(SellerKind::Umkm), count(SellerKind::Importer))
+        };
+        let margin = self.importer_margin;
+        let new_umkm = dist::poisson(&mut rng, b.umkm_entry_rate * alive_umkm as f64);
+        let new_importers = if self.policy.any_cross_border() {
+            dist::poisson(&mut rng, b.importer_entry_rate * alive_importers as f64 * margin.max(0.0))
+        } else {
+            0
+        };
+        let umkm = &spec.population.umkm;
+        let cross_border: ChannelSet = self.cross_border_channels();
+        for _ in 0..new_umkm {
+            let online = dist::bernoulli(&mut rng, umkm.initial_online_share);
+            let social = dist::bernoulli(&mut rng, umkm.initial_social_share);
+            let new = self.factory().umkm(&mut rng, online, social);
+            self.admit(new);
+        }
+        for _ in 0..new_importers {
+            let new = self.factory().importer(&mut rng, cross_border);
+            self.admit(new);
+        }
+    }
+
+    /// Online channels that allow cross-border sales now: where a new
+    /// importer lists.
+    fn cross_border_channels(&self) -> ChannelSet {
+        (0..self.market.n_channels)
+            .filter(|&k| self.policy.cross_border_allowed[k] && self.market.offline & (1 << k) == 0)
+            .fold(0, |acc, k| acc | (1 << k))
+    }
+
+    fn admit(&mut self, new: super::sellers::NewSeller) {
+        self.flows.entries_kind[new.kind as usize] += 1;
+        for k in self.market.channels_in(new.listings) {
+            self.flows.entries_channel[k] += 1;
+        }
+        self.sellers.add(new);
+    }
+
+    /// Project S: every `every` ticks from its event, the owner of the
+    /// channel reads its category GMV this tick and places affiliates in
+    /// its `top` categories, copying the quality of each category's best
+    /// seller on the channel.
+    fn project_s_round(&mut self) {
+        let nc = self.market.n_categories;
+        for rule in self.policy.project_s.clone() {
+            if (self.tick - rule.since) % rule.every != 0 {
+                continue;
+            }
+            let k = rule.channel;
+            let gmv = &self.flows.gmv_tx_category[k * nc..(k + 1) * nc];
+            let mut categories: Vec<usize> = (0..nc).filter(|&c| gmv[c] > 0.0).collect();
+            // Largest GMV first; ties by category order.
+            categories.sort_by(|&a, &b| gmv[b].total_cmp(&gmv[a]).then(a.cmp(&b)));
+            categories.truncate(rule.top as usize);
+            let owner = self.market.channel_owner[k];
+            let mut rng = self.streams.stream(Purpose::Policy, k as u64, self.tick);
+            for c in categories {
+                let Some(best) = self.best_seller_on(k, c) else { continue };
+                let quality = self.sellers.quality[best];
+                for _ in 0..rule.entrants {
+                    let new = self.factory().affiliate(&mut rng, owner, c as u16, quality, rule.cost_factor);
+                    self.admit(new);
+                }
+            }
+        }
+    }
+
+    /// The seller with the largest GMV on channel `k` in category `c` this
+    /// tick (lowest slot on ties).
+    fn best_seller_on(&self, k: usize, c: usize) -> Option<usize> {
+        let sales = self.channel_sales.get(k)?;
+        let s = &self.sellers;
+        let mut best: Option<(f64, usize)> = None;
+        for (j, &n) in sales.iter().enumerate() {
+            if n == 0 || s.category[j] as usize != c {
+                continue;
+            }
+            let gmv = n as f64 * s.price[j];
+            if best.is_none_or(|(g, _)| gmv > g) {
+                best = Some((gmv, j));
+            }
+        }
+        best.map(|(_, j)| j)
+    }
+}

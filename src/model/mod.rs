@@ -1,0 +1,185 @@
+//! The simulation of one replicate, pure: handed a [`Scenario`] and a
+//! replicate's random streams, it returns a [`TickRecord`] per tick. It
+//! reads no file, prints nothing and knows nothing of threads.
+//!
+//! State is a struct of arrays ([`sellers::Sellers`], [`consumers::Consumers`]);
+//! each step of MODEL.md section 3 is one module, run in order by
+//! [`Model::step`].
+
+mod accounting;
+mod adaptation;
+pub mod consumers;
+mod eligibility;
+pub mod flows;
+mod lifecycle;
+pub mod market;
+pub mod policy;
+pub mod ranking;
+mod record;
+pub mod sellers;
+mod shopping;
+
+use crate::metrics::TickRecord;
+use crate::rng::{Purpose, Streams};
+use crate::scenario::Scenario;
+use consumers::Consumers;
+use flows::TickFlows;
+use market::Market;
+use policy::PolicyState;
+use ranking::Ranking;
+use sellers::{SellerFactory, Sellers};
+
+/// One replicate's world.
+pub struct Model<'s> {
+    scenario: &'s Scenario,
+    market: Market,
+    streams: Streams,
+    policy: PolicyState,
+    sellers: Sellers,
+    consumers: Consumers,
+    ranking: Ranking,
+    flows: TickFlows,
+    /// Sales per seller slot on channels with a Project S rule (empty otherwise).
+    channel_sales: Vec<Vec<u32>>,
+    /// Importers' Σ profit / Σ revenue this tick (read by importer entry).
+    importer_margin: f64,
+    scratch: shopping::Scratch,
+    /// The tick `step` runs next.
+    tick: u32,
+    /// The next timeline event to apply.
+    next_event: usize,
+}
+
+impl<'s> Model<'s> {
+    /// Build the initial population of replicate `replicate`.
+    pub fn new(scenario: &'s Scenario, replicate: u32) -> Model<'s> {
+        let spec = &scenario.spec;
+        let market = Market::new(spec);
+        let streams = Streams::new(spec.simulation.seed, replicate);
+        let policy = PolicyState::new(spec);
+        let mut model = Model {
+            scenario,
+            flows: TickFlows::new(market.n_channels, market.n_categories),
+            channel_sales: vec![Vec::new(); market.n_channels],
+            market,
+            streams,
+            policy,
+            sellers: Sellers::default(),
+            consumers: Consumers::default(),
+            ranking: Ranking::default(),
+            importer_margin: 0.0,
+            scratch: Default::default(),
+            tick: 0,
+            next_event: 0,
+        };
+        model.populate();
+        model
+    }
+
+    fn factory(&self) -> SellerFactory<'_> {
+        SellerFactory {
+            spec: &self.scenario.spec,
+            units_per_sale: self.market.units_per_sale,
+            marketplaces: self.market.marketplaces,
+            socials: self.market.socials,
+            offline: self.market.offline,
+            owner_channels: self.market.owner_channels.clone(),
+            cumulative_demand: self.market.cumulative_demand.clone(),
+        }
+    }
+
+    /// The initial sellers and consumers, each kind from its own stream so
+    /// that changing one population's size leaves the others' draws alone.
+    fn populate(&mut self) {
+        let spec = &self.scenario.spec;
+        let pop = &spec.population;
+        let factory = self.factory();
+        let mut new = Vec::new();
+        let mut rng = self.streams.stream(Purpose::Population, 0, 0);
+        for _ in 0..pop.umkm.count {
+            let online = crate::dist::bernoulli(&mut rng, pop.umkm.initial_online_share);
+            let social = crate::dist::bernoulli(&mut rng, pop.umkm.initial_social_share);
+            new.push(factory.umkm(&mut rng, online, social));
+        }
+        let mut rng = self.streams.stream(Purpose::Population, 1, 0);
+        let cross_border = (0..self.market.n_channels)
+            .filter(|&k| self.policy.cross_border_allowed[k] && self.market.offline & (1 << k) == 0)
+            .fold(0, |acc, k| acc | (1 << k));
+        for _ in 0..pop.importer.count {
+            new.push(factory.importer(&mut rng, cross_border));
+        }
+        let mut rng = self.streams.stream(Purpose::Population, 2, 0);
+        for _ in 0..pop.affiliate.count {
+            let c = factory.category(&mut rng);
+            let quality = pop.affiliate.quality_mean;
+            new.push(factory.affiliate(&mut rng, self.market.affiliate_owner, c, quality, pop.affiliate.cost_factor));
+        }
+        let mut rng = self.streams.stream(Purpose::Population, 3, 0);
+        self.consumers = Consumers::generate(&pop.consumers, self.market.n_channels, &mut rng);
+        for s in new {
+            self.sellers.add(s);
+        }
+    }
+
+    /// The tick the next `step` simulates.
+    pub fn tick(&self) -> u32 {
+        self.tick
+    }
+
+    /// Simulate one tick (MODEL.md section 3) and return its record.
+    pub fn step(&mut self) -> TickRecord {
+        self.flows.reset();
+        // 1. Policy events of this tick, in file order.
+        let timeline = &self.scenario.timeline;
+        while let Some(event) = timeline.get(self.next_event).filter(|e| e.tick <= self.tick) {
+            self.policy.apply(&event.lever, self.tick);
+            self.next_event += 1;
+        }
+        self.prepare_channel_sales();
+        // 2.–4.
+        self.update_prices_and_eligibility();
+        self.rank_listings();
+        self.shop();
+        // 5.–8.
+        self.account();
+        self.adapt();
+        self.exit_bankrupt();
+        self.enter();
+        // 9.
+        let record = self.record();
+        self.tick += 1;
+        record
+    }
+
+    /// Per-seller sales on channels that Project S reads.
+    fn prepare_channel_sales(&mut self) {
+        for (k, sales) in self.channel_sales.iter_mut().enumerate() {
+            sales.clear();
+            if self.policy.project_s.iter().any(|r| r.channel == k) {
+                sales.resize(self.sellers.len(), 0);
+            }
+        }
+    }
+
+    /// Read-only view of the sellers (tests check invariants on it).
+    pub fn sellers(&self) -> &Sellers {
+        &self.sellers
+    }
+
+    pub fn consumers(&self) -> &Consumers {
+        &self.consumers
+    }
+
+    pub fn policy(&self) -> &PolicyState {
+        &self.policy
+    }
+
+    pub fn market(&self) -> &Market {
+        &self.market
+    }
+
+    /// This tick's flows (simulated units), for invariant checks.
+    pub fn flows(&self) -> &TickFlows {
+        &self.flows
+    }
+}

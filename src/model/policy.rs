@@ -1,0 +1,116 @@
+//! Step 1: the policy state that levers set, and applying an event to it.
+
+use crate::scenario::{Lever, ScenarioFile};
+
+/// A Project S rule in force on a channel.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ProjectSRule {
+    pub channel: usize,
+    pub every: u32,
+    pub top: u32,
+    pub entrants: u32,
+    pub cost_factor: f64,
+    /// The tick the rule was set; rounds happen every `every` ticks from it.
+    pub since: u32,
+}
+
+/// The levels the levers set. Starts from the scenario's channel settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolicyState {
+    pub payments_allowed: Vec<bool>,
+    pub cross_border_allowed: Vec<bool>,
+    pub take_rate: Vec<f64>,
+    pub self_preference: Vec<f64>,
+    pub checkout_partner: Vec<Option<usize>>,
+    pub redirect_success: Vec<f64>,
+    /// Minimum importer price in IDR, when a floor is in force.
+    pub price_floor_idr: Option<f64>,
+    /// Categories open to cross-border sales, when a positive list is in force.
+    pub positive_list: Option<Vec<bool>>,
+    /// Tariff rate per category.
+    pub tariff: Vec<f64>,
+    pub digitalization_rate: f64,
+    pub umkm_subsidy_idr: f64,
+    pub project_s: Vec<ProjectSRule>,
+}
+
+impl PolicyState {
+    pub fn new(spec: &ScenarioFile) -> PolicyState {
+        let ch = || spec.channels.values();
+        PolicyState {
+            payments_allowed: ch().map(|c| c.payments_allowed).collect(),
+            cross_border_allowed: ch().map(|c| c.cross_border_allowed).collect(),
+            take_rate: ch().map(|c| c.take_rate).collect(),
+            self_preference: ch().map(|c| c.self_preference).collect(),
+            checkout_partner: ch()
+                .map(|c| spec.channels.get_index_of(&c.checkout_partner))
+                .collect(),
+            redirect_success: ch().map(|c| c.redirect_success).collect(),
+            price_floor_idr: None,
+            positive_list: None,
+            tariff: vec![0.0; spec.categories.len()],
+            digitalization_rate: spec.behaviour.digitalization_rate,
+            umkm_subsidy_idr: 0.0,
+            project_s: Vec::new(),
+        }
+    }
+
+    /// Apply one lever at `tick`.
+    pub fn apply(&mut self, lever: &Lever, tick: u32) {
+        match lever {
+            Lever::PaymentBan { channel } => self.payments_allowed[*channel] = false,
+            Lever::CrossBorderBan { channels } => {
+                for &k in channels {
+                    self.cross_border_allowed[k] = false;
+                }
+            }
+            Lever::ImportPriceFloor { usd, usd_idr } => self.price_floor_idr = Some(usd * usd_idr),
+            Lever::PositiveList { categories } => {
+                let mut open = vec![false; self.tariff.len()];
+                for &c in categories {
+                    open[c] = true;
+                }
+                self.positive_list = Some(open);
+            }
+            Lever::ImportTariff { rate, categories } => {
+                for &c in categories {
+                    self.tariff[c] = *rate;
+                }
+            }
+            Lever::SelfPreference { channel, bonus } => self.self_preference[*channel] = *bonus,
+            Lever::ProjectS {
+                channel,
+                every,
+                top,
+                entrants,
+                cost_factor,
+            } => {
+                self.project_s.retain(|r| r.channel != *channel);
+                self.project_s.push(ProjectSRule {
+                    channel: *channel,
+                    every: *every,
+                    top: *top,
+                    entrants: *entrants,
+                    cost_factor: *cost_factor,
+                    since: tick,
+                });
+            }
+            Lever::CheckoutPartner {
+                channel,
+                partner,
+                redirect_success,
+            } => {
+                self.checkout_partner[*channel] = Some(*partner);
+                self.redirect_success[*channel] = *redirect_success;
+            }
+            Lever::TakeRate { channel, rate } => self.take_rate[*channel] = *rate,
+            Lever::Digitalization { rate } => self.digitalization_rate = *rate,
+            Lever::UmkmSubsidy { idr_per_tick } => self.umkm_subsidy_idr = *idr_per_tick,
+        }
+    }
+
+    /// Whether some channel allows cross-border sales (importer entry).
+    pub fn any_cross_border(&self) -> bool {
+        self.cross_border_allowed.iter().any(|&a| a)
+    }
+}

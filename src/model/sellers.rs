@@ -1,0 +1,287 @@
+//! Sellers as a struct of arrays: one vector per state variable, indexed by
+//! slot. A slot freed by an exit is reused by the next entrant, so memory
+//! does not grow over a long run; `id` (never reused) names the seller's
+//! random streams.
+
+use crate::dist;
+use crate::rng::Rng;
+use crate::scenario::ScenarioFile;
+
+/// MODEL.md's seller kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum SellerKind {
+    Umkm = 0,
+    Importer = 1,
+    Affiliate = 2,
+}
+
+impl SellerKind {
+    pub const ALL: [SellerKind; 3] = [SellerKind::Umkm, SellerKind::Importer, SellerKind::Affiliate];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SellerKind::Umkm => "umkm",
+            SellerKind::Importer => "importer",
+            SellerKind::Affiliate => "affiliate",
+        }
+    }
+}
+
+/// A channel bit set (bit k = channel k in file order).
+pub type ChannelSet = u16;
+
+/// Everything needed to create one seller.
+#[derive(Debug, Clone, Copy)]
+pub struct NewSeller {
+    pub kind: SellerKind,
+    pub category: u16,
+    pub imported: bool,
+    /// Index of the platform owner + 1 for affiliates, 0 otherwise.
+    pub owner: u8,
+    pub unit_cost: f64,
+    pub quality: f64,
+    pub markup: f64,
+    pub capacity: u32,
+    pub cash: f64,
+    pub listings: ChannelSet,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Sellers {
+    pub id: Vec<u64>,
+    pub kind: Vec<SellerKind>,
+    pub category: Vec<u16>,
+    pub imported: Vec<bool>,
+    pub owner: Vec<u8>,
+    /// Base unit cost m_j in IDR, before cross-border and tariff adders.
+    pub unit_cost: Vec<f64>,
+    pub quality: Vec<f64>,
+    pub markup: Vec<f64>,
+    /// Capacity in simulated sales per tick.
+    pub capacity: Vec<u32>,
+    /// Cash per real seller, IDR.
+    pub cash: Vec<f64>,
+    /// Exponentially weighted units sold per real seller.
+    pub popularity: Vec<f64>,
+    pub listings: Vec<ChannelSet>,
+    pub alive: Vec<bool>,
+    // State of the current tick, recomputed every tick.
+    /// Price p_j this tick, IDR.
+    pub price: Vec<f64>,
+    /// Landed unit cost m_j + adders this tick, IDR.
+    pub landed_cost: Vec<f64>,
+    /// ln(p_j / P_c).
+    pub ln_rel_price: Vec<f64>,
+    /// Channels where the listing is eligible this tick.
+    pub eligible: Vec<ChannelSet>,
+    /// Simulated sales left this tick.
+    pub remaining: Vec<u32>,
+    /// Simulated sales made this tick.
+    pub sales: Vec<u32>,
+    /// Σ take rate over this tick's sales (commission = fee_rate_sum × price).
+    pub fee_rate_sum: Vec<f64>,
+    /// Cash at the start of this tick's accounting (for the cash identity).
+    pub cash_before: Vec<f64>,
+    /// This tick's profit per real seller, IDR.
+    pub profit: Vec<f64>,
+    free: Vec<u32>,
+    next_id: u64,
+}
+
+impl Sellers {
+    /// Number of slots (alive or not).
+    pub fn len(&self) -> usize {
+        self.id.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.id.is_empty()
+    }
+
+    /// Add a seller in a free slot (the most recently freed) or a new one.
+    pub fn add(&mut self, s: NewSeller) -> usize {
+        let id = self.next_id;
+        self.next_id += 1;
+        let slot = match self.free.pop() {
+            Some(slot) => slot as usize,
+            None => {
+                self.push_slot();
+                self.id.len() - 1
+            }
+        };
+        self.id[slot] = id;
+        self.kind[slot] = s.kind;
+        self.category[slot] = s.category;
+        self.imported[slot] = s.imported;
+        self.owner[slot] = s.owner;
+        self.unit_cost[slot] = s.unit_cost;
+        self.quality[slot] = s.quality;
+        self.markup[slot] = s.markup;
+        self.capacity[slot] = s.capacity;
+        self.cash[slot] = s.cash;
+        self.popularity[slot] = 0.0;
+        self.listings[slot] = s.listings;
+        self.alive[slot] = true;
+        self.price[slot] = 0.0;
+        self.landed_cost[slot] = 0.0;
+        self.ln_rel_price[slot] = 0.0;
+        self.eligible[slot] = 0;
+        self.remaining[slot] = 0;
+        self.sales[slot] = 0;
+        self.fee_rate_sum[slot] = 0.0;
+        self.cash_before[slot] = s.cash;
+        self.profit[slot] = 0.0;
+        slot
+    }
+
+    fn push_slot(&mut self) {
+        self.id.push(0);
+        self.kind.push(SellerKind::Umkm);
+        self.category.push(0);
+        self.imported.push(false);
+        self.owner.push(0);
+        self.unit_cost.push(0.0);
+        self.quality.push(0.0);
+        self.markup.push(0.0);
+        self.capacity.push(0);
+        self.cash.push(0.0);
+        self.popularity.push(0.0);
+        self.listings.push(0);
+        self.alive.push(false);
+        self.price.push(0.0);
+        self.landed_cost.push(0.0);
+        self.ln_rel_price.push(0.0);
+        self.eligible.push(0);
+        self.remaining.push(0);
+        self.sales.push(0);
+        self.fee_rate_sum.push(0.0);
+        self.cash_before.push(0.0);
+        self.profit.push(0.0);
+    }
+
+    /// Mark a seller as exited and free its slot for reuse.
+    pub fn remove(&mut self, slot: usize) {
+        // Sales, eligibility and profit of this tick stay readable until the
+        // slot is reused (this tick's exits still count in this tick).
+        self.alive[slot] = false;
+        self.free.push(slot as u32);
+    }
+
+    /// Slots freed this tick are reused lowest first next tick, whatever
+    /// order they were freed in.
+    pub fn sort_free_slots(&mut self) {
+        self.free.sort_unstable_by(|a, b| b.cmp(a));
+    }
+}
+
+/// How seller attributes are drawn: from the scenario's population tables.
+pub struct SellerFactory<'a> {
+    pub spec: &'a ScenarioFile,
+    /// Real units one simulated sale stands for, per real seller.
+    pub units_per_sale: f64,
+    /// Channels of kind marketplace.
+    pub marketplaces: ChannelSet,
+    /// Channels of kind social.
+    pub socials: ChannelSet,
+    /// Offline channels.
+    pub offline: ChannelSet,
+    /// Channels of the affiliates' owner.
+    pub owner_channels: Vec<ChannelSet>,
+    /// Cumulative demand shares, for picking a category.
+    pub cumulative_demand: Vec<f64>,
+}
+
+impl SellerFactory<'_> {
+    /// A category drawn by demand share.
+    pub fn category(&self, rng: &mut Rng) -> u16 {
+        let u = dist::uniform(rng);
+        let last = self.cumulative_demand.len().saturating_sub(1);
+        self.cumulative_demand.iter().position(|&c| u < c).unwrap_or(last) as u16
+    }
+
+    fn sim_capacity(&self, real_units: f64) -> u32 {
+        // Whole simulated sales, at least one (MODEL.md section 7, Scale).
+        (real_units / self.units_per_sale).floor().clamp(1.0, u32::MAX as f64) as u32
+    }
+
+    /// The base imported unit cost in category `c` (before scale advantage).
+    fn imported_base_cost(&self, c: usize) -> f64 {
+        let cat = &self.spec.categories[c];
+        cat.ref_price_idr * self.spec.population.umkm.unit_cost_ratio * cat.import_cost_ratio
+    }
+
+    pub fn umkm(&self, rng: &mut Rng, online: bool, social: bool) -> NewSeller {
+        let p = &self.spec.population.umkm;
+        let c = self.category(rng);
+        let cat = &self.spec.categories[c as usize];
+        let imported = dist::bernoulli(rng, cat.reseller_import_share);
+        let noise = libm::exp(p.unit_cost_sd * dist::standard_normal(rng));
+        let unit_cost = if imported {
+            self.imported_base_cost(c as usize) * p.reseller_cost_factor * noise
+        } else {
+            cat.ref_price_idr * p.unit_cost_ratio * noise
+        };
+        let quality = p.quality_mean + p.quality_sd * dist::standard_normal(rng);
+        let capacity = dist::lognormal(rng, p.capacity_median, p.capacity_sd);
+        let mut listings = self.offline;
+        if online {
+            listings |= self.marketplaces;
+            if social {
+                listings |= self.socials;
+            }
+        }
+        NewSeller {
+            kind: SellerKind::Umkm,
+            category: c,
+            imported,
+            owner: 0,
+            unit_cost,
+            quality,
+            markup: p.initial_markup,
+            capacity: self.sim_capacity(capacity),
+            cash: p.initial_cash_idr,
+            listings,
+        }
+    }
+
+    /// An importer in a category drawn by demand, listed on `listings`.
+    pub fn importer(&self, rng: &mut Rng, listings: ChannelSet) -> NewSeller {
+        let p = &self.spec.population.importer;
+        let c = self.category(rng);
+        let noise = libm::exp(p.unit_cost_sd * dist::standard_normal(rng));
+        let quality = p.quality_mean + p.quality_sd * dist::standard_normal(rng);
+        let capacity = dist::lognormal(rng, p.capacity_median, p.capacity_sd);
+        NewSeller {
+            kind: SellerKind::Importer,
+            category: c,
+            imported: true,
+            owner: 0,
+            unit_cost: self.imported_base_cost(c as usize) * p.scale_advantage * noise,
+            quality,
+            markup: p.initial_markup,
+            capacity: self.sim_capacity(capacity),
+            cash: p.initial_cash_idr,
+            listings,
+        }
+    }
+
+    /// An affiliate of owner `owner` in category `c` with the given quality.
+    pub fn affiliate(&self, rng: &mut Rng, owner: u8, c: u16, quality: f64, cost_factor: f64) -> NewSeller {
+        let imp = &self.spec.population.importer;
+        let noise = libm::exp(imp.unit_cost_sd * dist::standard_normal(rng));
+        let capacity = dist::lognormal(rng, imp.capacity_median, imp.capacity_sd);
+        NewSeller {
+            kind: SellerKind::Affiliate,
+            category: c,
+            imported: true,
+            owner,
+            unit_cost: self.imported_base_cost(c as usize) * imp.scale_advantage * cost_factor * noise,
+            quality,
+            markup: self.spec.population.affiliate.initial_markup,
+            capacity: self.sim_capacity(capacity),
+            cash: imp.initial_cash_idr,
+            listings: self.owner_channels.get(owner as usize).copied().unwrap_or(0),
+        }
+    }
+}

@@ -1,0 +1,396 @@
+//! Step 4: consumers shop, one purchase attempt at a time.
+//!
+//! The hot loop of the model: no allocation and no strings per attempt.
+//! Scratch buffers live in [`Scratch`] and are reused.
+
+use super::Model;
+use super::consumers::Consumers;
+use super::flows::TickFlows;
+use super::market::Market;
+use super::policy::PolicyState;
+use super::ranking::Ranking;
+use super::sellers::Sellers;
+use crate::dist;
+use crate::rng::{Purpose, Rng, Streams};
+use crate::scenario::ChannelKind;
+
+/// Reusable buffers for one attempt.
+#[derive(Debug, Clone, Default)]
+pub struct Scratch {
+    ranks: Vec<usize>,
+    candidates: Vec<u32>,
+    deterministic: Vec<f64>,
+    total: Vec<f64>,
+    channel_weight: Vec<f64>,
+    order: Vec<u32>,
+}
+
+/// Per-channel settings of this tick, read in every attempt.
+#[derive(Debug, Clone, Copy)]
+struct ChannelNow {
+    offline: bool,
+    /// μ_k + trend_k · t.
+    habit_base: f64,
+    consideration: usize,
+    /// q = 1 − 1/L_k and ln q (geometric position bias).
+    q: f64,
+    ln_q: f64,
+}
+
+/// Everything an attempt reads.
+struct Shop<'a> {
+    market: &'a Market,
+    policy: &'a PolicyState,
+    ranking: &'a Ranking,
+    consumers: &'a Consumers,
+    channels: Vec<ChannelNow>,
+    habit_sd: f64,
+    outside_utility: f64,
+}
+
+impl Model<'_> {
+    pub(super) fn shop(&mut self) {
+        let spec = &self.scenario.spec;
+        let t = self.tick as f64;
+        let channels = spec
+            .channels
+            .values()
+            .map(|c| {
+                let q = 1.0 - 1.0 / c.attention;
+                ChannelNow {
+                    offline: c.kind == ChannelKind::Offline,
+                    habit_base: c.affinity + c.affinity_trend * t,
+                    consideration: c.consideration as usize,
+                    q,
+                    ln_q: if q > 0.0 { libm::log(q) } else { f64::NEG_INFINITY },
+                }
+            })
+            .collect();
+        let shop = Shop {
+            market: &self.market,
+            policy: &self.policy,
+            ranking: &self.ranking,
+            consumers: &self.consumers,
+            channels,
+            habit_sd: spec.population.consumers.habit_sd,
+            outside_utility: spec.behaviour.outside_utility,
+        };
+        // A fresh random order of consumers each tick (Fisher–Yates).
+        let scratch = &mut self.scratch;
+        let n = self.consumers.len();
+        scratch.order.clear();
+        scratch.order.extend(0..n as u32);
+        let mut order_rng = self.streams.stream(Purpose::ShoppingOrder, 0, self.tick);
+        for i in (1..n).rev() {
+            let j = dist::index(&mut order_rng, i + 1);
+            scratch.order.swap(i, j);
+        }
+        let order = std::mem::take(&mut scratch.order);
+        let mut rng = self.streams.stream(Purpose::Shopping, 0, 0);
+        for &i in &order {
+            let i = i as usize;
+            Streams::reposition(&mut rng, i as u64, self.tick);
+            let attempts = dist::poisson(&mut rng, self.consumers.rate[i] as f64);
+            for _ in 0..attempts {
+                shop.attempt(i, &mut rng, &mut self.sellers, &mut self.flows, &mut self.channel_sales, scratch);
+            }
+        }
+        self.scratch.order = order;
+    }
+}
+
+impl Shop<'_> {
+    fn attempt(
+        &self,
+        i: usize,
+        rng: &mut Rng,
+        sellers: &mut Sellers,
+        flows: &mut TickFlows,
+        channel_sales: &mut [Vec<u32>],
+        scratch: &mut Scratch,
+    ) {
+        let market = self.market;
+        let nc = market.n_categories;
+        flows.attempts += 1;
+        // 1. Category by demand share.
+        let u = dist::uniform(rng);
+        let c = market
+            .cumulative_demand
+            .iter()
+            .position(|&x| u < x)
+            .unwrap_or(nc - 1);
+        // 2. Channel by logit over the channels with eligible listings in c.
+        let habits = self.consumers.habits(i);
+        scratch.channel_weight.clear();
+        let mut best = f64::NEG_INFINITY;
+        for (k, ch) in self.channels.iter().enumerate() {
+            let offered = !self.ranking.bucket(k, c, nc).is_empty();
+            let h = if offered { ch.habit_base + self.habit_sd * habits[k] as f64 } else { f64::NEG_INFINITY };
+            best = best.max(h);
+            scratch.channel_weight.push(h);
+        }
+        if best == f64::NEG_INFINITY {
+            return; // nothing on offer in this category anywhere
+        }
+        let mut sum = 0.0;
+        for w in scratch.channel_weight.iter_mut() {
+            *w = libm::exp(*w - best);
+            sum += *w;
+        }
+        let target = dist::uniform(rng) * sum;
+        let mut acc = 0.0;
+        let mut k = 0;
+        for (idx, w) in scratch.channel_weight.iter().enumerate() {
+            if *w > 0.0 {
+                k = idx;
+                acc += w;
+                if target < acc {
+                    break;
+                }
+            }
+        }
+        flows.decisions += 1;
+        // 3. Consideration set.
+        let bucket = self.ranking.bucket(k, c, nc);
+        let ch = self.channels[k];
+        let size = ch.consideration.min(bucket.len());
+        scratch.candidates.clear();
+        if size == bucket.len() {
+            scratch.candidates.extend_from_slice(bucket);
+        } else if ch.offline {
+            floyd_sample(rng, bucket.len(), size, &mut scratch.ranks);
+            scratch.candidates.extend(scratch.ranks.iter().map(|&r| bucket[r]));
+        } else {
+            geometric_ranks(rng, bucket.len(), size, ch.q, ch.ln_q, &mut scratch.ranks);
+            scratch.candidates.extend(scratch.ranks.iter().map(|&r| bucket[r]));
+        }
+        // 4. Logit choice with Gumbel draws; the outside option is index n.
+        let alpha = self.consumers.alpha[i] as f64;
+        let beta = self.consumers.beta[i] as f64;
+        let lambda = self.consumers.lambda[i] as f64;
+        scratch.deterministic.clear();
+        scratch.total.clear();
+        for &j in &scratch.candidates {
+            let j = j as usize;
+            let local = if sellers.imported[j] { 0.0 } else { lambda };
+            let v = beta * sellers.quality[j] - alpha * sellers.ln_rel_price[j] + local;
+            scratch.deterministic.push(v);
+            scratch.total.push(v + dist::gumbel(rng));
+        }
+        let outside_total = self.outside_utility + dist::gumbel(rng);
+        // 5. A sold-out choice is dropped; the next best of the same draws wins.
+        let chosen = loop {
+            let mut best_index = None;
+            let mut best_value = outside_total;
+            for (idx, &v) in scratch.total.iter().enumerate() {
+                if v > best_value {
+                    best_value = v;
+                    best_index = Some(idx);
+                }
+            }
+            match best_index {
+                None => break None,
+                Some(idx) => {
+                    let j = scratch.candidates[idx] as usize;
+                    if sellers.remaining[j] > 0 {
+                        break Some(j);
+                    }
+                    scratch.total[idx] = f64::NEG_INFINITY;
+                    scratch.deterministic[idx] = f64::NEG_INFINITY;
+                }
+            }
+        };
+        let p_ref = market.ref_price[c];
+        let surplus_units = p_ref / alpha;
+        let Some(j) = chosen else {
+            flows.consumer_surplus += surplus_units * log_sum_exp(self.outside_utility, &scratch.deterministic);
+            return;
+        };
+        // 6. Payments: where does the purchase complete?
+        let tx = if self.policy.payments_allowed[k] {
+            Some(k)
+        } else if dist::uniform(rng) < self.policy.redirect_success[k] {
+            match self.policy.checkout_partner[k] {
+                Some(partner) => Some(partner),
+                None => market
+                    .channels_in(market.marketplaces & sellers.listings[j] & sellers.eligible[j])
+                    .find(|&m| self.policy.payments_allowed[m]),
+            }
+        } else {
+            None
+        };
+        let Some(tx) = tx else {
+            flows.lost += 1;
+            flows.lost_discovery[k] += 1;
+            flows.consumer_surplus += surplus_units * self.outside_utility;
+            return;
+        };
+        flows.consumer_surplus += surplus_units * log_sum_exp(self.outside_utility, &scratch.deterministic);
+        if tx != k {
+            flows.redirected += 1;
+        }
+        // 7. Record the sale.
+        let price = sellers.price[j];
+        let take_rate = self.policy.take_rate[tx];
+        sellers.remaining[j] -= 1;
+        sellers.sales[j] += 1;
+        sellers.fee_rate_sum[j] += take_rate;
+        flows.purchases += 1;
+        flows.purchases_tx[tx] += 1;
+        flows.gmv_tx_category[tx * nc + c] += price;
+        flows.gmv_discovery[k] += price;
+        flows.commission[tx] += take_rate * price;
+        if let Some(sales) = channel_sales.get_mut(tx).filter(|s| !s.is_empty()) {
+            sales[j] += 1;
+        }
+    }
+}
+
+/// ln(e^a + Σ e^x), skipping −∞ entries, computed stably.
+fn log_sum_exp(a: f64, xs: &[f64]) -> f64 {
+    let max = xs.iter().copied().fold(a, f64::max);
+    let sum: f64 = libm::exp(a - max) + xs.iter().map(|&x| libm::exp(x - max)).sum::<f64>();
+    max + libm::log(sum)
+}
+
+/// `k` distinct indices from `0..n`, uniformly (Floyd's algorithm: exactly
+/// `k` draws).
+fn floyd_sample(rng: &mut Rng, n: usize, k: usize, out: &mut Vec<usize>) {
+    out.clear();
+    for j in n - k..n {
+        let t = dist::index(rng, j + 1);
+        if out.contains(&t) {
+            out.push(j);
+        } else {
+            out.push(t);
+        }
+    }
+}
+
+/// `k` distinct ranks from `0..n`, drawn one after another with weight
+/// q^r over the ranks not yet drawn (MODEL.md section 7). A draw from the
+/// truncated geometric that hits a rank already taken is redrawn; after a
+/// few misses the rank is found by walking the remaining weights, which is
+/// exact and bounded, so small attention spans cannot stall.
+fn geometric_ranks(rng: &mut Rng, n: usize, k: usize, q: f64, ln_q: f64, out: &mut Vec<usize>) {
+    out.clear();
+    if q <= 0.0 {
+        // L = 1: all the weight is on the best rank left.
+        out.extend(0..k);
+        return;
+    }
+    let q_n = libm::exp(n as f64 * ln_q);
+    let total = (1.0 - q_n) / (1.0 - q);
+    let mut taken_weight = 0.0;
+    while out.len() < k {
+        let mut rank = None;
+        for _ in 0..8 {
+            let u = dist::uniform(rng);
+            let r = (libm::log(1.0 - u * (1.0 - q_n)) / ln_q) as usize;
+            let r = r.min(n - 1);
+            if !out.contains(&r) {
+                rank = Some(r);
+                break;
+            }
+        }
+        let r = match rank {
+            Some(r) => r,
+            None => walk_remaining(rng, n, q, total - taken_weight, out),
+        };
+        taken_weight += libm::exp(r as f64 * ln_q);
+        out.push(r);
+    }
+}
+
+fn walk_remaining(rng: &mut Rng, n: usize, q: f64, remaining: f64, taken: &[usize]) -> usize {
+    let target = dist::uniform(rng) * remaining;
+    let mut acc = 0.0;
+    let mut weight = 1.0;
+    let mut last_free = 0;
+    for r in 0..n {
+        if !taken.contains(&r) {
+            acc += weight;
+            last_free = r;
+            if target < acc {
+                return r;
+            }
+        }
+        weight *= q;
+    }
+    last_free
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rng() -> Rng {
+        Streams::new(3, 0).stream(Purpose::Shopping, 0, 0)
+    }
+
+    #[test]
+    fn geometric_ranks_are_distinct_and_follow_the_weights() {
+        let mut r = rng();
+        let mut out = Vec::new();
+        let (n, l) = (50usize, 5.0f64);
+        let q = 1.0 - 1.0 / l;
+        let mut first = vec![0u32; n];
+        let trials = 100_000;
+        for _ in 0..trials {
+            geometric_ranks(&mut r, n, 20, q, q.ln(), &mut out);
+            let mut sorted = out.clone();
+            sorted.sort();
+            sorted.dedup();
+            assert_eq!(sorted.len(), 20);
+            first[out[0]] += 1;
+        }
+        // The first draw is the truncated geometric.
+        let norm = (1.0 - q.powi(n as i32)) / (1.0 - q);
+        for r in 0..5 {
+            let expected = q.powi(r as i32) / norm * trials as f64;
+            assert!((first[r] as f64 - expected).abs() < 4.0 * expected.sqrt() + 5.0, "rank {r}: {} vs {expected}", first[r]);
+        }
+    }
+
+    #[test]
+    fn second_draw_is_conditional_on_the_first() {
+        // With n = 3 and q = 0.5, P(second = 2 | first = 0) = 0.25/(0.5+0.25) = 1/3.
+        let mut r = rng();
+        let mut out = Vec::new();
+        let (mut first0, mut second2) = (0u32, 0u32);
+        for _ in 0..200_000 {
+            geometric_ranks(&mut r, 3, 2, 0.5, 0.5f64.ln(), &mut out);
+            if out[0] == 0 {
+                first0 += 1;
+                if out[1] == 2 {
+                    second2 += 1;
+                }
+            }
+        }
+        let p = second2 as f64 / first0 as f64;
+        assert!((p - 1.0 / 3.0).abs() < 0.01, "{p}");
+    }
+
+    #[test]
+    fn floyd_sample_is_uniform() {
+        let mut r = rng();
+        let mut out = Vec::new();
+        let mut counts = [0u32; 10];
+        for _ in 0..50_000 {
+            floyd_sample(&mut r, 10, 3, &mut out);
+            for &x in &out {
+                counts[x] += 1;
+            }
+        }
+        for c in counts {
+            assert!((c as f64 - 15_000.0).abs() < 500.0, "{counts:?}");
+        }
+    }
+
+    #[test]
+    fn log_sum_exp_matches_direct_sum() {
+        let v = log_sum_exp(1.0, &[0.5, -2.0, f64::NEG_INFINITY]);
+        let direct = (1f64.exp() + 0.5f64.exp() + (-2f64).exp()).ln();
+        assert!((v - direct).abs() < 1e-12);
+    }
+}

@@ -1,0 +1,96 @@
+//! An output folder that appears complete or not at all.
+//!
+//! Files are written into a hidden staging folder beside the destination,
+//! which is renamed into place only when every file is written and flushed.
+//! An interrupted or failed run leaves the destination as it was.
+
+use super::OutputError;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// A staging folder that becomes `destination` on [`StagedFolder::commit`].
+#[derive(Debug)]
+pub struct StagedFolder {
+    staging: PathBuf,
+    destination: PathBuf,
+    committed: bool,
+}
+
+/// Refuse early (before a long run) when the destination exists.
+pub fn check_destination(destination: &Path, force: bool) -> Result<(), OutputError> {
+    if destination.exists() && !force {
+        return Err(OutputError::Exists {
+            path: destination.to_path_buf(),
+        });
+    }
+    if destination.exists() && !destination.is_dir() {
+        return Err(OutputError::NotAFolder {
+            path: destination.to_path_buf(),
+        });
+    }
+    Ok(())
+}
+
+impl StagedFolder {
+    pub fn create(destination: &Path, force: bool) -> Result<StagedFolder, OutputError> {
+        check_destination(destination, force)?;
+        let name = destination
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "output".into());
+        let parent = match destination.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        fs::create_dir_all(&parent).map_err(|e| OutputError::io(&parent, e))?;
+        let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
+        if staging.exists() {
+            fs::remove_dir_all(&staging).map_err(|e| OutputError::io(&staging, e))?;
+        }
+        fs::create_dir(&staging).map_err(|e| OutputError::io(&staging, e))?;
+        Ok(StagedFolder {
+            staging,
+            destination: destination.to_path_buf(),
+            committed: false,
+        })
+    }
+
+    /// Path of `name` inside the staging folder.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.staging.join(name)
+    }
+
+    /// Write a whole file at once.
+    pub fn write(&self, name: &str, bytes: &[u8]) -> Result<(), OutputError> {
+        let path = self.path(name);
+        let mut file = fs::File::create(&path).map_err(|e| OutputError::io(&path, e))?;
+        file.write_all(bytes).map_err(|e| OutputError::io(&path, e))?;
+        file.sync_all().map_err(|e| OutputError::io(&path, e))
+    }
+
+    /// Move the staging folder into place (replacing an old one if `--force`).
+    pub fn commit(mut self) -> Result<PathBuf, OutputError> {
+        let old = if self.destination.exists() {
+            let old = self.staging.with_extension(format!("old-{}", std::process::id()));
+            fs::rename(&self.destination, &old).map_err(|e| OutputError::io(&self.destination, e))?;
+            Some(old)
+        } else {
+            None
+        };
+        fs::rename(&self.staging, &self.destination).map_err(|e| OutputError::io(&self.destination, e))?;
+        self.committed = true;
+        if let Some(old) = old {
+            fs::remove_dir_all(&old).map_err(|e| OutputError::io(&old, e))?;
+        }
+        Ok(self.destination.clone())
+    }
+}
+
+impl Drop for StagedFolder {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_dir_all(&self.staging);
+        }
+    }
+}
