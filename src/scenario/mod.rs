@@ -20,6 +20,13 @@ pub use validate::unspecified_paths;
 
 use std::path::Path;
 
+/// The horizon a merged tree sets, if its simulation table is readable.
+fn horizon_of(table: &toml::Table) -> Option<validate::Horizon> {
+    let sim = table.get("simulation")?.clone();
+    let sim: schema::Simulation = sim.try_into().ok()?;
+    Some((sim.start_date, sim.ticks, sim.days_per_tick.max(1)))
+}
+
 /// Most channels a scenario may have (listings are kept as a bit set).
 pub const MAX_CHANNELS: usize = 16;
 
@@ -38,8 +45,9 @@ impl Scenario {
     /// Read a scenario file, its `extends` chain and `--set` overrides.
     pub fn load(path: &Path, sets: &[String]) -> Result<Scenario, ScenarioError> {
         let mut tree = load::read_tree(path)?;
+        let file_horizon = horizon_of(&tree.table);
         load::apply_sets(&mut tree, sets)?;
-        validate::validate_tree(tree)
+        validate::validate_tree(tree, file_horizon)
     }
 
     /// Validate a scenario built in memory (tests, sweeps, calibration).
@@ -48,11 +56,15 @@ impl Scenario {
             Ok(toml::Value::Table(t)) => t,
             _ => toml::Table::new(),
         };
-        validate::validate_tree(load::MergedTree {
-            table,
-            origins: Default::default(),
-            files: Vec::new(),
-        })
+        let file_horizon = horizon_of(&table);
+        validate::validate_tree(
+            load::MergedTree {
+                table,
+                origins: Default::default(),
+                files: Vec::new(),
+            },
+            file_horizon,
+        )
     }
 
     pub fn name(&self) -> &str {

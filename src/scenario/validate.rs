@@ -11,8 +11,10 @@ use super::{MAX_CHANNELS, Scenario};
 use toml::{Table, Value};
 
 /// Deserialize and validate a merged tree.
-pub fn validate_tree(tree: MergedTree) -> Result<Scenario, ScenarioError> {
+/// `file_horizon` is the horizon the files themselves set (before `--set`).
+pub fn validate_tree(tree: MergedTree, file_horizon: Option<Horizon>) -> Result<Scenario, ScenarioError> {
     let MergedTree { table, origins, files } = tree;
+    let tree_horizon = file_horizon;
     let mut problems = Vec::new();
     check_numbers(&Value::Table(table.clone()), "", &origins, &mut problems);
     let file: ScenarioFile = match serde_path_to_error::deserialize(Value::Table(table)) {
@@ -25,8 +27,20 @@ pub fn validate_tree(tree: MergedTree) -> Result<Scenario, ScenarioError> {
             return Err(ScenarioError { problems });
         }
     };
-    let timeline = check_rules(&file, &origins, &mut problems);
+    let mut file = file;
+    let mut timeline = check_rules(&file, tree_horizon, &origins, &mut problems);
     if problems.is_empty() {
+        // Events past a horizon shortened by `--set` never act: leave them
+        // out of the resolved scenario too, so it reproduces this run.
+        let kept: Vec<usize> = {
+            let mut k: Vec<usize> = timeline.iter().map(|e| e.index).collect();
+            k.sort_unstable();
+            k
+        };
+        file.events = kept.iter().map(|&i| file.events[i].clone()).collect();
+        for e in &mut timeline {
+            e.index = kept.binary_search(&e.index).unwrap_or(e.index);
+        }
         Ok(Scenario {
             spec: file,
             timeline,
@@ -120,7 +134,7 @@ fn is_identifier(name: &str) -> bool {
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
-fn check_rules(file: &ScenarioFile, origins: &Origins, problems: &mut Vec<Problem>) -> Vec<TimedEvent> {
+fn check_rules(file: &ScenarioFile, file_horizon: Option<Horizon>, origins: &Origins, problems: &mut Vec<Problem>) -> Vec<TimedEvent> {
     let sim = &file.simulation;
     if !is_identifier(&sim.name) {
         problems.push(origins.problem(
@@ -209,7 +223,7 @@ fn check_rules(file: &ScenarioFile, origins: &Origins, problems: &mut Vec<Proble
     }
     let mut timeline = Vec::new();
     for (index, event) in file.events.iter().enumerate() {
-        if let Some(e) = check_event(file, index, event, origins, problems) {
+        if let Some(e) = check_event(file, index, event, file_horizon, origins, problems) {
             timeline.push(e);
         }
     }
@@ -234,7 +248,7 @@ fn unknown_name(key: &str, what: &str, name: &str, names: &[&str], origins: &Ori
     origins.problem(key, format!("there is no {what} named `{name}`"), Some(help))
 }
 
-fn check_event(file: &ScenarioFile, index: usize, event: &EventSpec, origins: &Origins, problems: &mut Vec<Problem>) -> Option<TimedEvent> {
+fn check_event(file: &ScenarioFile, index: usize, event: &EventSpec, file_horizon: Option<Horizon>, origins: &Origins, problems: &mut Vec<Problem>) -> Option<TimedEvent> {
     let at = |field: &str| format!("events[{index}].{field}");
     let before = problems.len();
     let Some(&(lever_name, allowed, required)) = LEVERS.iter().find(|(n, _, _)| *n == event.lever) else {
@@ -261,7 +275,7 @@ fn check_event(file: &ScenarioFile, index: usize, event: &EventSpec, origins: &O
             ));
         }
     }
-    let tick = event_tick(file, index, event, origins, problems);
+    let tick = event_tick(file, index, event, file_horizon, origins, problems);
     let channel_names: Vec<&str> = file.channels.keys().map(String::as_str).collect();
     let category_names: Vec<&str> = file.categories.keys().map(String::as_str).collect();
     let mut channel_index = |field: &str, name: &str| -> usize {
@@ -380,7 +394,10 @@ fn check_event(file: &ScenarioFile, index: usize, event: &EventSpec, origins: &O
     if problems.len() > before {
         return None;
     }
-    Some(TimedEvent { tick: tick?, lever, index })
+    match tick {
+        EventTime::At(tick) => Some(TimedEvent { tick, lever, index }),
+        EventTime::AfterEnd | EventTime::Invalid => None,
+    }
 }
 
 fn given_arguments(e: &EventSpec) -> Vec<&'static str> {
@@ -407,37 +424,58 @@ fn given_arguments(e: &EventSpec) -> Vec<&'static str> {
     out
 }
 
-fn event_tick(file: &ScenarioFile, index: usize, event: &EventSpec, origins: &Origins, problems: &mut Vec<Problem>) -> Option<u32> {
+/// When an event happens.
+enum EventTime {
+    At(u32),
+    /// After the end of a horizon shortened by `--set`, but inside the
+    /// horizon of the files that wrote it: it never takes effect.
+    AfterEnd,
+    Invalid,
+}
+
+/// Start, ticks and days per tick.
+pub type Horizon = (super::Date, u32, u32);
+
+fn event_tick(file: &ScenarioFile, index: usize, event: &EventSpec, file_horizon: Option<Horizon>, origins: &Origins, problems: &mut Vec<Problem>) -> EventTime {
     let sim = &file.simulation;
     let days = sim.days_per_tick as i64;
     let end = sim.start_date.add_days(sim.ticks as i64 * days - 1);
     let horizon = format!("ticks 0 to {}, dates {} to {}", sim.ticks.saturating_sub(1), sim.start_date, end);
-    match (event.date, event.tick) {
+    // Ticks of the event counted in the final horizon, and whether it lies
+    // inside the files' own horizon (before `--set` shortened it).
+    let (field, offset_ticks, label, in_file_horizon) = match (event.date, event.tick) {
         (Some(_), Some(_)) => {
             problems.push(origins.problem(&format!("events[{index}]"), "an event has a `date` or a `tick`, not both", Some("keep one of them".into())));
-            None
+            return EventTime::Invalid;
         }
         (None, None) => {
             problems.push(origins.problem(&format!("events[{index}]"), "an event needs a `date` or a `tick`", Some(format!("e.g. date = 2023-10-04; the horizon is {horizon}"))));
-            None
+            return EventTime::Invalid;
         }
         (Some(date), None) => {
             let offset = date.days_since(sim.start_date);
-            if offset < 0 || offset / days >= sim.ticks as i64 {
-                problems.push(origins.problem(&format!("events[{index}].date"), format!("{date} is outside the simulated horizon"), Some(format!("choose a date in {horizon}"))));
-                None
-            } else {
-                Some((offset / days) as u32)
-            }
+            let inside = file_horizon.is_some_and(|(start, ticks, d)| {
+                let o = date.days_since(start);
+                o >= 0 && o / (d as i64) < ticks as i64
+            });
+            ("date", offset.div_euclid(days), date.to_string(), inside)
         }
         (None, Some(tick)) => {
-            if tick < 0 || tick >= sim.ticks as i64 {
-                problems.push(origins.problem(&format!("events[{index}].tick"), format!("tick {tick} is outside the simulated horizon"), Some(format!("choose a tick in {horizon}"))));
-                None
-            } else {
-                Some(tick as u32)
-            }
+            let inside = file_horizon.is_some_and(|(_, ticks, _)| tick >= 0 && tick < ticks as i64);
+            ("tick", tick, format!("tick {tick}"), inside)
         }
+    };
+    if offset_ticks >= 0 && offset_ticks < sim.ticks as i64 {
+        EventTime::At(offset_ticks as u32)
+    } else if offset_ticks >= sim.ticks as i64 && in_file_horizon {
+        EventTime::AfterEnd
+    } else {
+        problems.push(origins.problem(
+            &format!("events[{index}].{field}"),
+            format!("{label} is outside the simulated horizon"),
+            Some(format!("choose a {field} in {horizon}")),
+        ));
+        EventTime::Invalid
     }
 }
 
