@@ -82,7 +82,9 @@ pub fn gamma(rng: &mut impl RngCore, shape: f64, scale: f64) -> f64 {
         }
         let v = v * v * v;
         let u = uniform_open(rng);
-        if u < 1.0 - 0.0331 * x * x * x * x || libm::log(u) < 0.5 * x * x + d * (1.0 - v + libm::log(v)) {
+        if u < 1.0 - 0.0331 * x * x * x * x
+            || libm::log(u) < 0.5 * x * x + d * (1.0 - v + libm::log(v))
+        {
             return d * v * scale;
         }
     }
@@ -167,15 +169,32 @@ mod tests {
         let (m, v) = moments(&(0..n).map(|_| gumbel(&mut r)).collect::<Vec<_>>());
         let euler = 0.577_215_664_9;
         let pi2_6 = std::f64::consts::PI.powi(2) / 6.0;
-        assert!((m - euler).abs() < 0.01 && (v - pi2_6).abs() < 0.03, "gumbel {m} {v}");
+        assert!(
+            (m - euler).abs() < 0.01 && (v - pi2_6).abs() < 0.03,
+            "gumbel {m} {v}"
+        );
         for (shape, scale) in [(0.5, 2.0), (2.0, 0.75), (9.0, 1.0)] {
-            let (m, v) = moments(&(0..n).map(|_| gamma(&mut r, shape, scale)).collect::<Vec<_>>());
+            let (m, v) = moments(
+                &(0..n)
+                    .map(|_| gamma(&mut r, shape, scale))
+                    .collect::<Vec<_>>(),
+            );
             let (em, ev) = (shape * scale, shape * scale * scale);
-            assert!((m - em).abs() < 0.02 * em && (v - ev).abs() < 0.05 * ev, "gamma {shape} {m} {v}");
+            assert!(
+                (m - em).abs() < 0.02 * em && (v - ev).abs() < 0.05 * ev,
+                "gamma {shape} {m} {v}"
+            );
         }
         for mean in [0.3, 4.0, 25.0, 3000.0] {
-            let (m, v) = moments(&(0..n).map(|_| poisson(&mut r, mean) as f64).collect::<Vec<_>>());
-            assert!((m - mean).abs() < 0.01 * mean + 0.01 && (v - mean).abs() < 0.03 * mean + 0.01, "poisson {mean} {m} {v}");
+            let (m, v) = moments(
+                &(0..n)
+                    .map(|_| poisson(&mut r, mean) as f64)
+                    .collect::<Vec<_>>(),
+            );
+            assert!(
+                (m - mean).abs() < 0.01 * mean + 0.01 && (v - mean).abs() < 0.03 * mean + 0.01,
+                "poisson {mean} {m} {v}"
+            );
         }
     }
 
@@ -193,7 +212,12 @@ mod tests {
         theirs.sort_by(f64::total_cmp);
         for q in [0.1, 0.25, 0.5, 0.75, 0.9] {
             let i = (q * n as f64) as usize;
-            assert!((ours[i] - theirs[i]).abs() < 0.05 * theirs[i], "q{q}: {} vs {}", ours[i], theirs[i]);
+            assert!(
+                (ours[i] - theirs[i]).abs() < 0.05 * theirs[i],
+                "q{q}: {} vs {}",
+                ours[i],
+                theirs[i]
+            );
         }
     }
 }

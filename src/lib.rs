@@ -8,9 +8,9 @@
 //! thin command-line layer over them.
 
 pub mod dist;
-pub mod rng;
-pub mod scenario;
 pub mod metrics;
 pub mod model;
-pub mod runner;
 pub mod output;
+pub mod rng;
+pub mod runner;
+pub mod scenario;

@@ -217,7 +217,10 @@ impl GroupNames {
         let g = group as usize;
         match by {
             By::All => "all",
-            By::Kind => ["umkm", "importer", "affiliate"].get(g).copied().unwrap_or("?"),
+            By::Kind => ["umkm", "importer", "affiliate"]
+                .get(g)
+                .copied()
+                .unwrap_or("?"),
             By::Origin => ["domestic", "imported"].get(g).copied().unwrap_or("?"),
             By::Channel | By::DiscoveryChannel => self.channels.get(g).map_or("?", String::as_str),
             By::Category => self.categories.get(g).map_or("?", String::as_str),

@@ -50,7 +50,11 @@ impl RunResult {
     /// Decisions per second of CPU time spent in the model (per core).
     pub fn decisions_per_core_second(&self) -> f64 {
         let cpu: f64 = self.replicates.iter().map(|r| r.seconds).sum();
-        if cpu > 0.0 { self.decisions() as f64 / cpu } else { 0.0 }
+        if cpu > 0.0 {
+            self.decisions() as f64 / cpu
+        } else {
+            0.0
+        }
     }
 }
 
@@ -125,7 +129,11 @@ impl<'a> Executor<'a> {
 }
 
 /// Simulate one replicate from tick 0 to the horizon.
-pub fn run_replicate(scenario: &Scenario, replicate: u32, observers: &[&dyn Observer]) -> ReplicateResult {
+pub fn run_replicate(
+    scenario: &Scenario,
+    replicate: u32,
+    observers: &[&dyn Observer],
+) -> ReplicateResult {
     let start = Instant::now();
     let mut model = Model::new(scenario, replicate);
     let mut records = Vec::with_capacity(scenario.ticks() as usize);

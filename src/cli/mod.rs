@@ -7,7 +7,11 @@ pub mod run;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "pasar", version, about = "Agent-based simulator of Indonesian retail channels under trade and platform policy")]
+#[command(
+    name = "pasar",
+    version,
+    about = "Agent-based simulator of Indonesian retail channels under trade and platform policy"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -48,8 +48,9 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
     if let Some(s) = args.seed {
         sets.push(format!("simulation.seed={s}"));
     }
-    let scenario = Scenario::load(&args.scenario, &sets)
-        .map_err(|e| Failure::Input(anyhow!(e).context(format!("invalid scenario {}", args.scenario.display()))))?;
+    let scenario = Scenario::load(&args.scenario, &sets).map_err(|e| {
+        Failure::Input(anyhow!(e).context(format!("invalid scenario {}", args.scenario.display())))
+    })?;
     let out = args
         .out
         .clone()
@@ -92,10 +93,22 @@ fn print_summary(scenario: &Scenario, result: &RunResult, written: &std::path::P
         last,
         scenario.date_of_tick(last)
     );
-    println!("  GMV share, UMKM         {}", pct(mean(Metric::GmvShare, By::Kind, 0)));
-    println!("  GMV share, importers    {}", pct(mean(Metric::GmvShare, By::Kind, 1)));
-    println!("  GMV share, affiliates   {}", pct(mean(Metric::GmvShare, By::Kind, 2)));
-    println!("  import penetration      {}", pct(mean(Metric::ImportPenetration, By::All, 0)));
+    println!(
+        "  GMV share, UMKM         {}",
+        pct(mean(Metric::GmvShare, By::Kind, 0))
+    );
+    println!(
+        "  GMV share, importers    {}",
+        pct(mean(Metric::GmvShare, By::Kind, 1))
+    );
+    println!(
+        "  GMV share, affiliates   {}",
+        pct(mean(Metric::GmvShare, By::Kind, 2))
+    );
+    println!(
+        "  import penetration      {}",
+        pct(mean(Metric::ImportPenetration, By::All, 0))
+    );
     println!(
         "  {} purchase decisions in {:.1} s ({:.0} per second per core, {} threads)",
         result.decisions(),
@@ -103,5 +116,8 @@ fn print_summary(scenario: &Scenario, result: &RunResult, written: &std::path::P
         result.decisions_per_core_second(),
         result.threads
     );
-    println!("results in {}/ (series.csv, dictionary.csv, manifest.json, resolved.toml)", written.display());
+    println!(
+        "results in {}/ (series.csv, dictionary.csv, manifest.json, resolved.toml)",
+        written.display()
+    );
 }

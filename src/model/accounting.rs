@@ -28,7 +28,9 @@ impl Model<'_> {
             let commission = units_per_sale * s.price[j] * s.fee_rate_sum[j];
             let fixed = match s.kind[j] {
                 SellerKind::Umkm => spec.population.umkm.fixed_cost_idr,
-                SellerKind::Importer | SellerKind::Affiliate => spec.population.importer.fixed_cost_idr,
+                SellerKind::Importer | SellerKind::Affiliate => {
+                    spec.population.importer.fixed_cost_idr
+                }
             };
             let profit = revenue - units * s.landed_cost[j] - commission - fixed;
             s.profit[j] = profit;
@@ -45,8 +47,12 @@ impl Model<'_> {
                 f.umkm_subsidy_idr += subsidy * seller_scale;
             }
         }
-    
+
         // Read by importer entry (step 8): Σ profit / Σ revenue, 0 without revenue.
-        self.importer_margin = if importer_revenue > 0.0 { importer_profit / importer_revenue } else { 0.0 };
+        self.importer_margin = if importer_revenue > 0.0 {
+            importer_profit / importer_revenue
+        } else {
+            0.0
+        };
     }
 }

@@ -12,7 +12,11 @@ impl Model<'_> {
         let nc = market.n_categories;
         // Each social channel's share of this tick's category GMV (all channels).
         let category_gmv: Vec<f64> = (0..nc)
-            .map(|c| (0..market.n_channels).map(|k| self.flows.gmv_tx_category[k * nc + c]).sum())
+            .map(|c| {
+                (0..market.n_channels)
+                    .map(|k| self.flows.gmv_tx_category[k * nc + c])
+                    .sum()
+            })
             .collect();
         let socials: Vec<usize> = market.channels_in(market.socials).collect();
         // share[i * nc + c]: social channel socials[i]'s share of category c.
@@ -21,7 +25,13 @@ impl Model<'_> {
             .flat_map(|&k| {
                 let gmv = &self.flows.gmv_tx_category;
                 let totals = &category_gmv;
-                (0..nc).map(move |c| if totals[c] > 0.0 { gmv[k * nc + c] / totals[c] } else { 0.0 })
+                (0..nc).map(move |c| {
+                    if totals[c] > 0.0 {
+                        gmv[k * nc + c] / totals[c]
+                    } else {
+                        0.0
+                    }
+                })
             })
             .collect();
         let digitalization = self.policy.digitalization_rate;
@@ -33,7 +43,8 @@ impl Model<'_> {
                 continue;
             }
             let units = s.sales[j] as f64 * market.units_per_sale;
-            s.popularity[j] = (1.0 - b.popularity_decay) * s.popularity[j] + b.popularity_decay * units;
+            s.popularity[j] =
+                (1.0 - b.popularity_decay) * s.popularity[j] + b.popularity_decay * units;
             if s.remaining[j] == 0 && s.capacity[j] > 0 {
                 s.markup[j] = (s.markup[j] + b.markup_step).min(b.markup_max);
             } else if s.sales[j] == 0 {

@@ -44,12 +44,21 @@ impl Consumers {
             n_channels,
         };
         for _ in 0..n {
-            c.alpha.push(dist::lognormal(rng, p.price_sensitivity_median, p.price_sensitivity_sd) as f32);
-            c.beta.push((p.quality_taste_mean + p.quality_taste_sd * dist::standard_normal(rng)) as f32);
-            let local = p.local_preference_mean + p.local_preference_sd * dist::standard_normal(rng);
+            c.alpha.push(
+                dist::lognormal(rng, p.price_sensitivity_median, p.price_sensitivity_sd) as f32,
+            );
+            c.beta.push(
+                (p.quality_taste_mean + p.quality_taste_sd * dist::standard_normal(rng)) as f32,
+            );
+            let local =
+                p.local_preference_mean + p.local_preference_sd * dist::standard_normal(rng);
             c.lambda.push(local.max(0.0) as f32);
             let rate = if p.purchase_rate_mean > 0.0 {
-                dist::gamma(rng, p.purchase_rate_shape, p.purchase_rate_mean / p.purchase_rate_shape)
+                dist::gamma(
+                    rng,
+                    p.purchase_rate_shape,
+                    p.purchase_rate_mean / p.purchase_rate_shape,
+                )
             } else {
                 0.0
             };

@@ -23,8 +23,16 @@ impl Model<'_> {
             let kind = s.kind[j];
             let m = s.unit_cost[j];
             // Cross-border shipping for goods shipped by importers and affiliates.
-            let ship = if kind == SellerKind::Umkm { 0.0 } else { shipping };
-            let tariff = if s.imported[j] { policy.tariff[c] * (m + ship) } else { 0.0 };
+            let ship = if kind == SellerKind::Umkm {
+                0.0
+            } else {
+                shipping
+            };
+            let tariff = if s.imported[j] {
+                policy.tariff[c] * (m + ship)
+            } else {
+                0.0
+            };
             let adders = ship + tariff;
             let price = m * (1.0 + s.markup[j]) + adders;
             s.price[j] = price;
@@ -33,7 +41,8 @@ impl Model<'_> {
             s.remaining[j] = s.capacity[j];
             s.sales[j] = 0;
             s.fee_rate_sum[j] = 0.0;
-            let bound = kind == SellerKind::Importer || (kind == SellerKind::Affiliate && affiliates_bound);
+            let bound =
+                kind == SellerKind::Importer || (kind == SellerKind::Affiliate && affiliates_bound);
             let mut eligible = s.listings[j];
             if bound {
                 let listed_category = policy.positive_list.as_ref().is_none_or(|open| open[c]);

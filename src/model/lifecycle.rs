@@ -31,13 +31,20 @@ impl Model<'_> {
         let mut rng = self.streams.stream(Purpose::Entry, 0, self.tick);
         let (alive_umkm, alive_importers) = {
             let s = &self.sellers;
-            let count = |kind| (0..s.len()).filter(|&j| s.alive[j] && s.kind[j] == kind).count();
+            let count = |kind| {
+                (0..s.len())
+                    .filter(|&j| s.alive[j] && s.kind[j] == kind)
+                    .count()
+            };
             (count(SellerKind::Umkm), count(SellerKind::Importer))
         };
         let margin = self.importer_margin;
         let new_umkm = dist::poisson(&mut rng, b.umkm_entry_rate * alive_umkm as f64);
         let new_importers = if self.policy.any_cross_border() {
-            dist::poisson(&mut rng, b.importer_entry_rate * alive_importers as f64 * margin.max(0.0))
+            dist::poisson(
+                &mut rng,
+                b.importer_entry_rate * alive_importers as f64 * margin.max(0.0),
+            )
         } else {
             0
         };
@@ -78,7 +85,7 @@ impl Model<'_> {
     fn project_s_round(&mut self) {
         let nc = self.market.n_categories;
         for rule in self.policy.project_s.clone() {
-            if (self.tick - rule.since) % rule.every != 0 {
+            if !(self.tick - rule.since).is_multiple_of(rule.every) {
                 continue;
             }
             let k = rule.channel;
@@ -90,10 +97,18 @@ impl Model<'_> {
             let owner = self.market.channel_owner[k];
             let mut rng = self.streams.stream(Purpose::Policy, k as u64, self.tick);
             for c in categories {
-                let Some(best) = self.best_seller_on(k, c) else { continue };
+                let Some(best) = self.best_seller_on(k, c) else {
+                    continue;
+                };
                 let quality = self.sellers.quality[best];
                 for _ in 0..rule.entrants {
-                    let new = self.factory().affiliate(&mut rng, owner, c as u16, quality, rule.cost_factor);
+                    let new = self.factory().affiliate(
+                        &mut rng,
+                        owner,
+                        c as u16,
+                        quality,
+                        rule.cost_factor,
+                    );
                     self.admit(new);
                 }
             }

@@ -112,7 +112,13 @@ impl<'s> Model<'s> {
         for _ in 0..pop.affiliate.count {
             let c = factory.category(&mut rng);
             let quality = pop.affiliate.quality_mean;
-            new.push(factory.affiliate(&mut rng, self.market.affiliate_owner, c, quality, pop.affiliate.cost_factor));
+            new.push(factory.affiliate(
+                &mut rng,
+                self.market.affiliate_owner,
+                c,
+                quality,
+                pop.affiliate.cost_factor,
+            ));
         }
         let mut rng = self.streams.stream(Purpose::Population, 3, 0);
         self.consumers = Consumers::generate(&pop.consumers, self.market.n_channels, &mut rng);
@@ -131,7 +137,10 @@ impl<'s> Model<'s> {
         self.flows.reset();
         // 1. Policy events of this tick, in file order.
         let timeline = &self.scenario.timeline;
-        while let Some(event) = timeline.get(self.next_event).filter(|e| e.tick <= self.tick) {
+        while let Some(event) = timeline
+            .get(self.next_event)
+            .filter(|e| e.tick <= self.tick)
+        {
             self.policy.apply(&event.lever, self.tick);
             self.next_event += 1;
         }

@@ -82,7 +82,8 @@ impl Model<'_> {
                 r.scores.clear();
                 for &j in bucket.iter() {
                     let j = j as usize;
-                    let affiliated = s.kind[j] == SellerKind::Affiliate && owner != 0 && s.owner[j] == owner;
+                    let affiliated =
+                        s.kind[j] == SellerKind::Affiliate && owner != 0 && s.owner[j] == owner;
                     let score = channel.w_price * -s.ln_rel_price[j]
                         + channel.w_quality * s.quality[j]
                         + channel.w_popularity * libm::log1p(s.popularity[j])
@@ -91,7 +92,8 @@ impl Model<'_> {
                     r.scores.push((score, j as u32));
                 }
                 // Best first; equal scores by slot, so the order is total.
-                r.scores.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+                r.scores
+                    .sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
                 for (slot, (_, j)) in bucket.iter_mut().zip(&r.scores) {
                     *slot = *j;
                 }

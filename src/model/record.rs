@@ -21,7 +21,9 @@ impl Model<'_> {
                 value,
             });
         };
-        let gmv_tx: Vec<f64> = (0..nk).map(|k| f.gmv_tx_category[k * nc..(k + 1) * nc].iter().sum()).collect();
+        let gmv_tx: Vec<f64> = (0..nk)
+            .map(|k| f.gmv_tx_category[k * nc..(k + 1) * nc].iter().sum())
+            .collect();
         let total: f64 = f.gmv_kind.iter().sum();
         let share = |x: f64| if total > 0.0 { x / total } else { 0.0 };
         // GMV and shares.
@@ -44,7 +46,12 @@ impl Model<'_> {
             }
         }
         if total > 0.0 {
-            put(Metric::ImportPenetration, By::All, 0, f.gmv_origin[1] / total);
+            put(
+                Metric::ImportPenetration,
+                By::All,
+                0,
+                f.gmv_origin[1] / total,
+            );
         }
         // Sellers.
         let mut alive_kind = [0u64; 3];
@@ -57,9 +64,19 @@ impl Model<'_> {
                 }
             }
         }
-        put(Metric::SellersAlive, By::All, 0, alive_kind.iter().sum::<u64>() as f64 * ss);
+        put(
+            Metric::SellersAlive,
+            By::All,
+            0,
+            alive_kind.iter().sum::<u64>() as f64 * ss,
+        );
         for kind in SellerKind::ALL {
-            put(Metric::SellersAlive, By::Kind, kind as usize, alive_kind[kind as usize] as f64 * ss);
+            put(
+                Metric::SellersAlive,
+                By::Kind,
+                kind as usize,
+                alive_kind[kind as usize] as f64 * ss,
+            );
         }
         for (k, &n) in alive_channel.iter().enumerate() {
             put(Metric::SellersAlive, By::Channel, k, n as f64 * ss);
@@ -70,7 +87,12 @@ impl Model<'_> {
         ] {
             put(metric, By::All, 0, by_kind.iter().sum::<u64>() as f64 * ss);
             for kind in SellerKind::ALL {
-                put(metric, By::Kind, kind as usize, by_kind[kind as usize] as f64 * ss);
+                put(
+                    metric,
+                    By::Kind,
+                    kind as usize,
+                    by_kind[kind as usize] as f64 * ss,
+                );
             }
             for (k, &n) in by_channel.iter().enumerate() {
                 put(metric, By::Channel, k, n as f64 * ss);
@@ -78,32 +100,67 @@ impl Model<'_> {
         }
         // Purchases.
         put(Metric::PurchaseAttempts, By::All, 0, f.attempts as f64 * cs);
-        put(Metric::PurchaseDecisions, By::All, 0, f.decisions as f64 * cs);
+        put(
+            Metric::PurchaseDecisions,
+            By::All,
+            0,
+            f.decisions as f64 * cs,
+        );
         put(Metric::Purchases, By::All, 0, f.purchases as f64 * cs);
         for (k, &n) in f.purchases_tx.iter().enumerate() {
             put(Metric::Purchases, By::Channel, k, n as f64 * cs);
         }
         put(Metric::PurchasesLost, By::All, 0, f.lost as f64 * cs);
         for (k, &n) in f.lost_discovery.iter().enumerate() {
-            put(Metric::PurchasesLost, By::DiscoveryChannel, k, n as f64 * cs);
+            put(
+                Metric::PurchasesLost,
+                By::DiscoveryChannel,
+                k,
+                n as f64 * cs,
+            );
         }
-        put(Metric::PurchasesRedirected, By::All, 0, f.redirected as f64 * cs);
+        put(
+            Metric::PurchasesRedirected,
+            By::All,
+            0,
+            f.redirected as f64 * cs,
+        );
         if f.purchases > 0 {
             put(Metric::AvgPriceIdr, By::All, 0, total / f.purchases as f64);
         }
         for kind in SellerKind::ALL {
             let n = f.purchases_kind[kind as usize];
             if n > 0 {
-                put(Metric::AvgPriceIdr, By::Kind, kind as usize, f.gmv_kind[kind as usize] / n as f64);
+                put(
+                    Metric::AvgPriceIdr,
+                    By::Kind,
+                    kind as usize,
+                    f.gmv_kind[kind as usize] / n as f64,
+                );
             }
         }
-        put(Metric::ConsumerSurplusIdr, By::All, 0, f.consumer_surplus * cs);
-        put(Metric::CommissionIdr, By::All, 0, f.commission.iter().sum::<f64>() * cs);
+        put(
+            Metric::ConsumerSurplusIdr,
+            By::All,
+            0,
+            f.consumer_surplus * cs,
+        );
+        put(
+            Metric::CommissionIdr,
+            By::All,
+            0,
+            f.commission.iter().sum::<f64>() * cs,
+        );
         for (k, &v) in f.commission.iter().enumerate() {
             put(Metric::CommissionIdr, By::Channel, k, v * cs);
         }
         if total > 0.0 {
-            put(Metric::Hhi, By::All, 0, f.gmv_squares / (total * total * ss));
+            put(
+                Metric::Hhi,
+                By::All,
+                0,
+                f.gmv_squares / (total * total * ss),
+            );
         }
         put(Metric::UmkmRevenueIdr, By::All, 0, f.umkm_revenue_idr);
         put(Metric::UmkmProfitIdr, By::All, 0, f.umkm_profit_idr);

@@ -17,7 +17,11 @@ pub enum SellerKind {
 }
 
 impl SellerKind {
-    pub const ALL: [SellerKind; 3] = [SellerKind::Umkm, SellerKind::Importer, SellerKind::Affiliate];
+    pub const ALL: [SellerKind; 3] = [
+        SellerKind::Umkm,
+        SellerKind::Importer,
+        SellerKind::Affiliate,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -197,12 +201,17 @@ impl SellerFactory<'_> {
     pub fn category(&self, rng: &mut Rng) -> u16 {
         let u = dist::uniform(rng);
         let last = self.cumulative_demand.len().saturating_sub(1);
-        self.cumulative_demand.iter().position(|&c| u < c).unwrap_or(last) as u16
+        self.cumulative_demand
+            .iter()
+            .position(|&c| u < c)
+            .unwrap_or(last) as u16
     }
 
     fn sim_capacity(&self, real_units: f64) -> u32 {
         // Whole simulated sales, at least one (MODEL.md section 7, Scale).
-        (real_units / self.units_per_sale).floor().clamp(1.0, u32::MAX as f64) as u32
+        (real_units / self.units_per_sale)
+            .floor()
+            .clamp(1.0, u32::MAX as f64) as u32
     }
 
     /// The base imported unit cost in category `c` (before scale advantage).
@@ -267,7 +276,14 @@ impl SellerFactory<'_> {
     }
 
     /// An affiliate of owner `owner` in category `c` with the given quality.
-    pub fn affiliate(&self, rng: &mut Rng, owner: u8, c: u16, quality: f64, cost_factor: f64) -> NewSeller {
+    pub fn affiliate(
+        &self,
+        rng: &mut Rng,
+        owner: u8,
+        c: u16,
+        quality: f64,
+        cost_factor: f64,
+    ) -> NewSeller {
         let imp = &self.spec.population.importer;
         let noise = libm::exp(imp.unit_cost_sd * dist::standard_normal(rng));
         let capacity = dist::lognormal(rng, imp.capacity_median, imp.capacity_sd);
@@ -276,12 +292,19 @@ impl SellerFactory<'_> {
             category: c,
             imported: true,
             owner,
-            unit_cost: self.imported_base_cost(c as usize) * imp.scale_advantage * cost_factor * noise,
+            unit_cost: self.imported_base_cost(c as usize)
+                * imp.scale_advantage
+                * cost_factor
+                * noise,
             quality,
             markup: self.spec.population.affiliate.initial_markup,
             capacity: self.sim_capacity(capacity),
             cash: imp.initial_cash_idr,
-            listings: self.owner_channels.get(owner as usize).copied().unwrap_or(0),
+            listings: self
+                .owner_channels
+                .get(owner as usize)
+                .copied()
+                .unwrap_or(0),
         }
     }
 }

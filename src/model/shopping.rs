@@ -62,7 +62,11 @@ impl Model<'_> {
                     habit_base: c.affinity + c.affinity_trend * t,
                     consideration: c.consideration as usize,
                     q,
-                    ln_q: if q > 0.0 { libm::log(q) } else { f64::NEG_INFINITY },
+                    ln_q: if q > 0.0 {
+                        libm::log(q)
+                    } else {
+                        f64::NEG_INFINITY
+                    },
                 }
             })
             .collect();
@@ -92,7 +96,14 @@ impl Model<'_> {
             Streams::reposition(&mut rng, i as u64, self.tick);
             let attempts = dist::poisson(&mut rng, self.consumers.rate[i] as f64);
             for _ in 0..attempts {
-                shop.attempt(i, &mut rng, &mut self.sellers, &mut self.flows, &mut self.channel_sales, scratch);
+                shop.attempt(
+                    i,
+                    &mut rng,
+                    &mut self.sellers,
+                    &mut self.flows,
+                    &mut self.channel_sales,
+                    scratch,
+                );
             }
         }
         self.scratch.order = order;
@@ -125,7 +136,11 @@ impl Shop<'_> {
         let mut best = f64::NEG_INFINITY;
         for (k, ch) in self.channels.iter().enumerate() {
             let offered = !self.ranking.bucket(k, c, nc).is_empty();
-            let h = if offered { ch.habit_base + self.habit_sd * habits[k] as f64 } else { f64::NEG_INFINITY };
+            let h = if offered {
+                ch.habit_base + self.habit_sd * habits[k] as f64
+            } else {
+                f64::NEG_INFINITY
+            };
             best = best.max(h);
             scratch.channel_weight.push(h);
         }
@@ -159,10 +174,14 @@ impl Shop<'_> {
             scratch.candidates.extend_from_slice(bucket);
         } else if ch.offline {
             floyd_sample(rng, bucket.len(), size, &mut scratch.ranks);
-            scratch.candidates.extend(scratch.ranks.iter().map(|&r| bucket[r]));
+            scratch
+                .candidates
+                .extend(scratch.ranks.iter().map(|&r| bucket[r]));
         } else {
             geometric_ranks(rng, bucket.len(), size, ch.q, ch.ln_q, &mut scratch.ranks);
-            scratch.candidates.extend(scratch.ranks.iter().map(|&r| bucket[r]));
+            scratch
+                .candidates
+                .extend(scratch.ranks.iter().map(|&r| bucket[r]));
         }
         // 4. Logit choice with Gumbel draws; the outside option is index n.
         let alpha = self.consumers.alpha[i] as f64;
@@ -203,7 +222,8 @@ impl Shop<'_> {
         let p_ref = market.ref_price[c];
         let surplus_units = p_ref / alpha;
         let Some(j) = chosen else {
-            flows.consumer_surplus += surplus_units * log_sum_exp(self.outside_utility, &scratch.deterministic);
+            flows.consumer_surplus +=
+                surplus_units * log_sum_exp(self.outside_utility, &scratch.deterministic);
             return;
         };
         // 6. Payments: where does the purchase complete?
@@ -225,7 +245,8 @@ impl Shop<'_> {
             flows.consumer_surplus += surplus_units * self.outside_utility;
             return;
         };
-        flows.consumer_surplus += surplus_units * log_sum_exp(self.outside_utility, &scratch.deterministic);
+        flows.consumer_surplus +=
+            surplus_units * log_sum_exp(self.outside_utility, &scratch.deterministic);
         if tx != k {
             flows.redirected += 1;
         }
@@ -346,9 +367,13 @@ mod tests {
         }
         // The first draw is the truncated geometric.
         let norm = (1.0 - q.powi(n as i32)) / (1.0 - q);
-        for r in 0..5 {
+        for (r, &observed) in first.iter().enumerate().take(5) {
             let expected = q.powi(r as i32) / norm * trials as f64;
-            assert!((first[r] as f64 - expected).abs() < 4.0 * expected.sqrt() + 5.0, "rank {r}: {} vs {expected}", first[r]);
+            assert!(
+                (observed as f64 - expected).abs() < 4.0 * expected.sqrt() + 5.0,
+                "rank {r}: {} vs {expected}",
+                first[r]
+            );
         }
     }
 

@@ -65,20 +65,25 @@ impl StagedFolder {
     pub fn write(&self, name: &str, bytes: &[u8]) -> Result<(), OutputError> {
         let path = self.path(name);
         let mut file = fs::File::create(&path).map_err(|e| OutputError::io(&path, e))?;
-        file.write_all(bytes).map_err(|e| OutputError::io(&path, e))?;
+        file.write_all(bytes)
+            .map_err(|e| OutputError::io(&path, e))?;
         file.sync_all().map_err(|e| OutputError::io(&path, e))
     }
 
     /// Move the staging folder into place (replacing an old one if `--force`).
     pub fn commit(mut self) -> Result<PathBuf, OutputError> {
         let old = if self.destination.exists() {
-            let old = self.staging.with_extension(format!("old-{}", std::process::id()));
-            fs::rename(&self.destination, &old).map_err(|e| OutputError::io(&self.destination, e))?;
+            let old = self
+                .staging
+                .with_extension(format!("old-{}", std::process::id()));
+            fs::rename(&self.destination, &old)
+                .map_err(|e| OutputError::io(&self.destination, e))?;
             Some(old)
         } else {
             None
         };
-        fs::rename(&self.staging, &self.destination).map_err(|e| OutputError::io(&self.destination, e))?;
+        fs::rename(&self.staging, &self.destination)
+            .map_err(|e| OutputError::io(&self.destination, e))?;
         self.committed = true;
         if let Some(old) = old {
             fs::remove_dir_all(&old).map_err(|e| OutputError::io(&old, e))?;

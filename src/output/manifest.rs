@@ -34,7 +34,13 @@ pub struct Manifest {
 }
 
 impl Manifest {
-    pub fn new(scenario: &Scenario, result: &RunResult, command: Vec<String>, started: SystemTime, finished: SystemTime) -> Manifest {
+    pub fn new(
+        scenario: &Scenario,
+        result: &RunResult,
+        command: Vec<String>,
+        started: SystemTime,
+        finished: SystemTime,
+    ) -> Manifest {
         let decisions = result.decisions();
         Manifest {
             pasar_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -65,7 +71,8 @@ impl Manifest {
     }
 
     pub fn to_json(&self) -> String {
-        let mut s = serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+        let mut s = serde_json::to_string_pretty(self)
+            .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
         s.push('\n');
         s
     }

@@ -16,12 +16,17 @@ use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
-    #[error("{path} already exists; pass --force to replace it, or choose another folder with --out")]
+    #[error(
+        "{path} already exists; pass --force to replace it, or choose another folder with --out"
+    )]
     Exists { path: PathBuf },
     #[error("{path} exists and is not a folder; choose another path with --out")]
     NotAFolder { path: PathBuf },
     #[error("cannot write {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot write {path}: {source}")]
     Csv { path: PathBuf, source: csv::Error },
 }

@@ -9,12 +9,25 @@ use std::io::BufWriter;
 use std::path::Path;
 
 /// The columns of `series.csv`, in order.
-pub const SERIES_COLUMNS: [&str; 8] = ["scenario", "replicate", "tick", "date", "metric", "by", "group", "value"];
+pub const SERIES_COLUMNS: [&str; 8] = [
+    "scenario",
+    "replicate",
+    "tick",
+    "date",
+    "metric",
+    "by",
+    "group",
+    "value",
+];
 
 /// One row per replicate, tick, metric and group. Values are written in
 /// Rust's shortest round-trip decimal form, so the file is byte-identical
 /// wherever the same numbers were computed.
-pub fn write_series(path: &Path, scenario: &Scenario, result: &RunResult) -> Result<(), OutputError> {
+pub fn write_series(
+    path: &Path,
+    scenario: &Scenario,
+    result: &RunResult,
+) -> Result<(), OutputError> {
     let csv_err = |source| OutputError::Csv {
         path: path.to_path_buf(),
         source,
@@ -54,8 +67,12 @@ pub fn write_series(path: &Path, scenario: &Scenario, result: &RunResult) -> Res
             }
         }
     }
-    let inner = w.into_inner().map_err(|e| OutputError::io(path, e.into_error()))?;
-    let file = inner.into_inner().map_err(|e| OutputError::io(path, e.into_error()))?;
+    let inner = w
+        .into_inner()
+        .map_err(|e| OutputError::io(path, e.into_error()))?;
+    let file = inner
+        .into_inner()
+        .map_err(|e| OutputError::io(path, e.into_error()))?;
     file.sync_all().map_err(|e| OutputError::io(path, e))
 }
 
@@ -67,10 +84,12 @@ pub fn write_dictionary(path: &Path) -> Result<(), OutputError> {
         source,
     };
     let mut w = csv::Writer::from_path(path).map_err(csv_err)?;
-    w.write_record(["metric", "unit", "by", "meaning"]).map_err(csv_err)?;
+    w.write_record(["metric", "unit", "by", "meaning"])
+        .map_err(csv_err)?;
     for m in METRICS {
         let by: Vec<&str> = m.by.iter().map(|b| b.as_str()).collect();
-        w.write_record([m.name, m.unit, &by.join(" "), m.meaning]).map_err(csv_err)?;
+        w.write_record([m.name, m.unit, &by.join(" "), m.meaning])
+            .map_err(csv_err)?;
     }
     w.flush().map_err(|e| OutputError::io(path, e))
 }

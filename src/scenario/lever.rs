@@ -43,10 +43,18 @@ pub enum Lever {
 pub const LEVERS: &[(&str, &[&str], &[&str])] = &[
     ("payment_ban", &["channel"], &["channel"]),
     ("cross_border_ban", &["channels", "channel"], &[]),
-    ("import_price_floor", &["usd", "usd_idr"], &["usd", "usd_idr"]),
+    (
+        "import_price_floor",
+        &["usd", "usd_idr"],
+        &["usd", "usd_idr"],
+    ),
     ("positive_list", &["categories"], &[]),
     ("import_tariff", &["rate", "categories"], &["rate"]),
-    ("self_preference", &["channel", "bonus"], &["channel", "bonus"]),
+    (
+        "self_preference",
+        &["channel", "bonus"],
+        &["channel", "bonus"],
+    ),
     (
         "project_s",
         &["channel", "every", "top", "entrants", "cost_factor"],

@@ -54,10 +54,19 @@ impl Origins {
         }
     }
 
-    pub fn problem(&self, key: &str, message: impl Into<String>, help: impl Into<Option<String>>) -> Problem {
+    pub fn problem(
+        &self,
+        key: &str,
+        message: impl Into<String>,
+        help: impl Into<Option<String>>,
+    ) -> Problem {
         Problem {
             source: self.locate(key),
-            key: if key.is_empty() { None } else { Some(key.to_string()) },
+            key: if key.is_empty() {
+                None
+            } else {
+                Some(key.to_string())
+            },
             message: message.into(),
             help: help.into(),
         }
@@ -83,14 +92,19 @@ pub fn read_tree(path: &Path) -> Result<MergedTree, ScenarioError> {
         if chain.contains(&canonical) {
             let names: Vec<String> = chain.iter().map(|p| p.display().to_string()).collect();
             return Err(ScenarioError::single(Problem {
-                source: referenced_from.unwrap_or(Source::File { path: file.clone(), line_col: None }),
+                source: referenced_from.unwrap_or(Source::File {
+                    path: file.clone(),
+                    line_col: None,
+                }),
                 key: Some("extends".into()),
                 message: format!(
                     "`extends` makes a cycle: {} -> {}",
                     names.join(" -> "),
                     canonical.display()
                 ),
-                help: Some("a scenario may extend its parent, never itself or its own descendants".into()),
+                help: Some(
+                    "a scenario may extend its parent, never itself or its own descendants".into(),
+                ),
             }));
         }
         chain.push(canonical);
@@ -104,7 +118,10 @@ pub fn read_tree(path: &Path) -> Result<MergedTree, ScenarioError> {
             let origin = origins.get("extends").cloned();
             let Value::String(parent) = parent else {
                 return Err(ScenarioError::single(Problem {
-                    source: origin.unwrap_or(Source::File { path: file.clone(), line_col: None }),
+                    source: origin.unwrap_or(Source::File {
+                        path: file.clone(),
+                        line_col: None,
+                    }),
                     key: Some("extends".into()),
                     message: "`extends` must be a file name in quotes".into(),
                     help: Some("e.g. extends = \"baseline.toml\" (relative to this file)".into()),
@@ -127,7 +144,9 @@ pub fn read_tree(path: &Path) -> Result<MergedTree, ScenarioError> {
             _ => 0,
         };
         for (key, source) in layer_origins {
-            origins.map.insert(shift_event_index(&key, event_offset), source);
+            origins
+                .map
+                .insert(shift_event_index(&key, event_offset), source);
         }
         merge_into(&mut merged, table);
     }
@@ -143,12 +162,11 @@ fn shift_event_index(key: &str, offset: usize) -> String {
     if offset == 0 {
         return key.to_string();
     }
-    if let Some(rest) = key.strip_prefix("events[") {
-        if let Some(end) = rest.find(']') {
-            if let Ok(index) = rest[..end].parse::<usize>() {
-                return format!("events[{}]{}", index + offset, &rest[end + 1..]);
-            }
-        }
+    if let Some(rest) = key.strip_prefix("events[")
+        && let Some(end) = rest.find(']')
+        && let Ok(index) = rest[..end].parse::<usize>()
+    {
+        return format!("events[{}]{}", index + offset, &rest[end + 1..]);
     }
     key.to_string()
 }
@@ -157,7 +175,13 @@ fn read_text(file: &Path, referenced_from: Option<Source>) -> Result<String, Sce
     let fail = |message: String, help: &str| {
         let (source, key) = match &referenced_from {
             Some(s) => (s.clone(), Some("extends".to_string())),
-            None => (Source::File { path: file.to_path_buf(), line_col: None }, None),
+            None => (
+                Source::File {
+                    path: file.to_path_buf(),
+                    line_col: None,
+                },
+                None,
+            ),
         };
         ScenarioError::single(Problem {
             source,
@@ -231,9 +255,17 @@ fn join(prefix: &str, key: &str) -> String {
     }
 }
 
-fn record_origins(file: &Path, text: &str, table: &toml_edit::Table, prefix: &str, out: &mut HashMap<String, Source>) {
+fn record_origins(
+    file: &Path,
+    text: &str,
+    table: &toml_edit::Table,
+    prefix: &str,
+    out: &mut HashMap<String, Source>,
+) {
     for (name, _) in table.iter() {
-        let Some((key, item)) = table.get_key_value(name) else { continue };
+        let Some((key, item)) = table.get_key_value(name) else {
+            continue;
+        };
         let path = join(prefix, name);
         let span = key.span().or_else(|| item.span());
         if let Some(span) = span {
@@ -249,15 +281,22 @@ fn record_origins(file: &Path, text: &str, table: &toml_edit::Table, prefix: &st
     }
 }
 
-fn record_item(file: &Path, text: &str, item: &toml_edit::Item, path: &str, out: &mut HashMap<String, Source>) {
-    let put = |out: &mut HashMap<String, Source>, p: String, span: Option<std::ops::Range<usize>>| {
-        if let Some(span) = span {
-            out.entry(p).or_insert(Source::File {
-                path: file.to_path_buf(),
-                line_col: Some(line_col(text, span.start)),
-            });
-        }
-    };
+fn record_item(
+    file: &Path,
+    text: &str,
+    item: &toml_edit::Item,
+    path: &str,
+    out: &mut HashMap<String, Source>,
+) {
+    let put =
+        |out: &mut HashMap<String, Source>, p: String, span: Option<std::ops::Range<usize>>| {
+            if let Some(span) = span {
+                out.entry(p).or_insert(Source::File {
+                    path: file.to_path_buf(),
+                    line_col: Some(line_col(text, span.start)),
+                });
+            }
+        };
     match item {
         toml_edit::Item::Table(t) => record_origins(file, text, t, path, out),
         toml_edit::Item::ArrayOfTables(array) => {
@@ -294,8 +333,14 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
     let before = &text.as_bytes()[..offset];
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-    let col = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let col = String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count()
+        + 1;
     (line, col)
 }
 
@@ -384,7 +429,8 @@ fn set_in(mut node: &mut Value, segments: &[PathSegment], value: Value) -> Resul
                     t.insert(k.clone(), value);
                     return Ok(());
                 }
-                t.entry(k.clone()).or_insert_with(|| Value::Table(Table::new()))
+                t.entry(k.clone())
+                    .or_insert_with(|| Value::Table(Table::new()))
             }
             (PathSegment::Index(n), Value::Array(a)) => {
                 let len = a.len();
@@ -397,8 +443,16 @@ fn set_in(mut node: &mut Value, segments: &[PathSegment], value: Value) -> Resul
                 }
                 slot
             }
-            (PathSegment::Key(k), _) => return Err(format!("cannot set `{k}`: what comes before it is not a table")),
-            (PathSegment::Index(n), _) => return Err(format!("cannot set [{n}]: what comes before it is not a list")),
+            (PathSegment::Key(k), _) => {
+                return Err(format!(
+                    "cannot set `{k}`: what comes before it is not a table"
+                ));
+            }
+            (PathSegment::Index(n), _) => {
+                return Err(format!(
+                    "cannot set [{n}]: what comes before it is not a list"
+                ));
+            }
         };
     }
     Ok(())

@@ -78,13 +78,15 @@ impl Scenario {
     /// The first day of tick `t`.
     pub fn date_of_tick(&self, tick: u32) -> Date {
         let sim = &self.spec.simulation;
-        sim.start_date.add_days(tick as i64 * sim.days_per_tick as i64)
+        sim.start_date
+            .add_days(tick as i64 * sim.days_per_tick as i64)
     }
 
     /// The fully resolved scenario as TOML: running it again reproduces the
     /// same numbers.
     pub fn to_toml(&self) -> String {
-        let body = toml::to_string(&self.spec).unwrap_or_else(|e| format!("# cannot serialize: {e}\n"));
+        let body =
+            toml::to_string(&self.spec).unwrap_or_else(|e| format!("# cannot serialize: {e}\n"));
         format!(
             "# Resolved by pasar {}: every parameter with its default filled in.\n\
              # `pasar run` on this file reproduces the run bit for bit.\n\n{body}",

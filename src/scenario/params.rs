@@ -68,7 +68,12 @@ pub const MAX_AGENTS: i64 = 2_000_000_000;
 /// Longest horizon in ticks (about 190 years of weeks).
 pub const MAX_TICKS: i64 = 10_000;
 
-const fn p(path: &'static str, unit: &'static str, range: Range, meaning: &'static str) -> ParamSpec {
+const fn p(
+    path: &'static str,
+    unit: &'static str,
+    range: Range,
+    meaning: &'static str,
+) -> ParamSpec {
     ParamSpec {
         path,
         unit,
@@ -81,74 +86,414 @@ use Range::*;
 
 /// Every numeric parameter of a scenario file.
 pub const PARAMS: &[ParamSpec] = &[
-    p("simulation.ticks", "ticks", Integer(1, MAX_TICKS), "number of ticks simulated"),
-    p("simulation.days_per_tick", "days", Integer(1, 366), "length of one tick"),
-    p("simulation.seed", "-", Integer(0, i64::MAX), "master seed of all random streams"),
-    p("simulation.replicates", "count", Integer(1, 100_000), "independent replicates (seeds derived from the master seed)"),
-    p("simulation.seller_scale", "real sellers per simulated seller", Closed(1e-6, 1e9), "how many identical real sellers one simulated seller stands for"),
-    p("simulation.consumer_scale", "real consumers per simulated consumer", Closed(1e-6, 1e9), "how many real consumers one simulated consumer stands for"),
-    p("categories.*.demand_share", "share", Unit, "share of purchase attempts in this category (all categories sum to 1)"),
-    p("categories.*.ref_price_idr", "IDR", Closed(1.0, 1e12), "reference price P_c of the category"),
-    p("categories.*.import_cost_ratio", "ratio", Closed(0.01, 10.0), "unit cost of an imported good over a domestic one (kappa_c)"),
-    p("categories.*.reseller_import_share", "share", Unit, "share of UMKM in the category that resell imported goods (r_c)"),
-    p("channels.*.take_rate", "share of revenue", Unit, "commission the channel takes on each sale it transacts"),
-    p("channels.*.affinity", "utility", Closed(-50.0, 50.0), "consumers' mean taste for the channel (mu_k)"),
-    p("channels.*.affinity_trend", "utility per tick", Closed(-1.0, 1.0), "drift of the channel taste per tick"),
-    p("channels.*.w_price", "score per log price ratio", Closed(-100.0, 100.0), "ranking weight on cheapness, -ln(p/P_c)"),
-    p("channels.*.w_quality", "score per quality unit", Closed(-100.0, 100.0), "ranking weight on quality"),
-    p("channels.*.w_popularity", "score per ln(1+units)", Closed(-100.0, 100.0), "ranking weight on popularity"),
-    p("channels.*.rank_noise", "score", Closed(0.0, 100.0), "standard deviation of the ranking noise (sigma_k)"),
-    p("channels.*.self_preference", "score", Closed(-100.0, 100.0), "score bonus for sellers affiliated with the channel's owner (b_k)"),
-    p("channels.*.attention", "rank positions", Closed(1.0, 1e9), "mean rank position a consumer looks at (L_k)"),
-    p("channels.*.consideration", "listings", Integer(1, 1000), "listings a consumer compares (K_k)"),
-    p("channels.*.redirect_success", "probability", Unit, "chance that a purchase discovered here completes elsewhere when payments are banned here (rho_k)"),
-    p("population.umkm.count", "simulated sellers", Integer(0, MAX_AGENTS), "UMKM at the start"),
-    p("population.umkm.initial_online_share", "share", Unit, "share of UMKM listed on the marketplaces at the start"),
-    p("population.umkm.initial_social_share", "share", Unit, "share of online UMKM also listed on social channels at the start"),
-    p("population.umkm.unit_cost_ratio", "ratio", Closed(0.001, 100.0), "median unit cost of a domestic UMKM good over the category's reference price"),
-    p("population.umkm.unit_cost_sd", "log-sd", Closed(0.0, 5.0), "dispersion of unit costs (log-normal)"),
-    p("population.umkm.reseller_cost_factor", "ratio", Closed(0.01, 100.0), "a reselling UMKM's unit cost over an importer's base imported cost"),
-    p("population.umkm.quality_mean", "quality units", Closed(-100.0, 100.0), "mean quality of UMKM goods"),
-    p("population.umkm.quality_sd", "quality units", Closed(0.0, 100.0), "dispersion of UMKM quality (normal)"),
-    p("population.umkm.initial_markup", "share of unit cost", Closed(0.0, 100.0), "markup at the start"),
-    p("population.umkm.capacity_median", "real units per tick", Closed(0.0, 1e12), "median capacity of a real UMKM"),
-    p("population.umkm.capacity_sd", "log-sd", Closed(0.0, 5.0), "dispersion of capacity (log-normal)"),
-    p("population.umkm.initial_cash_idr", "IDR per real seller", NonNegative, "cash at the start (and of entrants)"),
-    p("population.umkm.fixed_cost_idr", "IDR per real seller per tick", NonNegative, "fixed cost F"),
-    p("population.importer.count", "simulated sellers", Integer(0, MAX_AGENTS), "cross-border importers at the start"),
-    p("population.importer.scale_advantage", "ratio", Closed(0.001, 100.0), "importer unit cost over the imported base cost (bulk buying)"),
-    p("population.importer.unit_cost_sd", "log-sd", Closed(0.0, 5.0), "dispersion of importer unit costs"),
-    p("population.importer.shipping_idr", "IDR per unit", NonNegative, "per-unit cross-border shipping cost (importers and affiliates)"),
-    p("population.importer.quality_mean", "quality units", Closed(-100.0, 100.0), "mean quality of imported goods"),
-    p("population.importer.quality_sd", "quality units", Closed(0.0, 100.0), "dispersion of importer quality"),
-    p("population.importer.initial_markup", "share of unit cost", Closed(0.0, 100.0), "markup at the start"),
-    p("population.importer.capacity_median", "real units per tick", Closed(0.0, 1e12), "median capacity of a real importer"),
-    p("population.importer.capacity_sd", "log-sd", Closed(0.0, 5.0), "dispersion of importer capacity"),
-    p("population.importer.initial_cash_idr", "IDR per real seller", NonNegative, "cash at the start (and of entrants, affiliates too)"),
-    p("population.importer.fixed_cost_idr", "IDR per real seller per tick", NonNegative, "fixed cost F of importers and affiliates"),
-    p("population.affiliate.count", "simulated sellers", Integer(0, MAX_AGENTS), "platform-affiliated sellers at the start"),
-    p("population.affiliate.cost_factor", "ratio", Closed(0.001, 100.0), "affiliate unit cost over an importer's"),
-    p("population.affiliate.quality_mean", "quality units", Closed(-100.0, 100.0), "mean quality of the initial affiliates"),
-    p("population.affiliate.initial_markup", "share of unit cost", Closed(0.0, 100.0), "markup of affiliates at entry"),
-    p("population.consumers.count", "simulated consumers", Integer(0, MAX_AGENTS), "consumers"),
-    p("population.consumers.price_sensitivity_median", "utility per log price ratio", Closed(0.001, 1000.0), "median price sensitivity alpha_i (log-normal)"),
-    p("population.consumers.price_sensitivity_sd", "log-sd", Closed(0.0, 5.0), "dispersion of alpha_i"),
-    p("population.consumers.quality_taste_mean", "utility per quality unit", Closed(-100.0, 100.0), "mean quality taste beta_i (normal)"),
-    p("population.consumers.quality_taste_sd", "utility per quality unit", Closed(0.0, 100.0), "dispersion of beta_i"),
-    p("population.consumers.local_preference_mean", "utility", Closed(-100.0, 100.0), "mean of the normal whose positive part is lambda_i"),
-    p("population.consumers.local_preference_sd", "utility", Closed(0.0, 100.0), "sd of that normal"),
-    p("population.consumers.purchase_rate_mean", "attempts per tick", Closed(0.0, 1000.0), "mean purchase rate rho_i (gamma)"),
-    p("population.consumers.purchase_rate_shape", "-", Closed(0.001, 1000.0), "shape of the gamma of rho_i"),
-    p("population.consumers.habit_sd", "utility", Closed(0.0, 100.0), "dispersion of channel habits sigma_h"),
-    p("behaviour.outside_utility", "utility", Closed(-100.0, 100.0), "utility of not buying u_0"),
-    p("behaviour.markup_step", "share of unit cost", Closed(0.0, 10.0), "markup change per tick delta"),
-    p("behaviour.markup_min", "share of unit cost", Closed(0.0, 100.0), "lowest markup"),
-    p("behaviour.markup_max", "share of unit cost", Closed(0.0, 100.0), "highest markup"),
-    p("behaviour.popularity_decay", "share per tick", Unit, "weight eta of this tick's units in popularity"),
-    p("behaviour.digitalization_rate", "probability per tick", Unit, "chance an offline-only UMKM goes online in a tick"),
-    p("behaviour.social_adoption", "probability per tick", Unit, "an online UMKM joins a social channel with this times the channel's share of category GMV"),
-    p("behaviour.umkm_entry_rate", "entrants per alive UMKM per tick", Closed(0.0, 10.0), "UMKM entry rate"),
-    p("behaviour.importer_entry_rate", "entrants per alive importer per unit margin per tick", Closed(0.0, 100.0), "importer entry rate"),
+    p(
+        "simulation.ticks",
+        "ticks",
+        Integer(1, MAX_TICKS),
+        "number of ticks simulated",
+    ),
+    p(
+        "simulation.days_per_tick",
+        "days",
+        Integer(1, 366),
+        "length of one tick",
+    ),
+    p(
+        "simulation.seed",
+        "-",
+        Integer(0, i64::MAX),
+        "master seed of all random streams",
+    ),
+    p(
+        "simulation.replicates",
+        "count",
+        Integer(1, 100_000),
+        "independent replicates (seeds derived from the master seed)",
+    ),
+    p(
+        "simulation.seller_scale",
+        "real sellers per simulated seller",
+        Closed(1e-6, 1e9),
+        "how many identical real sellers one simulated seller stands for",
+    ),
+    p(
+        "simulation.consumer_scale",
+        "real consumers per simulated consumer",
+        Closed(1e-6, 1e9),
+        "how many real consumers one simulated consumer stands for",
+    ),
+    p(
+        "categories.*.demand_share",
+        "share",
+        Unit,
+        "share of purchase attempts in this category (all categories sum to 1)",
+    ),
+    p(
+        "categories.*.ref_price_idr",
+        "IDR",
+        Closed(1.0, 1e12),
+        "reference price P_c of the category",
+    ),
+    p(
+        "categories.*.import_cost_ratio",
+        "ratio",
+        Closed(0.01, 10.0),
+        "unit cost of an imported good over a domestic one (kappa_c)",
+    ),
+    p(
+        "categories.*.reseller_import_share",
+        "share",
+        Unit,
+        "share of UMKM in the category that resell imported goods (r_c)",
+    ),
+    p(
+        "channels.*.take_rate",
+        "share of revenue",
+        Unit,
+        "commission the channel takes on each sale it transacts",
+    ),
+    p(
+        "channels.*.affinity",
+        "utility",
+        Closed(-50.0, 50.0),
+        "consumers' mean taste for the channel (mu_k)",
+    ),
+    p(
+        "channels.*.affinity_trend",
+        "utility per tick",
+        Closed(-1.0, 1.0),
+        "drift of the channel taste per tick",
+    ),
+    p(
+        "channels.*.w_price",
+        "score per log price ratio",
+        Closed(-100.0, 100.0),
+        "ranking weight on cheapness, -ln(p/P_c)",
+    ),
+    p(
+        "channels.*.w_quality",
+        "score per quality unit",
+        Closed(-100.0, 100.0),
+        "ranking weight on quality",
+    ),
+    p(
+        "channels.*.w_popularity",
+        "score per ln(1+units)",
+        Closed(-100.0, 100.0),
+        "ranking weight on popularity",
+    ),
+    p(
+        "channels.*.rank_noise",
+        "score",
+        Closed(0.0, 100.0),
+        "standard deviation of the ranking noise (sigma_k)",
+    ),
+    p(
+        "channels.*.self_preference",
+        "score",
+        Closed(-100.0, 100.0),
+        "score bonus for sellers affiliated with the channel's owner (b_k)",
+    ),
+    p(
+        "channels.*.attention",
+        "rank positions",
+        Closed(1.0, 1e9),
+        "mean rank position a consumer looks at (L_k)",
+    ),
+    p(
+        "channels.*.consideration",
+        "listings",
+        Integer(1, 1000),
+        "listings a consumer compares (K_k)",
+    ),
+    p(
+        "channels.*.redirect_success",
+        "probability",
+        Unit,
+        "chance that a purchase discovered here completes elsewhere when payments are banned here (rho_k)",
+    ),
+    p(
+        "population.umkm.count",
+        "simulated sellers",
+        Integer(0, MAX_AGENTS),
+        "UMKM at the start",
+    ),
+    p(
+        "population.umkm.initial_online_share",
+        "share",
+        Unit,
+        "share of UMKM listed on the marketplaces at the start",
+    ),
+    p(
+        "population.umkm.initial_social_share",
+        "share",
+        Unit,
+        "share of online UMKM also listed on social channels at the start",
+    ),
+    p(
+        "population.umkm.unit_cost_ratio",
+        "ratio",
+        Closed(0.001, 100.0),
+        "median unit cost of a domestic UMKM good over the category's reference price",
+    ),
+    p(
+        "population.umkm.unit_cost_sd",
+        "log-sd",
+        Closed(0.0, 5.0),
+        "dispersion of unit costs (log-normal)",
+    ),
+    p(
+        "population.umkm.reseller_cost_factor",
+        "ratio",
+        Closed(0.01, 100.0),
+        "a reselling UMKM's unit cost over an importer's base imported cost",
+    ),
+    p(
+        "population.umkm.quality_mean",
+        "quality units",
+        Closed(-100.0, 100.0),
+        "mean quality of UMKM goods",
+    ),
+    p(
+        "population.umkm.quality_sd",
+        "quality units",
+        Closed(0.0, 100.0),
+        "dispersion of UMKM quality (normal)",
+    ),
+    p(
+        "population.umkm.initial_markup",
+        "share of unit cost",
+        Closed(0.0, 100.0),
+        "markup at the start",
+    ),
+    p(
+        "population.umkm.capacity_median",
+        "real units per tick",
+        Closed(0.0, 1e12),
+        "median capacity of a real UMKM",
+    ),
+    p(
+        "population.umkm.capacity_sd",
+        "log-sd",
+        Closed(0.0, 5.0),
+        "dispersion of capacity (log-normal)",
+    ),
+    p(
+        "population.umkm.initial_cash_idr",
+        "IDR per real seller",
+        NonNegative,
+        "cash at the start (and of entrants)",
+    ),
+    p(
+        "population.umkm.fixed_cost_idr",
+        "IDR per real seller per tick",
+        NonNegative,
+        "fixed cost F",
+    ),
+    p(
+        "population.importer.count",
+        "simulated sellers",
+        Integer(0, MAX_AGENTS),
+        "cross-border importers at the start",
+    ),
+    p(
+        "population.importer.scale_advantage",
+        "ratio",
+        Closed(0.001, 100.0),
+        "importer unit cost over the imported base cost (bulk buying)",
+    ),
+    p(
+        "population.importer.unit_cost_sd",
+        "log-sd",
+        Closed(0.0, 5.0),
+        "dispersion of importer unit costs",
+    ),
+    p(
+        "population.importer.shipping_idr",
+        "IDR per unit",
+        NonNegative,
+        "per-unit cross-border shipping cost (importers and affiliates)",
+    ),
+    p(
+        "population.importer.quality_mean",
+        "quality units",
+        Closed(-100.0, 100.0),
+        "mean quality of imported goods",
+    ),
+    p(
+        "population.importer.quality_sd",
+        "quality units",
+        Closed(0.0, 100.0),
+        "dispersion of importer quality",
+    ),
+    p(
+        "population.importer.initial_markup",
+        "share of unit cost",
+        Closed(0.0, 100.0),
+        "markup at the start",
+    ),
+    p(
+        "population.importer.capacity_median",
+        "real units per tick",
+        Closed(0.0, 1e12),
+        "median capacity of a real importer",
+    ),
+    p(
+        "population.importer.capacity_sd",
+        "log-sd",
+        Closed(0.0, 5.0),
+        "dispersion of importer capacity",
+    ),
+    p(
+        "population.importer.initial_cash_idr",
+        "IDR per real seller",
+        NonNegative,
+        "cash at the start (and of entrants, affiliates too)",
+    ),
+    p(
+        "population.importer.fixed_cost_idr",
+        "IDR per real seller per tick",
+        NonNegative,
+        "fixed cost F of importers and affiliates",
+    ),
+    p(
+        "population.affiliate.count",
+        "simulated sellers",
+        Integer(0, MAX_AGENTS),
+        "platform-affiliated sellers at the start",
+    ),
+    p(
+        "population.affiliate.cost_factor",
+        "ratio",
+        Closed(0.001, 100.0),
+        "affiliate unit cost over an importer's",
+    ),
+    p(
+        "population.affiliate.quality_mean",
+        "quality units",
+        Closed(-100.0, 100.0),
+        "mean quality of the initial affiliates",
+    ),
+    p(
+        "population.affiliate.initial_markup",
+        "share of unit cost",
+        Closed(0.0, 100.0),
+        "markup of affiliates at entry",
+    ),
+    p(
+        "population.consumers.count",
+        "simulated consumers",
+        Integer(0, MAX_AGENTS),
+        "consumers",
+    ),
+    p(
+        "population.consumers.price_sensitivity_median",
+        "utility per log price ratio",
+        Closed(0.001, 1000.0),
+        "median price sensitivity alpha_i (log-normal)",
+    ),
+    p(
+        "population.consumers.price_sensitivity_sd",
+        "log-sd",
+        Closed(0.0, 5.0),
+        "dispersion of alpha_i",
+    ),
+    p(
+        "population.consumers.quality_taste_mean",
+        "utility per quality unit",
+        Closed(-100.0, 100.0),
+        "mean quality taste beta_i (normal)",
+    ),
+    p(
+        "population.consumers.quality_taste_sd",
+        "utility per quality unit",
+        Closed(0.0, 100.0),
+        "dispersion of beta_i",
+    ),
+    p(
+        "population.consumers.local_preference_mean",
+        "utility",
+        Closed(-100.0, 100.0),
+        "mean of the normal whose positive part is lambda_i",
+    ),
+    p(
+        "population.consumers.local_preference_sd",
+        "utility",
+        Closed(0.0, 100.0),
+        "sd of that normal",
+    ),
+    p(
+        "population.consumers.purchase_rate_mean",
+        "attempts per tick",
+        Closed(0.0, 1000.0),
+        "mean purchase rate rho_i (gamma)",
+    ),
+    p(
+        "population.consumers.purchase_rate_shape",
+        "-",
+        Closed(0.001, 1000.0),
+        "shape of the gamma of rho_i",
+    ),
+    p(
+        "population.consumers.habit_sd",
+        "utility",
+        Closed(0.0, 100.0),
+        "dispersion of channel habits sigma_h",
+    ),
+    p(
+        "behaviour.outside_utility",
+        "utility",
+        Closed(-100.0, 100.0),
+        "utility of not buying u_0",
+    ),
+    p(
+        "behaviour.markup_step",
+        "share of unit cost",
+        Closed(0.0, 10.0),
+        "markup change per tick delta",
+    ),
+    p(
+        "behaviour.markup_min",
+        "share of unit cost",
+        Closed(0.0, 100.0),
+        "lowest markup",
+    ),
+    p(
+        "behaviour.markup_max",
+        "share of unit cost",
+        Closed(0.0, 100.0),
+        "highest markup",
+    ),
+    p(
+        "behaviour.popularity_decay",
+        "share per tick",
+        Unit,
+        "weight eta of this tick's units in popularity",
+    ),
+    p(
+        "behaviour.digitalization_rate",
+        "probability per tick",
+        Unit,
+        "chance an offline-only UMKM goes online in a tick",
+    ),
+    p(
+        "behaviour.social_adoption",
+        "probability per tick",
+        Unit,
+        "an online UMKM joins a social channel with this times the channel's share of category GMV",
+    ),
+    p(
+        "behaviour.umkm_entry_rate",
+        "entrants per alive UMKM per tick",
+        Closed(0.0, 10.0),
+        "UMKM entry rate",
+    ),
+    p(
+        "behaviour.importer_entry_rate",
+        "entrants per alive importer per unit margin per tick",
+        Closed(0.0, 100.0),
+        "importer entry rate",
+    ),
 ];
 
 /// The spec for a concrete path (`channels.social.take_rate`), if any.
@@ -181,7 +526,10 @@ mod tests {
 
     #[test]
     fn generic_paths_match_named_entries() {
-        assert_eq!(spec_for("channels.social.take_rate").map(|s| s.unit), Some("share of revenue"));
+        assert_eq!(
+            spec_for("channels.social.take_rate").map(|s| s.unit),
+            Some("share of revenue")
+        );
         assert!(spec_for("population.umkm.count").is_some());
         assert!(spec_for("nothing.here").is_none());
     }
@@ -189,7 +537,11 @@ mod tests {
     #[test]
     fn paths_are_unique() {
         for (i, a) in PARAMS.iter().enumerate() {
-            assert!(PARAMS[i + 1..].iter().all(|b| b.path != a.path), "{}", a.path);
+            assert!(
+                PARAMS[i + 1..].iter().all(|b| b.path != a.path),
+                "{}",
+                a.path
+            );
         }
     }
 }

@@ -71,8 +71,11 @@ pub enum ChannelKind {
 
 impl<'de> Deserialize<'de> for ChannelKind {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(deserializer)
-            .map_err(|_| serde::de::Error::custom("expected a channel kind in quotes: \"offline\", \"marketplace\" or \"social\""))?;
+        let text = String::deserialize(deserializer).map_err(|_| {
+            serde::de::Error::custom(
+                "expected a channel kind in quotes: \"offline\", \"marketplace\" or \"social\"",
+            )
+        })?;
         match text.as_str() {
             "offline" => Ok(ChannelKind::Offline),
             "marketplace" => Ok(ChannelKind::Marketplace),

@@ -12,8 +12,15 @@ use toml::{Table, Value};
 
 /// Deserialize and validate a merged tree.
 /// `file_horizon` is the horizon the files themselves set (before `--set`).
-pub fn validate_tree(tree: MergedTree, file_horizon: Option<Horizon>) -> Result<Scenario, ScenarioError> {
-    let MergedTree { table, origins, files } = tree;
+pub fn validate_tree(
+    tree: MergedTree,
+    file_horizon: Option<Horizon>,
+) -> Result<Scenario, ScenarioError> {
+    let MergedTree {
+        table,
+        origins,
+        files,
+    } = tree;
     let tree_horizon = file_horizon;
     let mut problems = Vec::new();
     check_numbers(&Value::Table(table.clone()), "", &origins, &mut problems);
@@ -61,13 +68,20 @@ fn type_problem(e: &serde_path_to_error::Error<toml::de::Error>, origins: &Origi
         let expected: Vec<&str> = rest.split('`').skip(2).step_by(2).collect();
         // serde_path_to_error already ends the path with the unknown key.
         let key = if path.is_empty() || path == unknown || path.ends_with(&format!(".{unknown}")) {
-            if path.is_empty() { unknown.to_string() } else { path.clone() }
+            if path.is_empty() {
+                unknown.to_string()
+            } else {
+                path.clone()
+            }
         } else {
             format!("{path}.{unknown}")
         };
         let suggestion = did_you_mean(unknown, expected.iter().copied());
         let help = match suggestion {
-            Some(s) => format!("did you mean `{s}`? valid keys here: {}", expected.join(", ")),
+            Some(s) => format!(
+                "did you mean `{s}`? valid keys here: {}",
+                expected.join(", ")
+            ),
             None if expected.is_empty() => "this table takes no keys".to_string(),
             None => format!("valid keys here: {}", expected.join(", ")),
         };
@@ -75,8 +89,16 @@ fn type_problem(e: &serde_path_to_error::Error<toml::de::Error>, origins: &Origi
     }
     if let Some(rest) = message.strip_prefix("missing field `") {
         let field = rest.split('`').next().unwrap_or_default();
-        let key = if path.is_empty() { field.to_string() } else { format!("{path}.{field}") };
-        let mut problem = origins.problem(&key, format!("`{field}` is required here but missing"), Some(missing_help(&key)));
+        let key = if path.is_empty() {
+            field.to_string()
+        } else {
+            format!("{path}.{field}")
+        };
+        let mut problem = origins.problem(
+            &key,
+            format!("`{field}` is required here but missing"),
+            Some(missing_help(&key)),
+        );
         problem.source = origins.locate(&path);
         return problem;
     }
@@ -113,28 +135,44 @@ fn check_table(table: &Table, path: &str, origins: &Origins, problems: &mut Vec<
         if key == "events" {
             continue; // checked per lever
         }
-        let child = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
+        let child = if path.is_empty() {
+            key.clone()
+        } else {
+            format!("{path}.{key}")
+        };
         check_numbers(value, &child, origins, problems);
     }
 }
 
 fn check_number(x: f64, path: &str, origins: &Origins, problems: &mut Vec<Problem>) {
-    let Some(spec) = params::spec_for(path) else { return };
+    let Some(spec) = params::spec_for(path) else {
+        return;
+    };
     if !spec.range.contains(x) {
         problems.push(origins.problem(
             path,
             format!("{x} is out of range"),
-            Some(format!("expected {} ({}): {}", spec.range, spec.unit, spec.meaning)),
+            Some(format!(
+                "expected {} ({}): {}",
+                spec.range, spec.unit, spec.meaning
+            )),
         ));
     }
 }
 
 fn is_identifier(name: &str) -> bool {
     !name.is_empty()
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
-fn check_rules(file: &ScenarioFile, file_horizon: Option<Horizon>, origins: &Origins, problems: &mut Vec<Problem>) -> Vec<TimedEvent> {
+fn check_rules(
+    file: &ScenarioFile,
+    file_horizon: Option<Horizon>,
+    origins: &Origins,
+    problems: &mut Vec<Problem>,
+) -> Vec<TimedEvent> {
     let sim = &file.simulation;
     if !is_identifier(&sim.name) {
         problems.push(origins.problem(
@@ -158,7 +196,11 @@ fn check_rules(file: &ScenarioFile, file_horizon: Option<Horizon>, origins: &Ori
         }
     }
     if file.categories.is_empty() {
-        problems.push(origins.problem("categories", "at least one category is needed", Some(missing_help("categories"))));
+        problems.push(origins.problem(
+            "categories",
+            "at least one category is needed",
+            Some(missing_help("categories")),
+        ));
     } else {
         let total: f64 = file.categories.values().map(|c| c.demand_share).sum();
         if (total - 1.0).abs() > 1e-6 {
@@ -169,18 +211,28 @@ fn check_rules(file: &ScenarioFile, file_horizon: Option<Horizon>, origins: &Ori
                 .collect();
             problems.push(origins.problem(
                 "categories",
-                format!("demand shares sum to {total}, not 1 ({})", listed.join(", ")),
+                format!(
+                    "demand shares sum to {total}, not 1 ({})",
+                    listed.join(", ")
+                ),
                 Some("make categories.<name>.demand_share add up to exactly 1".into()),
             ));
         }
     }
     if file.channels.is_empty() {
-        problems.push(origins.problem("channels", "at least one channel is needed", Some(missing_help("channels"))));
+        problems.push(origins.problem(
+            "channels",
+            "at least one channel is needed",
+            Some(missing_help("channels")),
+        ));
     }
     if file.channels.len() > MAX_CHANNELS {
         problems.push(origins.problem(
             "channels",
-            format!("{} channels are more than the {MAX_CHANNELS} supported", file.channels.len()),
+            format!(
+                "{} channels are more than the {MAX_CHANNELS} supported",
+                file.channels.len()
+            ),
             Some(format!("merge some channels; at most {MAX_CHANNELS}")),
         ));
     }
@@ -188,37 +240,69 @@ fn check_rules(file: &ScenarioFile, file_horizon: Option<Horizon>, origins: &Ori
     for (name, channel) in &file.channels {
         if !channel.checkout_partner.is_empty() {
             let key = format!("channels.{name}.checkout_partner");
-            check_partner(&channel.checkout_partner, name, &channel_names, &key, origins, problems);
+            check_partner(
+                &channel.checkout_partner,
+                name,
+                &channel_names,
+                &key,
+                origins,
+                problems,
+            );
         }
     }
     let b = &file.behaviour;
     if b.markup_min > b.markup_max {
         problems.push(origins.problem(
             "behaviour.markup_min",
-            format!("markup_min ({}) is above markup_max ({})", b.markup_min, b.markup_max),
+            format!(
+                "markup_min ({}) is above markup_max ({})",
+                b.markup_min, b.markup_max
+            ),
             Some("markup_min must not exceed markup_max".into()),
         ));
     }
     let pop = &file.population;
     for (key, markup) in [
         ("population.umkm.initial_markup", pop.umkm.initial_markup),
-        ("population.importer.initial_markup", pop.importer.initial_markup),
-        ("population.affiliate.initial_markup", pop.affiliate.initial_markup),
+        (
+            "population.importer.initial_markup",
+            pop.importer.initial_markup,
+        ),
+        (
+            "population.affiliate.initial_markup",
+            pop.affiliate.initial_markup,
+        ),
     ] {
         if markup < b.markup_min || markup > b.markup_max {
             problems.push(origins.problem(
                 key,
-                format!("{markup} lies outside [markup_min, markup_max] = [{}, {}]", b.markup_min, b.markup_max),
+                format!(
+                    "{markup} lies outside [markup_min, markup_max] = [{}, {}]",
+                    b.markup_min, b.markup_max
+                ),
                 Some("choose a markup inside the behaviour bounds, or widen them".into()),
             ));
         }
     }
-    if pop.affiliate.count > 0 && !file.channels.values().any(|c| !c.owner.is_empty() && c.owner == pop.affiliate.owner) {
-        let owners: Vec<&str> = file.channels.values().map(|c| c.owner.as_str()).filter(|o| !o.is_empty()).collect();
+    if pop.affiliate.count > 0
+        && !file
+            .channels
+            .values()
+            .any(|c| !c.owner.is_empty() && c.owner == pop.affiliate.owner)
+    {
+        let owners: Vec<&str> = file
+            .channels
+            .values()
+            .map(|c| c.owner.as_str())
+            .filter(|o| !o.is_empty())
+            .collect();
         problems.push(origins.problem(
             "population.affiliate.owner",
             format!("no channel is owned by `{}`", pop.affiliate.owner),
-            Some(format!("affiliates belong to a channel owner; owners here: {}", owners.join(", "))),
+            Some(format!(
+                "affiliates belong to a channel owner; owners here: {}",
+                owners.join(", ")
+            )),
         ));
     }
     let mut timeline = Vec::new();
@@ -232,9 +316,20 @@ fn check_rules(file: &ScenarioFile, file_horizon: Option<Horizon>, origins: &Ori
     timeline
 }
 
-fn check_partner(partner: &str, channel: &str, names: &[&str], key: &str, origins: &Origins, problems: &mut Vec<Problem>) {
+fn check_partner(
+    partner: &str,
+    channel: &str,
+    names: &[&str],
+    key: &str,
+    origins: &Origins,
+    problems: &mut Vec<Problem>,
+) {
     if partner == channel {
-        problems.push(origins.problem(key, "a channel cannot be its own checkout partner", Some("name another channel, e.g. a marketplace".into())));
+        problems.push(origins.problem(
+            key,
+            "a channel cannot be its own checkout partner",
+            Some("name another channel, e.g. a marketplace".into()),
+        ));
     } else if !names.contains(&partner) {
         problems.push(unknown_name(key, "channel", partner, names, origins));
     }
@@ -245,15 +340,33 @@ fn unknown_name(key: &str, what: &str, name: &str, names: &[&str], origins: &Ori
         Some(s) => format!("did you mean `{s}`? {what}s here: {}", names.join(", ")),
         None => format!("{what}s here: {}", names.join(", ")),
     };
-    origins.problem(key, format!("there is no {what} named `{name}`"), Some(help))
+    origins.problem(
+        key,
+        format!("there is no {what} named `{name}`"),
+        Some(help),
+    )
 }
 
-fn check_event(file: &ScenarioFile, index: usize, event: &EventSpec, file_horizon: Option<Horizon>, origins: &Origins, problems: &mut Vec<Problem>) -> Option<TimedEvent> {
+fn check_event(
+    file: &ScenarioFile,
+    index: usize,
+    event: &EventSpec,
+    file_horizon: Option<Horizon>,
+    origins: &Origins,
+    problems: &mut Vec<Problem>,
+) -> Option<TimedEvent> {
     let at = |field: &str| format!("events[{index}].{field}");
     let before = problems.len();
-    let Some(&(lever_name, allowed, required)) = LEVERS.iter().find(|(n, _, _)| *n == event.lever) else {
+    let Some(&(lever_name, allowed, required)) = LEVERS.iter().find(|(n, _, _)| *n == event.lever)
+    else {
         let names: Vec<&str> = LEVERS.iter().map(|l| l.0).collect();
-        problems.push(unknown_name(&at("lever"), "lever", &event.lever, &names, origins));
+        problems.push(unknown_name(
+            &at("lever"),
+            "lever",
+            &event.lever,
+            &names,
+            origins,
+        ));
         return None;
     };
     let given = given_arguments(event);
@@ -282,24 +395,42 @@ fn check_event(file: &ScenarioFile, index: usize, event: &EventSpec, file_horizo
         match file.channels.get_index_of(name) {
             Some(i) => i,
             None => {
-                problems.push(unknown_name(&at(field), "channel", name, &channel_names, origins));
+                problems.push(unknown_name(
+                    &at(field),
+                    "channel",
+                    name,
+                    &channel_names,
+                    origins,
+                ));
                 0
             }
         }
     };
-    let channel = event.channel.as_deref().map(|n| channel_index("channel", n));
+    let channel = event
+        .channel
+        .as_deref()
+        .map(|n| channel_index("channel", n));
     let channels: Option<Vec<usize>> = event
         .channels
         .as_ref()
         .map(|names| names.iter().map(|n| channel_index("channels", n)).collect());
-    let partner = event.partner.as_deref().map(|n| channel_index("partner", n));
+    let partner = event
+        .partner
+        .as_deref()
+        .map(|n| channel_index("partner", n));
     let categories: Option<Vec<usize>> = event.categories.as_ref().map(|names| {
         names
             .iter()
             .filter_map(|n| {
                 let i = file.categories.get_index_of(n);
                 if i.is_none() {
-                    problems.push(unknown_name(&at("categories"), "category", n, &category_names, origins));
+                    problems.push(unknown_name(
+                        &at("categories"),
+                        "category",
+                        n,
+                        &category_names,
+                        origins,
+                    ));
                 }
                 i
             })
@@ -309,14 +440,20 @@ fn check_event(file: &ScenarioFile, index: usize, event: &EventSpec, file_horizo
     let mut number = |field: &str, value: Option<f64>, range: params::Range, what: &str| -> f64 {
         let x = value.unwrap_or(0.0);
         if value.is_some() && !range.contains(x) {
-            range_problems.push(origins.problem(&at(field), format!("{x} is out of range"), Some(format!("expected {range}: {what}"))));
+            range_problems.push(origins.problem(
+                &at(field),
+                format!("{x} is out of range"),
+                Some(format!("expected {range}: {what}")),
+            ));
         }
         x
     };
     use params::Range::*;
     let int = |v: Option<i64>| v.map(|x| x as f64);
     let lever = match lever_name {
-        "payment_ban" => Lever::PaymentBan { channel: channel.unwrap_or(0) },
+        "payment_ban" => Lever::PaymentBan {
+            channel: channel.unwrap_or(0),
+        },
         "cross_border_ban" => {
             let mut list = channels.unwrap_or_default();
             list.extend(channel);
@@ -332,31 +469,69 @@ fn check_event(file: &ScenarioFile, index: usize, event: &EventSpec, file_horizo
         },
         "positive_list" => Lever::PositiveList {
             categories: categories.unwrap_or_else(|| {
-                file.categories.values().enumerate().filter(|(_, c)| c.positive_list).map(|(i, _)| i).collect()
+                file.categories
+                    .values()
+                    .enumerate()
+                    .filter(|(_, c)| c.positive_list)
+                    .map(|(i, _)| i)
+                    .collect()
             }),
         },
         "import_tariff" => Lever::ImportTariff {
-            rate: number("rate", event.rate, Closed(0.0, 100.0), "the tariff as a share of landed cost"),
+            rate: number(
+                "rate",
+                event.rate,
+                Closed(0.0, 100.0),
+                "the tariff as a share of landed cost",
+            ),
             categories: categories.unwrap_or_else(|| (0..file.categories.len()).collect()),
         },
         "self_preference" => Lever::SelfPreference {
             channel: channel.unwrap_or(0),
-            bonus: number("bonus", event.bonus, Closed(-100.0, 100.0), "the score bonus; 0 bans self-preferencing"),
+            bonus: number(
+                "bonus",
+                event.bonus,
+                Closed(-100.0, 100.0),
+                "the score bonus; 0 bans self-preferencing",
+            ),
         },
         "project_s" => {
-            let every = number("every", int(event.every), Integer(1, params::MAX_TICKS), "ticks between entry rounds");
-            let top = number("top", int(event.top), Integer(1, 10_000), "categories entered each round");
-            let entrants = number("entrants", int(event.entrants), Integer(1, 1_000_000), "affiliates placed per category");
-            let cost_factor = number("cost_factor", event.cost_factor, Closed(0.001, 100.0), "affiliate cost over imported cost");
+            let every = number(
+                "every",
+                int(event.every),
+                Integer(1, params::MAX_TICKS),
+                "ticks between entry rounds",
+            );
+            let top = number(
+                "top",
+                int(event.top),
+                Integer(1, 10_000),
+                "categories entered each round",
+            );
+            let entrants = number(
+                "entrants",
+                int(event.entrants),
+                Integer(1, 1_000_000),
+                "affiliates placed per category",
+            );
+            let cost_factor = number(
+                "cost_factor",
+                event.cost_factor,
+                Closed(0.001, 100.0),
+                "affiliate cost over imported cost",
+            );
             let ch = channel.unwrap_or(0);
-            if let Some((name, c)) = file.channels.get_index(ch) {
-                if c.owner.is_empty() && event.channel.is_some() {
-                    problems.push(origins.problem(
-                        &at("channel"),
-                        format!("channel `{name}` has no owner, so it has no affiliates to place"),
-                        Some(format!("set channels.{name}.owner, or name an owned channel")),
-                    ));
-                }
+            if let Some((name, c)) = file.channels.get_index(ch)
+                && c.owner.is_empty()
+                && event.channel.is_some()
+            {
+                problems.push(origins.problem(
+                    &at("channel"),
+                    format!("channel `{name}` has no owner, so it has no affiliates to place"),
+                    Some(format!(
+                        "set channels.{name}.owner, or name an owned channel"
+                    )),
+                ));
             }
             Lever::ProjectS {
                 channel: ch,
@@ -370,23 +545,47 @@ fn check_event(file: &ScenarioFile, index: usize, event: &EventSpec, file_horizo
             let ch = channel.unwrap_or(0);
             let pa = partner.unwrap_or(0);
             if channel.is_some() && partner.is_some() && ch == pa {
-                problems.push(origins.problem(&at("partner"), "a channel cannot be its own checkout partner", Some("name another channel, e.g. a marketplace".into())));
+                problems.push(origins.problem(
+                    &at("partner"),
+                    "a channel cannot be its own checkout partner",
+                    Some("name another channel, e.g. a marketplace".into()),
+                ));
             }
             Lever::CheckoutPartner {
                 channel: ch,
                 partner: pa,
-                redirect_success: number("redirect_success", event.redirect_success, Unit, "the chance a redirected purchase completes"),
+                redirect_success: number(
+                    "redirect_success",
+                    event.redirect_success,
+                    Unit,
+                    "the chance a redirected purchase completes",
+                ),
             }
         }
         "take_rate" => Lever::TakeRate {
             channel: channel.unwrap_or(0),
-            rate: number("rate", event.rate, Unit, "the commission as a share of revenue"),
+            rate: number(
+                "rate",
+                event.rate,
+                Unit,
+                "the commission as a share of revenue",
+            ),
         },
         "digitalization" => Lever::Digitalization {
-            rate: number("rate", event.rate, Unit, "the chance per tick that an offline-only UMKM goes online"),
+            rate: number(
+                "rate",
+                event.rate,
+                Unit,
+                "the chance per tick that an offline-only UMKM goes online",
+            ),
         },
         "umkm_subsidy" => Lever::UmkmSubsidy {
-            idr_per_tick: number("idr_per_tick", event.idr_per_tick, Closed(0.0, 1e15), "IDR per real UMKM per tick"),
+            idr_per_tick: number(
+                "idr_per_tick",
+                event.idr_per_tick,
+                Closed(0.0, 1e15),
+                "IDR per real UMKM per tick",
+            ),
         },
         _ => return None,
     };
@@ -436,20 +635,40 @@ enum EventTime {
 /// Start, ticks and days per tick.
 pub type Horizon = (super::Date, u32, u32);
 
-fn event_tick(file: &ScenarioFile, index: usize, event: &EventSpec, file_horizon: Option<Horizon>, origins: &Origins, problems: &mut Vec<Problem>) -> EventTime {
+fn event_tick(
+    file: &ScenarioFile,
+    index: usize,
+    event: &EventSpec,
+    file_horizon: Option<Horizon>,
+    origins: &Origins,
+    problems: &mut Vec<Problem>,
+) -> EventTime {
     let sim = &file.simulation;
     let days = sim.days_per_tick as i64;
     let end = sim.start_date.add_days(sim.ticks as i64 * days - 1);
-    let horizon = format!("ticks 0 to {}, dates {} to {}", sim.ticks.saturating_sub(1), sim.start_date, end);
+    let horizon = format!(
+        "ticks 0 to {}, dates {} to {}",
+        sim.ticks.saturating_sub(1),
+        sim.start_date,
+        end
+    );
     // Ticks of the event counted in the final horizon, and whether it lies
     // inside the files' own horizon (before `--set` shortened it).
     let (field, offset_ticks, label, in_file_horizon) = match (event.date, event.tick) {
         (Some(_), Some(_)) => {
-            problems.push(origins.problem(&format!("events[{index}]"), "an event has a `date` or a `tick`, not both", Some("keep one of them".into())));
+            problems.push(origins.problem(
+                &format!("events[{index}]"),
+                "an event has a `date` or a `tick`, not both",
+                Some("keep one of them".into()),
+            ));
             return EventTime::Invalid;
         }
         (None, None) => {
-            problems.push(origins.problem(&format!("events[{index}]"), "an event needs a `date` or a `tick`", Some(format!("e.g. date = 2023-10-04; the horizon is {horizon}"))));
+            problems.push(origins.problem(
+                &format!("events[{index}]"),
+                "an event needs a `date` or a `tick`",
+                Some(format!("e.g. date = 2023-10-04; the horizon is {horizon}")),
+            ));
             return EventTime::Invalid;
         }
         (Some(date), None) => {
@@ -496,7 +715,11 @@ fn collect_unspecified(value: &Value, path: &str, out: &mut Vec<String>) {
     match value {
         Value::Table(t) => {
             for (k, v) in t {
-                let child = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                let child = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
                 collect_unspecified(v, &child, out);
             }
         }
