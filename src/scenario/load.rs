@@ -394,6 +394,13 @@ fn apply_set(tree: &mut MergedTree, argument: &str) -> Result<(), Problem> {
         ));
     };
     let path = path.trim();
+    if path.is_empty() {
+        return Err(fail(
+            None,
+            "the key path before `=` is empty".into(),
+            "e.g. --set channels.social.take_rate=0.08",
+        ));
+    }
     let value = parse_set_value(raw.trim());
     let segments = parse_key_path(path).ok_or_else(|| {
         fail(
@@ -414,7 +421,18 @@ fn apply_set(tree: &mut MergedTree, argument: &str) -> Result<(), Problem> {
         tree.table = table;
     }
     if result.is_ok() {
-        tree.origins.map.insert(path.to_string(), source.clone());
+        // The key and every table it created come from this argument.
+        let mut prefix = Some(path.to_string());
+        while let Some(p) = prefix {
+            let first_time = !tree.origins.map.contains_key(&p);
+            if first_time || p == path {
+                tree.origins.map.insert(p.clone(), source.clone());
+            }
+            if !first_time && p != path {
+                break;
+            }
+            prefix = parent_path(&p);
+        }
     }
     result
 }
@@ -456,6 +474,41 @@ fn set_in(mut node: &mut Value, segments: &[PathSegment], value: Value) -> Resul
         };
     }
     Ok(())
+}
+
+/// Remove the value at a key path (`events[2].rate`); false if absent.
+pub fn remove_path(table: &mut Table, path: &str) -> bool {
+    let Some(segments) = parse_key_path(path) else {
+        return false;
+    };
+    let mut root = Value::Table(std::mem::take(table));
+    let removed = remove_in(&mut root, &segments);
+    if let Value::Table(t) = root {
+        *table = t;
+    }
+    removed
+}
+
+fn remove_in(node: &mut Value, segments: &[PathSegment]) -> bool {
+    match segments {
+        [] => false,
+        [last] => match (last, node) {
+            (PathSegment::Key(k), Value::Table(t)) => t.remove(k).is_some(),
+            (PathSegment::Index(i), Value::Array(a)) if *i < a.len() => {
+                a.remove(*i);
+                true
+            }
+            _ => false,
+        },
+        [first, rest @ ..] => {
+            let child = match (first, node) {
+                (PathSegment::Key(k), Value::Table(t)) => t.get_mut(k),
+                (PathSegment::Index(i), Value::Array(a)) => a.get_mut(*i),
+                _ => None,
+            };
+            child.is_some_and(|c| remove_in(c, rest))
+        }
+    }
 }
 
 enum PathSegment {

@@ -71,19 +71,24 @@ pub enum ChannelKind {
 
 impl<'de> Deserialize<'de> for ChannelKind {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(deserializer).map_err(|_| {
-            serde::de::Error::custom(
-                "expected a channel kind in quotes: \"offline\", \"marketplace\" or \"social\"",
-            )
-        })?;
-        match text.as_str() {
-            "offline" => Ok(ChannelKind::Offline),
-            "marketplace" => Ok(ChannelKind::Marketplace),
-            "social" => Ok(ChannelKind::Social),
-            other => Err(serde::de::Error::custom(format!(
-                "unknown channel kind `{other}`; expected \"offline\", \"marketplace\" or \"social\""
-            ))),
+        struct KindVisitor;
+        impl serde::de::Visitor<'_> for KindVisitor {
+            type Value = ChannelKind;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a channel kind in quotes: \"offline\", \"marketplace\" or \"social\"")
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<ChannelKind, E> {
+                match text {
+                    "offline" => Ok(ChannelKind::Offline),
+                    "marketplace" => Ok(ChannelKind::Marketplace),
+                    "social" => Ok(ChannelKind::Social),
+                    other => Err(E::custom(format!(
+                        "unknown channel kind `{other}`; expected \"offline\", \"marketplace\" or \"social\""
+                    ))),
+                }
+            }
         }
+        deserializer.deserialize_str(KindVisitor)
     }
 }
 

@@ -24,17 +24,7 @@ pub fn validate_tree(
     let tree_horizon = file_horizon;
     let mut problems = Vec::new();
     check_numbers(&Value::Table(table.clone()), "", &origins, &mut problems);
-    let file: ScenarioFile = match serde_path_to_error::deserialize(Value::Table(table)) {
-        Ok(file) => file,
-        Err(e) => {
-            let first = type_problem(&e, &origins);
-            // A value of the wrong type is reported once, not also as out of range.
-            problems.retain(|p| p.key != first.key);
-            problems.insert(0, first);
-            return Err(ScenarioError { problems });
-        }
-    };
-    let mut file = file;
+    let mut file = deserialize_reporting_all(table, &origins, &mut problems)?;
     let mut timeline = check_rules(&file, tree_horizon, &origins, &mut problems);
     if problems.is_empty() {
         // Events past a horizon shortened by `--set` never act: leave them
@@ -56,6 +46,44 @@ pub fn validate_tree(
     } else {
         Err(ScenarioError { problems })
     }
+}
+
+/// Most unknown keys and wrong types reported from one file.
+const MAX_TYPE_PROBLEMS: usize = 50;
+
+/// Deserialize, and on an unknown key or a wrong type note the problem,
+/// take the key out and try again, so one run reports every such mistake
+/// rather than only the first serde meets.
+fn deserialize_reporting_all(
+    mut table: Table,
+    origins: &Origins,
+    problems: &mut Vec<Problem>,
+) -> Result<ScenarioFile, ScenarioError> {
+    let mut type_problems: Vec<Problem> = Vec::new();
+    loop {
+        match serde_path_to_error::deserialize::<_, ScenarioFile>(Value::Table(table.clone())) {
+            Ok(file) if type_problems.is_empty() => return Ok(file),
+            Ok(_) => break,
+            Err(e) => {
+                let problem = type_problem(&e, origins);
+                let removable = problem
+                    .key
+                    .clone()
+                    .filter(|_| !problem.message.contains("is required"))
+                    .filter(|k| super::load::remove_path(&mut table, k));
+                type_problems.push(problem);
+                if removable.is_none() || type_problems.len() >= MAX_TYPE_PROBLEMS {
+                    break;
+                }
+            }
+        }
+    }
+    // A value of the wrong type is reported once, not also as out of range.
+    problems.retain(|p| type_problems.iter().all(|t| t.key != p.key));
+    type_problems.append(problems);
+    Err(ScenarioError {
+        problems: type_problems,
+    })
 }
 
 fn type_problem(e: &serde_path_to_error::Error<toml::de::Error>, origins: &Origins) -> Problem {
@@ -102,8 +130,35 @@ fn type_problem(e: &serde_path_to_error::Error<toml::de::Error>, origins: &Origi
         problem.source = origins.locate(&path);
         return problem;
     }
-    let help = params::spec_for(&path).map(|s| format!("expected {} ({})", s.range, s.unit));
-    origins.problem(&path, message, help)
+    let help = match params::spec_for(&path) {
+        Some(s) => format!("expected {} ({}): {}", s.range, s.unit, s.meaning),
+        None => format!("see `{path}` in docs/ODD.md for what this key takes"),
+    };
+    origins.problem(&path, plain_type_message(&message), Some(help))
+}
+
+/// serde's type errors name Rust types ("expected u32"); say it in words.
+fn plain_type_message(message: &str) -> String {
+    let mut out = message.to_string();
+    for (rust, words) in [
+        ("expected u32", "expected a whole number of at least 0"),
+        ("expected u64", "expected a whole number of at least 0"),
+        ("expected i64", "expected a whole number"),
+        ("expected f64", "expected a number"),
+        ("expected a string", "expected text in quotes"),
+        ("expected a boolean", "expected true or false"),
+        ("expected struct ", "expected a table "),
+        ("expected a sequence", "expected a list in brackets, e.g. [\"a\", \"b\"]"),
+        ("expected a map", "expected a table"),
+        ("invalid type: map,", "wrong type: a table,"),
+        ("invalid type: sequence,", "wrong type: a list,"),
+        ("invalid type: ", "wrong type: "),
+        ("invalid value: ", "invalid value: "),
+        ("floating point", "number"),
+    ] {
+        out = out.replace(rust, words);
+    }
+    out
 }
 
 fn missing_help(key: &str) -> String {
@@ -262,6 +317,7 @@ fn check_rules(
         ));
     }
     let pop = &file.population;
+    let bounds_ok = b.markup_min <= b.markup_max;
     for (key, markup) in [
         ("population.umkm.initial_markup", pop.umkm.initial_markup),
         (
@@ -273,7 +329,7 @@ fn check_rules(
             pop.affiliate.initial_markup,
         ),
     ] {
-        if markup < b.markup_min || markup > b.markup_max {
+        if bounds_ok && (markup < b.markup_min || markup > b.markup_max) {
             problems.push(origins.problem(
                 key,
                 format!(
@@ -335,10 +391,17 @@ fn check_partner(
     }
 }
 
+fn plural(what: &str) -> String {
+    match what.strip_suffix('y') {
+        Some(stem) => format!("{stem}ies"),
+        None => format!("{what}s"),
+    }
+}
+
 fn unknown_name(key: &str, what: &str, name: &str, names: &[&str], origins: &Origins) -> Problem {
     let help = match did_you_mean(name, names.iter().copied()) {
-        Some(s) => format!("did you mean `{s}`? {what}s here: {}", names.join(", ")),
-        None => format!("{what}s here: {}", names.join(", ")),
+        Some(s) => format!("did you mean `{s}`? {} here: {}", plural(what), names.join(", ")),
+        None => format!("{} here: {}", plural(what), names.join(", ")),
     };
     origins.problem(
         key,
@@ -644,6 +707,10 @@ fn event_tick(
     problems: &mut Vec<Problem>,
 ) -> EventTime {
     let sim = &file.simulation;
+    if sim.ticks == 0 || sim.days_per_tick == 0 {
+        // The horizon itself is out of range and reported as such.
+        return EventTime::Invalid;
+    }
     let days = sim.days_per_tick as i64;
     let end = sim.start_date.add_days(sim.ticks as i64 * days - 1);
     let horizon = format!(
