@@ -18,8 +18,8 @@ pub struct RunArgs {
     /// Number of replicates (overrides simulation.replicates).
     #[arg(long)]
     pub replicates: Option<u32>,
-    /// Master seed (overrides simulation.seed).
-    #[arg(long)]
+    /// Master seed, 0 to 9223372036854775807 (overrides simulation.seed).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
     pub seed: Option<u64>,
     /// Worker threads; 0 means one per core. Results do not depend on it.
     #[arg(long, default_value_t = 0)]

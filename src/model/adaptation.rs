@@ -45,7 +45,7 @@ impl Model<'_> {
             let units = s.sales[j] as f64 * market.units_per_sale;
             s.popularity[j] =
                 (1.0 - b.popularity_decay) * s.popularity[j] + b.popularity_decay * units;
-            if s.remaining[j] == 0 && s.capacity[j] > 0 {
+            if s.remaining[j] == 0 {
                 s.markup[j] = (s.markup[j] + b.markup_step).min(b.markup_max);
             } else if s.sales[j] == 0 {
                 s.markup[j] = (s.markup[j] - b.markup_step).max(b.markup_min);

@@ -30,9 +30,8 @@ impl Consumers {
         self.alpha.is_empty()
     }
 
-    /// Draw `count` consumers. Each consumer's attributes come from its own
-    /// position in the stream, so populations of different sizes share
-    /// their first consumers.
+    /// Draw `count` consumers, one after another from one stream: two
+    /// populations of different sizes share their first consumers.
     pub fn generate(p: &ConsumerPopulation, n_channels: usize, rng: &mut Rng) -> Consumers {
         let n = p.count as usize;
         let mut c = Consumers {

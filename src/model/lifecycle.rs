@@ -28,7 +28,10 @@ impl Model<'_> {
         let b = &spec.behaviour;
         // Affiliates first, while this tick's best sellers still hold their slots.
         self.project_s_round();
+        // UMKM and importers enter from streams of their own, so a policy
+        // that stops one kind's entry leaves the other's draws alone.
         let mut rng = self.streams.stream(Purpose::Entry, 0, self.tick);
+        let mut importer_rng = self.streams.stream(Purpose::Entry, 1, self.tick);
         let (alive_umkm, alive_importers) = {
             let s = &self.sellers;
             let count = |kind| {
@@ -40,16 +43,16 @@ impl Model<'_> {
         };
         let margin = self.importer_margin;
         let new_umkm = dist::poisson(&mut rng, b.umkm_entry_rate * alive_umkm as f64);
-        let new_importers = if self.policy.any_cross_border() {
+        let cross_border: ChannelSet = self.cross_border_channels();
+        let new_importers = if cross_border != 0 {
             dist::poisson(
-                &mut rng,
+                &mut importer_rng,
                 b.importer_entry_rate * alive_importers as f64 * margin.max(0.0),
             )
         } else {
             0
         };
         let umkm = &spec.population.umkm;
-        let cross_border: ChannelSet = self.cross_border_channels();
         for _ in 0..new_umkm {
             let online = dist::bernoulli(&mut rng, umkm.initial_online_share);
             let social = dist::bernoulli(&mut rng, umkm.initial_social_share);
@@ -57,14 +60,14 @@ impl Model<'_> {
             self.admit(new);
         }
         for _ in 0..new_importers {
-            let new = self.factory().importer(&mut rng, cross_border);
+            let new = self.factory().importer(&mut importer_rng, cross_border);
             self.admit(new);
         }
     }
 
     /// Online channels that allow cross-border sales now: where a new
     /// importer lists.
-    fn cross_border_channels(&self) -> ChannelSet {
+    pub(super) fn cross_border_channels(&self) -> ChannelSet {
         (0..self.market.n_channels)
             .filter(|&k| self.policy.cross_border_allowed[k] && self.market.offline & (1 << k) == 0)
             .fold(0, |acc, k| acc | (1 << k))
@@ -96,11 +99,16 @@ impl Model<'_> {
             categories.truncate(rule.top as usize);
             let owner = self.market.channel_owner[k];
             let mut rng = self.streams.stream(Purpose::Policy, k as u64, self.tick);
-            for c in categories {
-                let Some(best) = self.best_seller_on(k, c) else {
-                    continue;
-                };
-                let quality = self.sellers.quality[best];
+            // Read every category's best seller before placing anyone: an
+            // entrant may take the slot of a seller that exited this tick.
+            let targets: Vec<(usize, f64)> = categories
+                .into_iter()
+                .filter_map(|c| {
+                    self.best_seller_on(k, c)
+                        .map(|best| (c, self.sellers.quality[best]))
+                })
+                .collect();
+            for (c, quality) in targets {
                 for _ in 0..rule.entrants {
                     let new = self.factory().affiliate(
                         &mut rng,

@@ -102,9 +102,7 @@ impl<'s> Model<'s> {
             new.push(factory.umkm(&mut rng, online, social));
         }
         let mut rng = self.streams.stream(Purpose::Population, 1, 0);
-        let cross_border = (0..self.market.n_channels)
-            .filter(|&k| self.policy.cross_border_allowed[k] && self.market.offline & (1 << k) == 0)
-            .fold(0, |acc, k| acc | (1 << k));
+        let cross_border = self.cross_border_channels();
         for _ in 0..pop.importer.count {
             new.push(factory.importer(&mut rng, cross_border));
         }

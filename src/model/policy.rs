@@ -108,9 +108,4 @@ impl PolicyState {
             Lever::UmkmSubsidy { idr_per_tick } => self.umkm_subsidy_idr = *idr_per_tick,
         }
     }
-
-    /// Whether some channel allows cross-border sales (importer entry).
-    pub fn any_cross_border(&self) -> bool {
-        self.cross_border_allowed.iter().any(|&a| a)
-    }
 }

@@ -9,7 +9,7 @@ use super::flows::TickFlows;
 use super::market::Market;
 use super::policy::PolicyState;
 use super::ranking::Ranking;
-use super::sellers::Sellers;
+use super::sellers::{SellerKind, Sellers};
 use crate::dist;
 use crate::rng::{Purpose, Rng, Streams};
 use crate::scenario::ChannelKind;
@@ -19,8 +19,8 @@ use crate::scenario::ChannelKind;
 pub struct Scratch {
     ranks: Vec<usize>,
     candidates: Vec<u32>,
-    deterministic: Vec<f64>,
-    total: Vec<f64>,
+    /// e^{V_j − max}: choice weights of the candidates (0 once dropped).
+    weight: Vec<f64>,
     channel_weight: Vec<f64>,
     order: Vec<u32>,
 }
@@ -46,6 +46,8 @@ struct Shop<'a> {
     channels: Vec<ChannelNow>,
     habit_sd: f64,
     outside_utility: f64,
+    /// Affiliates are bound by the cross-border rules (population.affiliate.cross_border).
+    affiliates_bound: bool,
 }
 
 impl Model<'_> {
@@ -78,6 +80,7 @@ impl Model<'_> {
             channels,
             habit_sd: spec.population.consumers.habit_sd,
             outside_utility: spec.behaviour.outside_utility,
+            affiliates_bound: spec.population.affiliate.cross_border,
         };
         // A fresh random order of consumers each tick (Fisher–Yates).
         let scratch = &mut self.scratch;
@@ -183,55 +186,83 @@ impl Shop<'_> {
                 .candidates
                 .extend(scratch.ranks.iter().map(|&r| bucket[r]));
         }
-        // 4. Logit choice with Gumbel draws; the outside option is index n.
+        // 4. Multinomial logit over the set and the outside option, drawn by
+        // inverse CDF from the closed-form probabilities (the same
+        // distribution as the argmax of utilities plus Gumbel draws, with one
+        // uniform instead of one logarithm pair per listing).
         let alpha = self.consumers.alpha[i] as f64;
         let beta = self.consumers.beta[i] as f64;
         let lambda = self.consumers.lambda[i] as f64;
-        scratch.deterministic.clear();
-        scratch.total.clear();
+        scratch.weight.clear();
+        let mut top = self.outside_utility;
         for &j in &scratch.candidates {
             let j = j as usize;
             let local = if sellers.imported[j] { 0.0 } else { lambda };
             let v = beta * sellers.quality[j] - alpha * sellers.ln_rel_price[j] + local;
-            scratch.deterministic.push(v);
-            scratch.total.push(v + dist::gumbel(rng));
+            top = top.max(v);
+            scratch.weight.push(v);
         }
-        let outside_total = self.outside_utility + dist::gumbel(rng);
-        // 5. A sold-out choice is dropped; the next best of the same draws wins.
+        for w in scratch.weight.iter_mut() {
+            *w = libm::exp(*w - top);
+        }
+        let outside_weight = libm::exp(self.outside_utility - top);
+        // 5. A sold-out choice leaves the set and the choice is made again
+        // over what remains (by IIA, the next best of the same draws).
         let chosen = loop {
-            let mut best_index = None;
-            let mut best_value = outside_total;
-            for (idx, &v) in scratch.total.iter().enumerate() {
-                if v > best_value {
-                    best_value = v;
-                    best_index = Some(idx);
+            let total: f64 = outside_weight + scratch.weight.iter().sum::<f64>();
+            let target = dist::uniform(rng) * total;
+            let mut acc = outside_weight;
+            let pick = if target < acc {
+                None
+            } else {
+                let mut pick = None;
+                for (idx, &w) in scratch.weight.iter().enumerate() {
+                    if w > 0.0 {
+                        acc += w;
+                        pick = Some(idx);
+                        if target < acc {
+                            break;
+                        }
+                    }
                 }
-            }
-            match best_index {
+                pick
+            };
+            match pick {
                 None => break None,
                 Some(idx) => {
                     let j = scratch.candidates[idx] as usize;
                     if sellers.remaining[j] > 0 {
                         break Some(j);
                     }
-                    scratch.total[idx] = f64::NEG_INFINITY;
-                    scratch.deterministic[idx] = f64::NEG_INFINITY;
+                    scratch.weight[idx] = 0.0;
                 }
             }
         };
-        let p_ref = market.ref_price[c];
-        let surplus_units = p_ref / alpha;
+        // Consumer surplus over the final set: P_c/α · ln(e^{u0} + Σ e^{V}).
+        let surplus_units = market.ref_price[c] / alpha;
+        let logsum = top + libm::log(outside_weight + scratch.weight.iter().sum::<f64>());
         let Some(j) = chosen else {
-            flows.consumer_surplus +=
-                surplus_units * log_sum_exp(self.outside_utility, &scratch.deterministic);
+            flows.consumer_surplus += surplus_units * logsum;
             return;
         };
-        // 6. Payments: where does the purchase complete?
+        // 6. Payments: where does the purchase complete? The redirect draw is
+        // made whatever the policy, so draws stay aligned across scenarios.
+        let redirect_draw = dist::uniform(rng);
         let tx = if self.policy.payments_allowed[k] {
             Some(k)
-        } else if dist::uniform(rng) < self.policy.redirect_success[k] {
+        } else if redirect_draw < self.policy.redirect_success[k] {
+            // A partner completes the sale if it takes payments and, for a
+            // seller bound by the cross-border rules, allows cross-border sales.
+            let bound = match sellers.kind[j] {
+                SellerKind::Importer => true,
+                SellerKind::Affiliate => self.affiliates_bound,
+                SellerKind::Umkm => false,
+            };
+            let can_complete = |m: usize| {
+                self.policy.payments_allowed[m] && (!bound || self.policy.cross_border_allowed[m])
+            };
             match self.policy.checkout_partner[k] {
-                Some(partner) => Some(partner),
+                Some(partner) => Some(partner).filter(|&m| can_complete(m)),
                 None => market
                     .channels_in(market.marketplaces & sellers.listings[j] & sellers.eligible[j])
                     .find(|&m| self.policy.payments_allowed[m]),
@@ -245,8 +276,7 @@ impl Shop<'_> {
             flows.consumer_surplus += surplus_units * self.outside_utility;
             return;
         };
-        flows.consumer_surplus +=
-            surplus_units * log_sum_exp(self.outside_utility, &scratch.deterministic);
+        flows.consumer_surplus += surplus_units * logsum;
         if tx != k {
             flows.redirected += 1;
         }
@@ -265,13 +295,6 @@ impl Shop<'_> {
             sales[j] += 1;
         }
     }
-}
-
-/// ln(e^a + Σ e^x), skipping −∞ entries, computed stably.
-fn log_sum_exp(a: f64, xs: &[f64]) -> f64 {
-    let max = xs.iter().copied().fold(a, f64::max);
-    let sum: f64 = libm::exp(a - max) + xs.iter().map(|&x| libm::exp(x - max)).sum::<f64>();
-    max + libm::log(sum)
 }
 
 /// `k` distinct indices from `0..n`, uniformly (Floyd's algorithm: exactly
@@ -410,12 +433,5 @@ mod tests {
         for c in counts {
             assert!((c as f64 - 15_000.0).abs() < 500.0, "{counts:?}");
         }
-    }
-
-    #[test]
-    fn log_sum_exp_matches_direct_sum() {
-        let v = log_sum_exp(1.0, &[0.5, -2.0, f64::NEG_INFINITY]);
-        let direct = (1f64.exp() + 0.5f64.exp() + (-2f64).exp()).ln();
-        assert!((v - direct).abs() < 1e-12);
     }
 }

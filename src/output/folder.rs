@@ -31,7 +31,11 @@ pub fn check_destination(destination: &Path, force: bool) -> Result<(), OutputEr
     }
     // The nearest existing ancestor must be a folder, or nothing can be
     // created below it: say so before a long run, not after.
-    if let Some(blocker) = destination.ancestors().skip(1).find(|a| a.exists() && !a.is_dir()) {
+    if let Some(blocker) = destination
+        .ancestors()
+        .skip(1)
+        .find(|a| a.exists() && !a.is_dir())
+    {
         return Err(OutputError::NotAFolder {
             path: blocker.to_path_buf(),
         });

@@ -148,7 +148,10 @@ fn plain_type_message(message: &str) -> String {
         ("expected a string", "expected text in quotes"),
         ("expected a boolean", "expected true or false"),
         ("expected struct ", "expected a table "),
-        ("expected a sequence", "expected a list in brackets, e.g. [\"a\", \"b\"]"),
+        (
+            "expected a sequence",
+            "expected a list in brackets, e.g. [\"a\", \"b\"]",
+        ),
         ("expected a map", "expected a table"),
         ("invalid type: map,", "wrong type: a table,"),
         ("invalid type: sequence,", "wrong type: a list,"),
@@ -400,7 +403,11 @@ fn plural(what: &str) -> String {
 
 fn unknown_name(key: &str, what: &str, name: &str, names: &[&str], origins: &Origins) -> Problem {
     let help = match did_you_mean(name, names.iter().copied()) {
-        Some(s) => format!("did you mean `{s}`? {} here: {}", plural(what), names.join(", ")),
+        Some(s) => format!(
+            "did you mean `{s}`? {} here: {}",
+            plural(what),
+            names.join(", ")
+        ),
         None => format!("{} here: {}", plural(what), names.join(", ")),
     };
     origins.problem(
