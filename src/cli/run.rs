@@ -93,22 +93,14 @@ fn print_summary(scenario: &Scenario, result: &RunResult, written: &std::path::P
         last,
         scenario.date_of_tick(last)
     );
-    println!(
-        "  GMV share, UMKM         {}",
-        pct(mean(Metric::GmvShare, By::Kind, 0))
-    );
-    println!(
-        "  GMV share, importers    {}",
-        pct(mean(Metric::GmvShare, By::Kind, 1))
-    );
-    println!(
-        "  GMV share, affiliates   {}",
-        pct(mean(Metric::GmvShare, By::Kind, 2))
-    );
-    println!(
-        "  import penetration      {}",
-        pct(mean(Metric::ImportPenetration, By::All, 0))
-    );
+    for (label, metric, by, group) in [
+        ("GMV share, UMKM", Metric::GmvShare, By::Kind, 0),
+        ("GMV share, importers", Metric::GmvShare, By::Kind, 1),
+        ("GMV share, affiliates", Metric::GmvShare, By::Kind, 2),
+        ("import penetration", Metric::ImportPenetration, By::All, 0),
+    ] {
+        println!("  {label:<24}{}", pct(mean(metric, by, group)));
+    }
     println!(
         "  {} purchase decisions in {:.1} s ({:.0} per second per core, {} threads)",
         result.decisions(),

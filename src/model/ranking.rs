@@ -8,9 +8,21 @@ use crate::dist;
 use crate::rng::Purpose;
 use crate::scenario::ChannelKind;
 
+/// What a consumer reads about a listing, packed together so that looking
+/// at a listing touches one cache line rather than one per attribute.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Card {
+    pub ln_rel_price: f64,
+    pub quality: f64,
+    pub seller: u32,
+    pub imported: bool,
+}
+
 /// Eligible listings per (channel, category), best first, in one flat buffer.
 #[derive(Debug, Clone, Default)]
 pub struct Ranking {
+    /// The listings of `order`, position by position.
+    pub cards: Vec<Card>,
     /// Seller slots, bucket by bucket.
     pub order: Vec<u32>,
     /// Start of bucket `k * n_categories + c` in `order`; one extra at the end.
@@ -22,9 +34,9 @@ pub struct Ranking {
 }
 
 impl Ranking {
-    pub fn bucket(&self, channel: usize, category: usize, n_categories: usize) -> &[u32] {
+    pub fn bucket(&self, channel: usize, category: usize, n_categories: usize) -> &[Card] {
         let b = channel * n_categories + category;
-        &self.order[self.start[b]..self.start[b + 1]]
+        &self.cards[self.start[b]..self.start[b + 1]]
     }
 }
 
@@ -99,5 +111,15 @@ impl Model<'_> {
                 }
             }
         }
+        r.cards.clear();
+        r.cards.extend(r.order.iter().map(|&j| {
+            let j = j as usize;
+            Card {
+                ln_rel_price: s.ln_rel_price[j],
+                quality: s.quality[j],
+                seller: j as u32,
+                imported: s.imported[j],
+            }
+        }));
     }
 }

@@ -8,7 +8,7 @@ use super::consumers::Consumers;
 use super::flows::TickFlows;
 use super::market::Market;
 use super::policy::PolicyState;
-use super::ranking::Ranking;
+use super::ranking::{Card, Ranking};
 use super::sellers::{SellerKind, Sellers};
 use crate::dist;
 use crate::rng::{Purpose, Rng, Streams};
@@ -18,7 +18,7 @@ use crate::scenario::ChannelKind;
 #[derive(Debug, Clone, Default)]
 pub struct Scratch {
     ranks: Vec<usize>,
-    candidates: Vec<u32>,
+    candidates: Vec<Card>,
     /// e^{V_j − max}: choice weights of the candidates (0 once dropped).
     weight: Vec<f64>,
     channel_weight: Vec<f64>,
@@ -195,10 +195,9 @@ impl Shop<'_> {
         let lambda = self.consumers.lambda[i] as f64;
         scratch.weight.clear();
         let mut top = self.outside_utility;
-        for &j in &scratch.candidates {
-            let j = j as usize;
-            let local = if sellers.imported[j] { 0.0 } else { lambda };
-            let v = beta * sellers.quality[j] - alpha * sellers.ln_rel_price[j] + local;
+        for card in &scratch.candidates {
+            let local = if card.imported { 0.0 } else { lambda };
+            let v = beta * card.quality - alpha * card.ln_rel_price + local;
             top = top.max(v);
             scratch.weight.push(v);
         }
@@ -230,7 +229,7 @@ impl Shop<'_> {
             match pick {
                 None => break None,
                 Some(idx) => {
-                    let j = scratch.candidates[idx] as usize;
+                    let j = scratch.candidates[idx].seller as usize;
                     if sellers.remaining[j] > 0 {
                         break Some(j);
                     }
@@ -325,7 +324,6 @@ fn geometric_ranks(rng: &mut Rng, n: usize, k: usize, q: f64, ln_q: f64, out: &m
     }
     let q_n = libm::exp(n as f64 * ln_q);
     let total = (1.0 - q_n) / (1.0 - q);
-    let mut taken_weight = 0.0;
     while out.len() < k {
         let mut rank = None;
         for _ in 0..8 {
@@ -339,9 +337,12 @@ fn geometric_ranks(rng: &mut Rng, n: usize, k: usize, q: f64, ln_q: f64, out: &m
         }
         let r = match rank {
             Some(r) => r,
-            None => walk_remaining(rng, n, q, total - taken_weight, out),
+            None => {
+                // Weight already taken, summed only when needed.
+                let taken: f64 = out.iter().map(|&t| libm::exp(t as f64 * ln_q)).sum();
+                walk_remaining(rng, n, q, total - taken, out)
+            }
         };
-        taken_weight += libm::exp(r as f64 * ln_q);
         out.push(r);
     }
 }

@@ -270,7 +270,8 @@ fn check_rules(
             problems.push(origins.problem(
                 "categories",
                 format!(
-                    "demand shares sum to {total}, not 1 ({})",
+                    "demand shares sum to {}, not 1 ({})",
+                    (total * 1e9).round() / 1e9,
                     listed.join(", ")
                 ),
                 Some("make categories.<name>.demand_share add up to exactly 1".into()),
