@@ -973,11 +973,7 @@ fn an_out_path_below_a_file_is_refused_before_running() {
         .output()
         .expect("start pasar");
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(
-        output.status.code(),
-        Some(INPUT_ERROR),
-        "stderr:\n{stderr}"
-    );
+    assert_eq!(output.status.code(), Some(INPUT_ERROR), "stderr:\n{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(stderr.starts_with("error: "), "{stderr}");
     assert!(
