@@ -6,6 +6,8 @@
 //! (`file:line:col` and the key path) and what is wrong, and nothing
 //! written: no output folder and no staging folder left beside it.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -21,30 +23,6 @@ fn fixtures_dir() -> PathBuf {
 fn fixture(name: &str) -> PathBuf {
     fixtures_dir().join(name)
 }
-
-fn baseline() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml")
-}
-
-/// The options that make a baseline run take a couple of seconds in a debug
-/// build. The start date is moved so the baseline's 2023-06-01 event stays
-/// inside the 12-tick horizon.
-const SMALL: &[&str] = &[
-    "--set",
-    "population.umkm.count=300",
-    "--set",
-    "population.importer.count=5",
-    "--set",
-    "population.consumers.count=400",
-    "--set",
-    "simulation.ticks=12",
-    "--set",
-    "simulation.start_date=2023-04-03",
-    "--replicates",
-    "2",
-    "--threads",
-    "2",
-];
 
 /// A run of `pasar` in its own scratch folder (also its working directory,
 /// so a default `results/` folder would show up there too).
@@ -609,7 +587,7 @@ const KNOWN_ISSUES: &[&str] = &["zero_days_per_tick.toml"];
 
 /// How many events the baseline has: a fixture's own event comes after them.
 fn baseline_events() -> usize {
-    let text = fs::read_to_string(baseline()).expect("read baseline.toml");
+    let text = fs::read_to_string(common::baseline_path()).expect("read baseline.toml");
     text.lines().filter(|l| l.trim() == "[[events]]").count()
 }
 
@@ -773,7 +751,7 @@ fn assert_refused(scenario: &Path, extra: &[&str], fragments: &[&str]) -> Run {
 #[test]
 fn set_without_equals_is_refused() {
     assert_refused(
-        &baseline(),
+        &common::baseline_path(),
         &["--set", "simulation.ticks"],
         &[
             "--set simulation.ticks: an override must be written key.path=value",
@@ -785,7 +763,7 @@ fn set_without_equals_is_refused() {
 #[test]
 fn set_on_an_unknown_path_suggests_the_right_one() {
     assert_refused(
-        &baseline(),
+        &common::baseline_path(),
         &["--set", "simulation.tiks=12"],
         &[
             "--set simulation.tiks=12: `simulation.tiks`: unknown key `tiks`",
@@ -793,7 +771,7 @@ fn set_on_an_unknown_path_suggests_the_right_one() {
         ],
     );
     assert_refused(
-        &baseline(),
+        &common::baseline_path(),
         &["--set", "channels.social.take_rat=0.08"],
         &[
             "--set channels.social.take_rat=0.08: `channels.social.take_rat`: unknown key `take_rat`",
@@ -805,7 +783,7 @@ fn set_on_an_unknown_path_suggests_the_right_one() {
 #[test]
 fn set_with_a_negative_count_is_refused() {
     assert_refused(
-        &baseline(),
+        &common::baseline_path(),
         &["--set", "simulation.ticks=-1"],
         &[
             "--set simulation.ticks=-1: `simulation.ticks`: ",
@@ -818,7 +796,7 @@ fn set_with_a_negative_count_is_refused() {
 #[test]
 fn set_with_a_string_for_a_number_is_refused() {
     assert_refused(
-        &baseline(),
+        &common::baseline_path(),
         &["--set", "channels.social.take_rate=high"],
         &[
             "--set channels.social.take_rate=high: `channels.social.take_rate`: ",
@@ -831,7 +809,7 @@ fn set_with_a_string_for_a_number_is_refused() {
 #[test]
 fn set_past_the_end_of_the_events_is_refused() {
     assert_refused(
-        &baseline(),
+        &common::baseline_path(),
         &["--set", "events[5].date=2023-01-01"],
         &[
             "--set events[5].date=2023-01-01: `events[5].date`: index 5 is past the end of the list",
@@ -843,7 +821,7 @@ fn set_past_the_end_of_the_events_is_refused() {
 #[test]
 fn several_bad_sets_are_all_reported() {
     assert_refused(
-        &baseline(),
+        &common::baseline_path(),
         &[
             "--set",
             "channels.social.take_rate=2",
@@ -861,7 +839,7 @@ fn several_bad_sets_are_all_reported() {
 #[test]
 fn replicates_flag_out_of_range_is_refused() {
     assert_refused(
-        &baseline(),
+        &common::baseline_path(),
         &["--replicates", "0"],
         &[
             "--set simulation.replicates=0: `simulation.replicates`: 0 is out of range",
@@ -873,7 +851,7 @@ fn replicates_flag_out_of_range_is_refused() {
 #[test]
 fn threads_must_be_a_number() {
     assert_refused(
-        &baseline(),
+        &common::baseline_path(),
         &["--threads", "many"],
         &["--threads", "'many'"],
     );
@@ -911,7 +889,7 @@ fn an_existing_out_folder_is_refused_without_force() {
     let out = scratch.path().join("out");
     fs::create_dir(&out).expect("create the out folder");
     fs::write(out.join("marker.txt"), "keep me").expect("write the marker");
-    let run = run_in(scratch, &baseline(), &[]);
+    let run = run_in(scratch, &common::baseline_path(), &[]);
     let problems = check_clean_failure(&run, INPUT_ERROR, &["out"]);
     let stderr = run.stderr();
     assert!(problems.is_empty(), "{problems:?}\nstderr:\n{stderr}");
@@ -943,7 +921,7 @@ fn an_out_path_that_is_a_file_is_refused_even_with_force() {
     let scratch = tempfile::tempdir().expect("create a scratch folder");
     let out = scratch.path().join("out");
     fs::write(&out, "not a folder").expect("write the file");
-    let run = run_in(scratch, &baseline(), &["--force"]);
+    let run = run_in(scratch, &common::baseline_path(), &["--force"]);
     let problems = check_clean_failure(&run, INPUT_ERROR, &["out"]);
     let stderr = run.stderr();
     assert!(problems.is_empty(), "{problems:?}\nstderr:\n{stderr}");
@@ -965,11 +943,12 @@ fn an_out_path_below_a_file_is_refused_before_running() {
     let output = Command::new(env!("CARGO_BIN_EXE_pasar"))
         .current_dir(scratch.path())
         .arg("run")
-        .arg(baseline())
+        .arg(common::baseline_path())
         .arg("--out")
         .arg(&out)
         .arg("--quiet")
-        .args(SMALL)
+        .args(common::SMALL_RUN_FLAGS)
+        .args(["--threads", "2"])
         .output()
         .expect("start pasar");
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -1019,7 +998,7 @@ fn zero_days_per_tick_is_reported_not_a_panic() {
         run.stderr()
     );
     assert_refused(
-        &baseline(),
+        &common::baseline_path(),
         &["--set", "simulation.days_per_tick=0"],
         &["--set simulation.days_per_tick=0: `simulation.days_per_tick`: 0 is out of range"],
     );
@@ -1049,7 +1028,10 @@ fn a_channel_without_kind_says_kind_is_missing() {
         "{stderr}"
     );
     // The same through --set: a new channel must not be blamed on baseline.toml.
-    let run = run_pasar(&baseline(), &["--set", "channels.tiktok.take_rate=0.1"]);
+    let run = run_pasar(
+        &common::baseline_path(),
+        &["--set", "channels.tiktok.take_rate=0.1"],
+    );
     let stderr = run.stderr();
     assert!(stderr.contains("channels.tiktok"), "{stderr}");
     assert!(
@@ -1100,7 +1082,7 @@ fn invalid_ticks_do_not_cascade_into_event_errors() {
 
 fn several_unknown_keys_are_all_reported() {
     let run = run_pasar(
-        &baseline(),
+        &common::baseline_path(),
         &[
             "--set",
             "simulation.tiks=12",

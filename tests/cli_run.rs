@@ -1,33 +1,13 @@
 //! `pasar run` on good input: a small version of the baseline, checked for
 //! the files it writes and what they hold.
 
+mod common;
+
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
-
-fn baseline() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml")
-}
-
-/// The baseline shrunk to run in a couple of seconds in a debug build. The
-/// start date is moved so the baseline's 2023-06-01 take-rate event stays
-/// inside the 12-tick horizon (at tick 8).
-const SMALL: &[&str] = &[
-    "--set",
-    "population.umkm.count=300",
-    "--set",
-    "population.importer.count=5",
-    "--set",
-    "population.consumers.count=400",
-    "--set",
-    "simulation.ticks=12",
-    "--set",
-    "simulation.start_date=2023-04-03",
-    "--replicates",
-    "2",
-];
 
 const TICKS: u32 = 12;
 const REPLICATES: u32 = 2;
@@ -144,9 +124,9 @@ fn tick_dates() -> Vec<&'static str> {
 fn a_small_baseline_run_writes_complete_consistent_results() {
     let scratch = tempfile::tempdir().expect("create a scratch folder");
     let out = scratch.path().join("small");
-    let mut args = SMALL.to_vec();
+    let mut args = common::SMALL_RUN_FLAGS.to_vec();
     args.extend(["--seed", "424242", "--threads", "2"]);
-    let stdout = run_ok(&baseline(), &out, &args);
+    let stdout = run_ok(&common::baseline_path(), &out, &args);
 
     // Exactly the four files, and nothing else beside the folder.
     assert_eq!(names_in(&out), OUTPUT_FILES, "files in the out folder");
@@ -291,7 +271,7 @@ fn a_small_baseline_run_writes_complete_consistent_results() {
         .as_array()
         .expect("scenario_files is a list");
     assert_eq!(files.len(), 1, "scenario_files: {files:?}");
-    let baseline_sha = sha256_hex(&fs::read(baseline()).expect("read baseline.toml"));
+    let baseline_sha = sha256_hex(&fs::read(common::baseline_path()).expect("read baseline.toml"));
     assert_eq!(
         files[0]["sha256"],
         baseline_sha.as_str(),
@@ -356,9 +336,9 @@ fn resolved_toml_reproduces_the_run_with_any_thread_count() {
     let scratch = tempfile::tempdir().expect("create a scratch folder");
     let first = scratch.path().join("first");
     let again = scratch.path().join("again");
-    let mut args = SMALL.to_vec();
+    let mut args = common::SMALL_RUN_FLAGS.to_vec();
     args.extend(["--threads", "2"]);
-    run_ok(&baseline(), &first, &args);
+    run_ok(&common::baseline_path(), &first, &args);
     run_ok(&first.join("resolved.toml"), &again, &["--threads", "1"]);
     let a = fs::read(first.join("series.csv")).expect("read the first series.csv");
     let b = fs::read(again.join("series.csv")).expect("read the second series.csv");
@@ -394,7 +374,7 @@ fn force_replaces_an_existing_folder() {
         "2",
         "--force",
     ];
-    let stdout = run_ok(&baseline(), &out, &args);
+    let stdout = run_ok(&common::baseline_path(), &out, &args);
     assert!(stdout.contains("GMV share"), "{stdout}");
     assert_eq!(
         names_in(&out),

@@ -15,8 +15,12 @@ impl Model<'_> {
         let market = &self.market;
         let s = &mut self.sellers;
         for j in 0..s.len() {
+            // Every slot starts the tick with no sales; dead slots stay so.
+            s.sales[j] = 0;
+            s.fee_rate_sum[j] = 0.0;
             if !s.alive[j] {
                 s.eligible[j] = 0;
+                s.remaining[j] = 0;
                 continue;
             }
             let c = s.category[j] as usize;
@@ -39,8 +43,6 @@ impl Model<'_> {
             s.landed_cost[j] = m + adders;
             s.ln_rel_price[j] = libm::log(price / market.ref_price[c]);
             s.remaining[j] = s.capacity[j];
-            s.sales[j] = 0;
-            s.fee_rate_sum[j] = 0.0;
             let bound =
                 kind == SellerKind::Importer || (kind == SellerKind::Affiliate && affiliates_bound);
             let mut eligible = s.listings[j];

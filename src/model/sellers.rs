@@ -172,8 +172,8 @@ impl Sellers {
         self.free.push(slot as u32);
     }
 
-    /// Slots freed this tick are reused lowest first next tick, whatever
-    /// order they were freed in.
+    /// Freed slots are reused lowest first by the next entrants (this
+    /// tick's entry included), whatever order they were freed in.
     pub fn sort_free_slots(&mut self) {
         self.free.sort_unstable_by(|a, b| b.cmp(a));
     }

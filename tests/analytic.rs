@@ -1,0 +1,678 @@
+//! The analytic case: frozen markups, unlimited capacity, full
+//! consideration, no ranking noise, no entry or exit, one consumer type.
+//! Then shopping is a nested logit with a closed form (MODEL.md section 3,
+//! steps 4.2 and 4.4): channel k with probability e^{μ_k} / Σ_l e^{μ_l}
+//! over the channels offering the category, seller j in it with
+//! e^{V_j} / (e^{u_0} + Σ_l e^{V_l}), and a consumer surplus per decision of
+//! P_c/α · ln(e^{u_0} + Σ e^{V}).
+
+mod common;
+
+use common::{DECODABLE_RATES, channel_index, event, sales_by_channel};
+use pasar::metrics::{By, Metric};
+use pasar::model::Model;
+use pasar::model::sellers::SellerKind;
+use pasar::scenario::Scenario;
+use pasar::scenario::schema::EventSpec;
+
+const OUTSIDE: f64 = 4.0;
+
+/// The analytic scenario over the named channels and (category, share)s.
+fn analytic(channels: &[&str], categories: &[(&str, f64)], extra: &[&str]) -> Scenario {
+    let mut sets = vec![
+        "events=[]",
+        "simulation.ticks=20",
+        "population.umkm.count=80",
+        "population.umkm.initial_online_share=0.5",
+        "population.umkm.initial_social_share=0.5",
+        "population.importer.count=10",
+        "population.affiliate.count=0",
+        "population.consumers.count=400",
+        "population.consumers.purchase_rate_mean=6.0",
+        // One consumer type.
+        "population.consumers.price_sensitivity_sd=0.0",
+        "population.consumers.quality_taste_sd=0.0",
+        "population.consumers.local_preference_sd=0.0",
+        "population.consumers.habit_sd=0.0",
+        "population.consumers.quality_taste_mean=1.5",
+        "population.consumers.local_preference_mean=0.6",
+        // Unlimited capacity, no entry or exit, frozen markups and listings.
+        "population.umkm.capacity_median=1e12",
+        "population.umkm.capacity_sd=0.0",
+        "population.importer.capacity_median=1e12",
+        "population.importer.capacity_sd=0.0",
+        "population.umkm.fixed_cost_idr=0.0",
+        "population.importer.fixed_cost_idr=0.0",
+        "population.umkm.initial_cash_idr=1e9",
+        "population.importer.initial_cash_idr=1e9",
+        "behaviour.markup_step=0.0",
+        "behaviour.umkm_entry_rate=0.0",
+        "behaviour.importer_entry_rate=0.0",
+        "behaviour.digitalization_rate=0.0",
+        "behaviour.social_adoption=0.0",
+        "behaviour.outside_utility=4.0",
+        // Channel tastes without trends; every listing considered, no noise.
+        "channels.offline.affinity=0.0",
+        "channels.marketplace.affinity=-0.2",
+        "channels.marketplace.affinity_trend=0.0",
+        "channels.social.affinity=-0.5",
+        "channels.social.affinity_trend=0.0",
+        "channels.offline.consideration=1000",
+        "channels.marketplace.consideration=1000",
+        "channels.social.consideration=1000",
+        "channels.marketplace.rank_noise=0.0",
+        "channels.social.rank_noise=0.0",
+    ];
+    sets.extend_from_slice(extra);
+    let mut spec = common::load(&sets).spec;
+    spec.channels
+        .retain(|name, _| channels.contains(&name.as_str()));
+    spec.categories
+        .retain(|name, _| categories.iter().any(|(n, _)| n == name));
+    for (name, share) in categories {
+        spec.categories[*name].demand_share = *share;
+    }
+    assert_eq!(spec.behaviour.outside_utility, OUTSIDE);
+    common::from_spec(&spec)
+}
+
+/// The one consumer type's (α, β, λ), as the model stores them.
+fn consumer_type(model: &Model) -> (f64, f64, f64) {
+    let c = model.consumers();
+    assert!(!c.is_empty());
+    let first = (c.alpha[0], c.beta[0], c.lambda[0]);
+    for i in 0..c.len() {
+        assert_eq!(
+            (c.alpha[i], c.beta[i], c.lambda[i]),
+            first,
+            "consumer {i} differs"
+        );
+        assert!(c.habits(i).iter().all(|z| z.is_finite()));
+    }
+    (first.0 as f64, first.1 as f64, first.2 as f64)
+}
+
+/// Closed-form probabilities for one tick's state.
+struct Logit {
+    /// P(decision buys from seller j) per seller slot.
+    seller: Vec<f64>,
+    /// P(decision transacts on channel k).
+    channel: Vec<f64>,
+    /// E[consumer surplus per decision] and E[its square], IDR.
+    surplus: (f64, f64),
+    /// Per (category, channel): P(channel | category) and the logsum.
+    nests: Vec<(usize, usize, f64, f64)>,
+}
+
+fn logit(scenario: &Scenario, model: &Model) -> Logit {
+    let (alpha, beta, lambda) = consumer_type(model);
+    let s = model.sellers();
+    let market = model.market();
+    let nk = market.n_channels;
+    let shares: Vec<f64> = scenario
+        .spec
+        .categories
+        .values()
+        .map(|c| c.demand_share)
+        .collect();
+    // Channel tastes h_k(t) = μ_k + trend_k·t in the tick just simulated.
+    let t = model.tick() as f64 - 1.0;
+    let affinity: Vec<f64> = scenario
+        .spec
+        .channels
+        .values()
+        .map(|c| c.affinity + c.affinity_trend * t)
+        .collect();
+    let u0 = scenario.spec.behaviour.outside_utility;
+    let v: Vec<f64> = (0..s.len())
+        .map(|j| {
+            let local = if s.imported[j] { 0.0 } else { lambda };
+            beta * s.quality[j]
+                - alpha * (s.price[j] / market.ref_price[s.category[j] as usize]).ln()
+                + local
+        })
+        .collect();
+    let mut out = Logit {
+        seller: vec![0.0; s.len()],
+        channel: vec![0.0; nk],
+        surplus: (0.0, 0.0),
+        nests: Vec::new(),
+    };
+    for (c, &share) in shares.iter().enumerate() {
+        let listed = |k: usize| {
+            (0..s.len()).filter(move |&j| {
+                s.alive[j] && s.category[j] as usize == c && s.eligible[j] & (1 << k) != 0
+            })
+        };
+        let offered: Vec<usize> = (0..nk).filter(|&k| listed(k).next().is_some()).collect();
+        let denominator: f64 = offered.iter().map(|&k| affinity[k].exp()).sum();
+        for &k in &offered {
+            let p_channel = affinity[k].exp() / denominator;
+            let inclusive: f64 = u0.exp() + listed(k).map(|j| v[j].exp()).sum::<f64>();
+            for j in listed(k) {
+                let p = share * p_channel * v[j].exp() / inclusive;
+                out.seller[j] += p;
+                out.channel[k] += p;
+            }
+            let surplus = market.ref_price[c] / alpha * inclusive.ln();
+            out.surplus.0 += share * p_channel * surplus;
+            out.surplus.1 += share * p_channel * surplus * surplus;
+            out.nests.push((c, k, p_channel, inclusive.ln()));
+        }
+    }
+    out
+}
+
+/// Observed counts against Binomial(D, π) expectations, summed over ticks.
+#[derive(Default)]
+struct Tally {
+    observed: f64,
+    expected: f64,
+    variance: f64,
+}
+
+impl Tally {
+    fn add(&mut self, observed: f64, decisions: f64, p: f64) {
+        self.observed += observed;
+        self.expected += decisions * p;
+        self.variance += decisions * p * (1.0 - p);
+    }
+
+    fn z(&self) -> f64 {
+        (self.observed - self.expected) / self.variance.sqrt().max(1e-12)
+    }
+}
+
+/// Sellers by origin, by quality and by relative price (above or below
+/// the median), named for messages.
+fn seller_groups(model: &Model) -> Vec<(&'static str, Vec<usize>)> {
+    let s = model.sellers();
+    let market = model.market();
+    let n = s.len();
+    let rel_price: Vec<f64> = (0..n)
+        .map(|j| s.price[j] / market.ref_price[s.category[j] as usize])
+        .collect();
+    let median = |x: &[f64]| {
+        let mut v = x.to_vec();
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let q_mid = median(&s.quality);
+    let p_mid = median(&rel_price);
+    let pick = |f: &dyn Fn(usize) -> bool| (0..n).filter(|&j| f(j)).collect::<Vec<_>>();
+    vec![
+        ("domestic", pick(&|j| !s.imported[j])),
+        ("imported", pick(&|j| s.imported[j])),
+        ("high quality", pick(&|j| s.quality[j] >= q_mid)),
+        ("low quality", pick(&|j| s.quality[j] < q_mid)),
+        ("dear", pick(&|j| rel_price[j] >= p_mid)),
+        ("cheap", pick(&|j| rel_price[j] < p_mid)),
+    ]
+}
+
+#[test]
+fn channel_and_seller_shares_follow_the_closed_form_logit() {
+    let scenario = analytic(
+        &["offline", "marketplace", "social"],
+        &[("fashion", 0.6), ("beauty", 0.4)],
+        &["channels.social.affinity_trend=0.03"],
+    );
+    let mut model = Model::new(&scenario, 0);
+    let nk = model.market().n_channels;
+    let n = model.sellers().len();
+    let mut sellers: Vec<Tally> = (0..n).map(|_| Tally::default()).collect();
+    let mut channels: Vec<Tally> = (0..nk).map(|_| Tally::default()).collect();
+    // Sellers grouped by origin, quality and relative price: sums over many
+    // sellers detect a misweighted term of V that single sellers would not.
+    // (Prices are set in the first step.)
+    let mut groups = Vec::new();
+    let mut grouped: Vec<Tally> = Vec::new();
+    let mut outside = Tally::default();
+    let mut surplus = Tally::default();
+    let cs = scenario.spec.simulation.consumer_scale;
+    let mut total_decisions = 0.0;
+    for _ in 0..scenario.ticks() {
+        let rec = model.step();
+        let f = model.flows();
+        assert_eq!(f.decisions, f.attempts, "every category is on offer");
+        assert_eq!(model.sellers().len(), n, "no entry");
+        assert!(model.sellers().alive.iter().all(|&a| a), "no exit");
+        assert!(
+            model.sellers().remaining.iter().all(|&r| r > 0),
+            "unlimited capacity"
+        );
+        let d = f.decisions as f64;
+        total_decisions += d;
+        let l = logit(&scenario, &model);
+        if groups.is_empty() {
+            groups = seller_groups(&model);
+            grouped = groups.iter().map(|_| Tally::default()).collect();
+        }
+        for (j, tally) in sellers.iter_mut().enumerate() {
+            tally.add(model.sellers().sales[j] as f64, d, l.seller[j]);
+        }
+        for ((_, members), tally) in groups.iter().zip(grouped.iter_mut()) {
+            let observed: u32 = members.iter().map(|&j| model.sellers().sales[j]).sum();
+            let p: f64 = members.iter().map(|&j| l.seller[j]).sum();
+            tally.add(observed as f64, d, p);
+        }
+        for (k, tally) in channels.iter_mut().enumerate() {
+            tally.add(f.purchases_tx[k] as f64, d, l.channel[k]);
+        }
+        let p_buy: f64 = l.channel.iter().sum();
+        outside.add((f.decisions - f.purchases) as f64, d, 1.0 - p_buy);
+        // Surplus per decision is a categorical over (category, channel).
+        let observed = rec
+            .get(Metric::ConsumerSurplusIdr, By::All, 0)
+            .expect("surplus")
+            / cs;
+        surplus.observed += observed;
+        surplus.expected += d * l.surplus.0;
+        surplus.variance += d * (l.surplus.1 - l.surplus.0 * l.surplus.0);
+        // All three channels offer both categories; shares are not trivial.
+        assert_eq!(l.nests.len(), 2 * nk);
+        for &(_, _, p_channel, _) in &l.nests {
+            assert!(p_channel > 0.2 && p_channel < 0.5);
+        }
+    }
+    assert!(total_decisions > 15_000.0, "{total_decisions} decisions");
+    for (k, t) in channels.iter().enumerate() {
+        assert!(
+            t.z().abs() < 4.0,
+            "channel {k}: {} purchases, expected {:.1} (z = {:.2})",
+            t.observed,
+            t.expected,
+            t.z()
+        );
+        assert!(t.expected > 1000.0);
+    }
+    assert!(
+        outside.z().abs() < 4.0,
+        "outside option: {} vs {:.1} (z = {:.2})",
+        outside.observed,
+        outside.expected,
+        outside.z()
+    );
+    assert!(outside.expected > 1000.0, "the outside option matters");
+    assert!(
+        surplus.z().abs() < 4.0,
+        "surplus {} vs {} (z = {:.2})",
+        surplus.observed,
+        surplus.expected,
+        surplus.z()
+    );
+    for ((name, members), t) in groups.iter().zip(&grouped) {
+        assert!(
+            members.len() >= 5,
+            "group {name} has {} sellers",
+            members.len()
+        );
+        assert!(
+            t.z().abs() < 4.0,
+            "{name}: {} sales, expected {:.1} (z = {:.2})",
+            t.observed,
+            t.expected,
+            t.z()
+        );
+    }
+    // Each seller within 4 standard errors, and all together by χ².
+    let mut chi2 = 0.0;
+    for (j, t) in sellers.iter().enumerate() {
+        assert!(
+            t.z().abs() < 4.0,
+            "seller {j}: {} sales, expected {:.1} (z = {:.2})",
+            t.observed,
+            t.expected,
+            t.z()
+        );
+        chi2 += t.z() * t.z();
+    }
+    let well_sold = sellers.iter().filter(|t| t.expected > 50.0).count();
+    assert!(
+        well_sold > n / 2,
+        "only {well_sold} of {n} sellers expect 50 sales"
+    );
+    let df = n as f64;
+    assert!(
+        chi2 < df + 4.0 * (2.0 * df).sqrt(),
+        "χ² = {chi2:.1} over {n} sellers"
+    );
+    assert!(
+        chi2 > df - 4.0 * (2.0 * df).sqrt(),
+        "χ² = {chi2:.1} over {n} sellers: too good to be true"
+    );
+}
+
+/// With one channel and one category every decision faces the same set,
+/// so the recorded surplus is exactly decisions × P_c/α · ln(e^{u_0} + Σ e^{V}).
+#[test]
+fn consumer_surplus_per_decision_is_the_logsum() {
+    let scenario = analytic(
+        &["marketplace"],
+        &[("household", 1.0)],
+        &["population.umkm.initial_online_share=1.0"],
+    );
+    let mut model = Model::new(&scenario, 0);
+    let cs = scenario.spec.simulation.consumer_scale;
+    let mut checked = 0;
+    for _ in 0..4 {
+        let rec = model.step();
+        let l = logit(&scenario, &model);
+        assert_eq!(l.nests.len(), 1);
+        let (c, _, p_channel, logsum) = l.nests[0];
+        assert_eq!(p_channel, 1.0);
+        let (alpha, _, _) = consumer_type(&model);
+        let per_decision = model.market().ref_price[c] / alpha * logsum;
+        let d = model.flows().decisions as f64;
+        assert!(d > 1000.0);
+        let recorded = rec
+            .get(Metric::ConsumerSurplusIdr, By::All, 0)
+            .expect("surplus");
+        let expected = d * per_decision * cs;
+        assert!(
+            (recorded - expected).abs() <= 1e-9 * expected.abs(),
+            "tick {}: surplus {recorded} vs {expected} ({} decisions of {per_decision})",
+            rec.tick,
+            d
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 4);
+}
+
+/// A purchase lost to a payment ban counts the outside option P_c·u_0/α
+/// (section 7), so with the ban and no way to complete the surplus is
+/// exactly (decisions − lost)·logsum + lost·u_0, times P_c/α.
+#[test]
+fn lost_purchases_count_the_outside_option() {
+    let base = analytic(
+        &["marketplace"],
+        &[("household", 1.0)],
+        &["population.umkm.initial_online_share=1.0"],
+    );
+    let scenario = common::with_events(
+        &base,
+        vec![EventSpec {
+            channel: Some("marketplace".into()),
+            ..event(0, "payment_ban")
+        }],
+    );
+    let mut model = Model::new(&scenario, 0);
+    let cs = scenario.spec.simulation.consumer_scale;
+    for _ in 0..3 {
+        let rec = model.step();
+        let f = model.flows();
+        assert_eq!(f.purchases, 0);
+        assert!(f.lost > 500, "{} lost", f.lost);
+        let l = logit(&scenario, &model);
+        let (c, _, _, logsum) = l.nests[0];
+        let (alpha, _, _) = consumer_type(&model);
+        let unit = model.market().ref_price[c] / alpha;
+        let expected =
+            ((f.decisions - f.lost) as f64 * logsum + f.lost as f64 * OUTSIDE) * unit * cs;
+        let recorded = rec
+            .get(Metric::ConsumerSurplusIdr, By::All, 0)
+            .expect("surplus");
+        assert!(
+            (recorded - expected).abs() <= 1e-9 * expected.abs(),
+            "tick {}: {recorded} vs {expected}",
+            rec.tick
+        );
+        // And the lost count itself follows the logit: P(buy) = 1 − e^{u0}/inclusive.
+        let p_buy = 1.0 - OUTSIDE.exp() / logsum.exp();
+        let d = f.decisions as f64;
+        let z = (f.lost as f64 - d * p_buy) / (d * p_buy * (1.0 - p_buy)).sqrt();
+        assert!(z.abs() < 4.0, "lost {} vs {:.1}", f.lost, d * p_buy);
+    }
+}
+
+/// Ranking (section 3, step 3): with K = 1 and L = 1 and no ranking noise a
+/// consumer on a ranked channel sees only the listing with the best score
+/// w_price·(−ln(p/P_c)) + w_quality·q + w_popularity·ln(1+s) + b·[affiliate
+/// of the channel's owner], so in each category only that seller sells
+/// there. Per-channel sales are read from the commissions.
+#[test]
+fn ranked_channels_sell_only_their_best_scored_listing_when_attention_is_one() {
+    let mut extra = vec![
+        "channels.marketplace.consideration=1",
+        "channels.marketplace.attention=1.0",
+        "channels.social.consideration=1",
+        "channels.social.attention=1.0",
+        "channels.social.self_preference=0.4",
+        "population.affiliate.count=8",
+        "population.importer.count=16",
+        "population.consumers.count=200",
+        "simulation.ticks=8",
+        // Close scores, so that a misweighted term would change the top.
+        "population.umkm.quality_sd=0.15",
+        "population.umkm.unit_cost_sd=0.08",
+        "population.importer.quality_sd=0.15",
+        "population.importer.unit_cost_sd=0.08",
+    ];
+    extra.extend_from_slice(DECODABLE_RATES);
+    let scenario = analytic(
+        &["offline", "marketplace", "social"],
+        &[
+            ("fashion", 0.25),
+            ("beauty", 0.25),
+            ("household", 0.25),
+            ("food", 0.25),
+        ],
+        &extra,
+    );
+    let ranked = [
+        channel_index(&scenario, "marketplace"),
+        channel_index(&scenario, "social"),
+    ];
+    let mut model = Model::new(&scenario, 0);
+    let (mut tops_selling, mut affiliate_tops) = (0, 0);
+    for _ in 0..scenario.ticks() {
+        let popularity = model.sellers().popularity.clone();
+        model.step();
+        let s = model.sellers();
+        let market = model.market();
+        for (&k, channel) in ranked.iter().zip(["marketplace", "social"]) {
+            let ch = &scenario.spec.channels[channel];
+            let owner = market.channel_owner[k];
+            for c in 0..market.n_categories {
+                let listed: Vec<usize> = (0..s.len())
+                    .filter(|&j| {
+                        s.alive[j] && s.category[j] as usize == c && s.eligible[j] & (1 << k) != 0
+                    })
+                    .collect();
+                let score = |j: usize| {
+                    let affiliated =
+                        s.kind[j] == SellerKind::Affiliate && owner != 0 && s.owner[j] == owner;
+                    ch.w_price * -(s.price[j] / market.ref_price[c]).ln()
+                        + ch.w_quality * s.quality[j]
+                        + ch.w_popularity * popularity[j].ln_1p()
+                        + if affiliated { ch.self_preference } else { 0.0 }
+                };
+                let mut scores: Vec<(f64, usize)> = listed.iter().map(|&j| (score(j), j)).collect();
+                scores.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+                assert!(scores.len() >= 2, "channel {k} category {c}");
+                assert!(scores[0].0 - scores[1].0 > 1e-9, "a near tie");
+                let top = scores[0].1;
+                for &j in &listed {
+                    let (_, on_mp, on_social) = sales_by_channel(s, j);
+                    let here = if channel == "social" {
+                        on_social
+                    } else {
+                        on_mp
+                    };
+                    if j == top {
+                        tops_selling += usize::from(here > 0);
+                        affiliate_tops +=
+                            usize::from(here > 0 && s.kind[j] == SellerKind::Affiliate);
+                    } else {
+                        assert_eq!(
+                            here,
+                            0,
+                            "channel {channel}, category {c}: seller {j} (score {}) sold below the top {top} ({})",
+                            score(j),
+                            scores[0].0
+                        );
+                    }
+                }
+            }
+        }
+    }
+    let buckets = scenario.ticks() as usize * 2 * 4;
+    assert!(
+        tops_selling > buckets * 3 / 4,
+        "{tops_selling} of {buckets}"
+    );
+    assert!(
+        affiliate_tops > 0,
+        "the self-preference bonus puts affiliates on top"
+    );
+}
+
+// The other random steps have closed-form rates too.
+
+/// Attempts are Poisson(ρ_i) per consumer and tick, with ρ_i drawn once
+/// from a gamma of the scenario's mean and shape (section 2).
+#[test]
+fn purchase_attempts_follow_the_consumers_rates() {
+    let (n, mean, shape) = (2_000.0, 1.5, 2.0);
+    let scenario = common::small(&[
+        "simulation.ticks=6",
+        "population.consumers.count=2000",
+        "population.consumers.purchase_rate_mean=1.5",
+        "population.consumers.purchase_rate_shape=2.0",
+    ]);
+    let mut model = Model::new(&scenario, 0);
+    let rates: Vec<f64> = model.consumers().rate.iter().map(|&r| r as f64).collect();
+    assert_eq!(rates.len(), n as usize);
+    let sum: f64 = rates.iter().sum();
+    let z = (sum - n * mean) / (n * mean * mean / shape).sqrt();
+    assert!(
+        z.abs() < 4.0,
+        "Σρ = {sum}, expected {} (z = {z:.2})",
+        n * mean
+    );
+    let var = rates.iter().map(|r| (r - sum / n).powi(2)).sum::<f64>() / (n - 1.0);
+    assert!(
+        (var / (mean * mean / shape) - 1.0).abs() < 0.25,
+        "variance of ρ {var}"
+    );
+    let mut attempts = 0u64;
+    for _ in 0..scenario.ticks() {
+        model.step();
+        attempts += model.flows().attempts;
+    }
+    let expected = sum * scenario.ticks() as f64;
+    let z = (attempts as f64 - expected) / expected.sqrt();
+    assert!(
+        z.abs() < 4.0,
+        "{attempts} attempts, expected {expected:.0} (z = {z:.2})"
+    );
+}
+
+/// Step 6: an online UMKM not yet on social joins it with probability
+/// social_adoption × (social's share of its category's GMV this tick).
+#[test]
+fn social_adoption_follows_the_social_share_of_category_gmv() {
+    let adoption = 0.5;
+    let scenario = common::small(&[
+        "behaviour.social_adoption=0.5",
+        "behaviour.digitalization_rate=0.0",
+        "behaviour.umkm_entry_rate=0.0",
+        "channels.social.affinity=-0.5",
+        "channels.social.affinity_trend=0.0",
+        "population.umkm.initial_online_share=0.8",
+        "population.umkm.initial_social_share=0.1",
+        "simulation.ticks=8",
+    ]);
+    let social = channel_index(&scenario, "social");
+    let mut model = Model::new(&scenario, 0);
+    let nc = model.market().n_categories;
+    let nk = model.market().n_channels;
+    let (mut joined, mut expected, mut variance) = (0.0, 0.0, 0.0);
+    for _ in 0..scenario.ticks() {
+        let listings = model.sellers().listings.clone();
+        let ids = model.sellers().id.clone();
+        model.step();
+        let s = model.sellers();
+        let g = &model.flows().gmv_tx_category;
+        let mp = model.market().marketplaces;
+        for j in 0..listings.len() {
+            if s.id[j] != ids[j]
+                || s.kind[j] != SellerKind::Umkm
+                || listings[j] & mp == 0
+                || listings[j] & (1 << social) != 0
+            {
+                continue;
+            }
+            let c = s.category[j] as usize;
+            let total: f64 = (0..nk).map(|k| g[k * nc + c]).sum();
+            let p = if total > 0.0 {
+                adoption * g[social * nc + c] / total
+            } else {
+                0.0
+            };
+            expected += p;
+            variance += p * (1.0 - p);
+            joined += f64::from(u8::from(s.listings[j] & (1 << social) != 0));
+        }
+    }
+    let z = (joined - expected) / variance.sqrt();
+    assert!(expected > 50.0, "expected only {expected} joins");
+    assert!(
+        z.abs() < 4.0,
+        "{joined} UMKM joined social, expected {expected:.1} (z = {z:.2})"
+    );
+}
+
+/// Step 8: new UMKM ~ Poisson(rate × alive UMKM); new importers ~
+/// Poisson(rate × alive importers × max(0, Σ importer profit / Σ importer
+/// revenue)).
+#[test]
+fn entry_follows_its_rates() {
+    let scenario = common::small(&[
+        "behaviour.umkm_entry_rate=0.02",
+        "behaviour.importer_entry_rate=2.0",
+        // No exits, so that alive counts are simple.
+        "population.umkm.fixed_cost_idr=0.0",
+        "population.importer.fixed_cost_idr=0.0",
+        "simulation.ticks=12",
+    ]);
+    let ups = scenario.spec.simulation.consumer_scale / scenario.spec.simulation.seller_scale;
+    let ss = scenario.spec.simulation.seller_scale;
+    let mut model = Model::new(&scenario, 0);
+    let (mut umkm, mut umkm_expected, mut importers, mut importers_expected) = (0.0, 0.0, 0.0, 0.0);
+    for _ in 0..scenario.ticks() {
+        let n_before = model.sellers().len();
+        let rec = model.step();
+        let s = model.sellers();
+        assert!(s.alive.iter().all(|&a| a), "no exits");
+        let alive = |kind: SellerKind| (0..n_before).filter(|&j| s.kind[j] == kind).count() as f64;
+        let (mut profit, mut revenue) = (0.0, 0.0);
+        for j in (0..n_before).filter(|&j| s.kind[j] == SellerKind::Importer) {
+            profit += s.profit[j];
+            revenue += s.sales[j] as f64 * ups * s.price[j];
+        }
+        let margin = if revenue > 0.0 { profit / revenue } else { 0.0 };
+        umkm_expected += 0.02 * alive(SellerKind::Umkm);
+        importers_expected += 2.0 * alive(SellerKind::Importer) * margin.max(0.0);
+        umkm += rec
+            .get(Metric::Entries, By::Kind, SellerKind::Umkm as u16)
+            .expect("entries")
+            / ss;
+        importers += rec
+            .get(Metric::Entries, By::Kind, SellerKind::Importer as u16)
+            .expect("entries")
+            / ss;
+    }
+    for (what, observed, expected) in [
+        ("UMKM", umkm, umkm_expected),
+        ("importers", importers, importers_expected),
+    ] {
+        assert!(expected > 20.0, "{what}: expected only {expected}");
+        let z = (observed - expected) / expected.sqrt();
+        assert!(
+            z.abs() < 4.0,
+            "{what}: {observed} entered, expected {expected:.1} (z = {z:.2})"
+        );
+    }
+}

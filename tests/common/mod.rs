@@ -1,0 +1,147 @@
+//! Helpers shared by the integration tests: small scenarios built from
+//! `scenarios/baseline.toml` with `key.path=value` overrides, and runs.
+
+#![allow(dead_code)]
+
+use pasar::metrics::{By, Metric, TickRecord};
+use pasar::model::Model;
+use pasar::model::sellers::Sellers;
+use pasar::scenario::schema::EventSpec;
+use pasar::scenario::{Scenario, ScenarioFile};
+use std::path::PathBuf;
+
+pub fn baseline_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml")
+}
+
+/// `pasar run` flags that shrink the baseline to a couple of seconds in a
+/// debug build. The start date moves so the baseline's 2023-06-01 take-rate
+/// event stays inside the 12-tick horizon (at tick 8).
+pub const SMALL_RUN_FLAGS: &[&str] = &[
+    "--set",
+    "population.umkm.count=300",
+    "--set",
+    "population.importer.count=5",
+    "--set",
+    "population.consumers.count=400",
+    "--set",
+    "simulation.ticks=12",
+    "--set",
+    "simulation.start_date=2023-04-03",
+    "--replicates",
+    "2",
+];
+
+/// Baseline with `sets` applied (panics with the scenario error otherwise).
+pub fn load(sets: &[&str]) -> Scenario {
+    let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+    match Scenario::load(&baseline_path(), &sets) {
+        Ok(s) => s,
+        Err(e) => panic!("invalid scenario: {e:?}"),
+    }
+}
+
+/// A laptop-in-a-second version of the baseline: 20 ticks, 300 UMKM, 20
+/// importers, 400 consumers, no events.
+pub const SMALL: &[&str] = &[
+    "simulation.ticks=20",
+    "simulation.replicates=1",
+    "population.umkm.count=300",
+    "population.importer.count=20",
+    "population.consumers.count=400",
+    "events=[]",
+];
+
+/// The small scenario with more overrides (later ones win).
+pub fn small(extra: &[&str]) -> Scenario {
+    let mut sets: Vec<&str> = SMALL.to_vec();
+    sets.extend_from_slice(extra);
+    load(&sets)
+}
+
+/// Validate an edited spec.
+pub fn from_spec(spec: &ScenarioFile) -> Scenario {
+    match Scenario::from_spec(spec) {
+        Ok(s) => s,
+        Err(e) => panic!("invalid scenario: {e:?}"),
+    }
+}
+
+/// `base` with `events` appended.
+pub fn with_events(base: &Scenario, events: Vec<EventSpec>) -> Scenario {
+    let mut spec = base.spec.clone();
+    spec.events.extend(events);
+    from_spec(&spec)
+}
+
+/// An event at `tick` of lever `lever`; fill in the arguments with
+/// struct-update syntax.
+pub fn event(tick: i64, lever: &str) -> EventSpec {
+    EventSpec {
+        tick: Some(tick),
+        lever: lever.to_string(),
+        ..EventSpec::default()
+    }
+}
+
+/// All records of replicate 0.
+pub fn run(scenario: &Scenario) -> Vec<TickRecord> {
+    let mut model = Model::new(scenario, 0);
+    (0..scenario.ticks()).map(|_| model.step()).collect()
+}
+
+/// A recorded value, 0 when it was left out.
+pub fn value(record: &TickRecord, metric: Metric, by: By, group: usize) -> f64 {
+    record.get(metric, by, group as u16).unwrap_or(0.0)
+}
+
+/// Relative closeness with an absolute floor.
+pub fn close(a: f64, b: f64, rel: f64) -> bool {
+    (a - b).abs() <= rel * a.abs().max(b.abs()).max(1e-300) || (a - b).abs() < 1e-300
+}
+
+pub fn channel_index(scenario: &Scenario, name: &str) -> usize {
+    scenario
+        .spec
+        .channels
+        .get_index_of(name)
+        .unwrap_or_else(|| panic!("no channel {name}"))
+}
+
+pub fn category_index(scenario: &Scenario, name: &str) -> usize {
+    scenario
+        .spec
+        .categories
+        .get_index_of(name)
+        .unwrap_or_else(|| panic!("no category {name}"))
+}
+
+/// Take rates that let a seller's sales be split by channel: offline 0,
+/// marketplace 2^-2, social 2^-20, so Σ take rates over a seller's sales
+/// (`fee_rate_sum`, exact in binary) is 2^-20 · (2^18·n_marketplace + n_social)
+/// and decodes while a seller makes fewer than 2^18 social sales a tick.
+pub const DECODABLE_RATES: &[&str] = &[
+    "channels.offline.take_rate=0.0",
+    "channels.marketplace.take_rate=0.25",
+    "channels.social.take_rate=9.5367431640625e-7",
+];
+
+/// (offline, marketplace, social) sales of seller `j` this tick, under
+/// [`DECODABLE_RATES`].
+pub fn sales_by_channel(s: &Sellers, j: usize) -> (u32, u32, u32) {
+    let code = s.fee_rate_sum[j] * (1u64 << 20) as f64;
+    assert_eq!(
+        code,
+        code.round(),
+        "fee_rate_sum {} not decodable",
+        s.fee_rate_sum[j]
+    );
+    let code = code as u64;
+    let (mp, social) = ((code >> 18) as u32, (code & ((1 << 18) - 1)) as u32);
+    assert!(
+        mp + social <= s.sales[j],
+        "seller {j}: {code} vs {} sales",
+        s.sales[j]
+    );
+    (s.sales[j] - mp - social, mp, social)
+}
