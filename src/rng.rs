@@ -1,19 +1,21 @@
-//! Named random streams: (seed, replicate, purpose) → generator.
+//! Named random streams: (seed, replicate, purpose, entity, tick) → generator.
 //!
-//! Every stream is ChaCha8 (`rand_chacha`), whose output is specified and
-//! portable across platforms. A purpose's key is derived from the master
-//! seed, the replicate and the purpose; within a purpose, ChaCha's 64-bit
-//! stream number names an entity (a consumer, a seller) and the word
-//! position a tick. So a consumer's draws in a tick do not depend on what
-//! other agents did or on the order work is scheduled in: two scenarios run
-//! with the same seed share their draws (common random numbers) as far as
-//! their agents behave alike, and the thread count cannot change a number.
+//! Every stream is PCG-64 MCG (`rand_pcg::Pcg64Mcg`: 128-bit multiplicative
+//! congruential state, XSL-RR output), whose output is specified and the same
+//! on every platform. A stream's 128-bit state is derived by hashing the
+//! master seed, the replicate, the purpose, an entity (a consumer, a seller,
+//! a channel) and a tick. So a consumer's draws in a tick do not depend on
+//! what other agents did or on the order work is scheduled in: two scenarios
+//! run with the same seed share their draws (common random numbers) as far
+//! as their agents behave alike, and the thread count cannot change a
+//! number. PCG rather than ChaCha because a stream is opened for every
+//! consumer in every tick, and PCG's seeding costs a few multiplications
+//! where ChaCha's costs a block computation.
 
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
+use rand_pcg::Pcg64Mcg;
 
 /// The generator behind every stream.
-pub type Rng = ChaCha8Rng;
+pub type Rng = Pcg64Mcg;
 
 /// What a stream is used for. The discriminant is part of the key: never
 /// renumber an existing purpose, or old runs stop reproducing.
@@ -51,31 +53,20 @@ pub fn replicate_seed(seed: u64, replicate: u32) -> u64 {
     mix64(mix64(seed) ^ mix64(0x5245_504C_0000_0000 | replicate as u64))
 }
 
-/// Words of stream position reserved for one tick (2^32 ChaCha blocks).
-const WORDS_PER_TICK: u128 = 1 << 36;
-
 /// The random streams of one replicate.
 #[derive(Debug, Clone)]
 pub struct Streams {
     replicate_seed: u64,
-    bases: [Rng; 7],
+    /// One key per purpose (index = discriminant − 1).
+    keys: [u64; 7],
 }
 
 impl Streams {
     pub fn new(seed: u64, replicate: u32) -> Streams {
         let replicate_seed = replicate_seed(seed, replicate);
-        let base = |purpose: u64| {
-            let mut key = [0u8; 32];
-            let mut state = mix64(replicate_seed ^ mix64(purpose));
-            for chunk in key.chunks_exact_mut(8) {
-                state = mix64(state);
-                chunk.copy_from_slice(&state.to_le_bytes());
-            }
-            Rng::from_seed(key)
-        };
         Streams {
             replicate_seed,
-            bases: [1, 2, 3, 4, 5, 6, 7].map(base),
+            keys: [1, 2, 3, 4, 5, 6, 7].map(|purpose: u64| mix64(replicate_seed ^ mix64(purpose))),
         }
     }
 
@@ -85,17 +76,10 @@ impl Streams {
 
     /// The stream of `purpose` for `entity` in `tick`.
     pub fn stream(&self, purpose: Purpose, entity: u64, tick: u32) -> Rng {
-        let mut rng = self.bases[purpose as usize - 1].clone();
-        rng.set_stream(entity);
-        rng.set_word_pos(tick as u128 * WORDS_PER_TICK);
-        rng
-    }
-
-    /// Move an existing generator of `purpose` to (`entity`, `tick`), reusing
-    /// its allocation-free state (the hot path of shopping).
-    pub fn reposition(rng: &mut Rng, entity: u64, tick: u32) {
-        rng.set_stream(entity);
-        rng.set_word_pos(tick as u128 * WORDS_PER_TICK);
+        let key = self.keys[purpose as usize - 1];
+        let high = mix64(key ^ mix64(entity));
+        let low = mix64(high ^ mix64(0x5449_434B_0000_0000 | tick as u64));
+        Pcg64Mcg::new(((high as u128) << 64) | low as u128)
     }
 }
 
@@ -119,15 +103,6 @@ mod tests {
                 .stream(Purpose::Shopping, 3, 5)
                 .next_u64()
         );
-    }
-
-    #[test]
-    fn reposition_equals_fresh_stream() {
-        let s = Streams::new(11, 2);
-        let mut r = s.stream(Purpose::Shopping, 0, 0);
-        r.next_u64();
-        Streams::reposition(&mut r, 9, 4);
-        assert_eq!(r.next_u64(), s.stream(Purpose::Shopping, 9, 4).next_u64());
     }
 
     /// Pins the generator: if this changes, every published run changes.

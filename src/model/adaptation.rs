@@ -3,7 +3,7 @@
 use super::Model;
 use super::sellers::SellerKind;
 use crate::dist;
-use crate::rng::{Purpose, Streams};
+use crate::rng::Purpose;
 
 impl Model<'_> {
     pub(super) fn adapt(&mut self) {
@@ -35,7 +35,6 @@ impl Model<'_> {
             })
             .collect();
         let digitalization = self.policy.digitalization_rate;
-        let mut rng = self.streams.stream(Purpose::Adaptation, 0, 0);
         let s = &mut self.sellers;
         let f = &mut self.flows;
         for j in 0..s.len() {
@@ -55,7 +54,7 @@ impl Model<'_> {
             }
             // Always the same draws per UMKM, whatever its state, so common
             // random numbers stay aligned across scenarios.
-            Streams::reposition(&mut rng, s.id[j], self.tick);
+            let mut rng = self.streams.stream(Purpose::Adaptation, s.id[j], self.tick);
             let go_online = dist::uniform(&mut rng) < digitalization;
             let online = s.listings[j] & market.marketplaces != 0;
             let c = s.category[j] as usize;

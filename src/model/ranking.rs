@@ -50,12 +50,11 @@ impl Model<'_> {
         // seller's own stream, so the draws line up across scenarios.
         r.noise.clear();
         r.noise.resize(s.len() * nk, 0.0);
-        let mut rng = self.streams.stream(Purpose::Ranking, 0, 0);
         for j in 0..s.len() {
             if !s.alive[j] {
                 continue;
             }
-            crate::rng::Streams::reposition(&mut rng, s.id[j], self.tick);
+            let mut rng = self.streams.stream(Purpose::Ranking, s.id[j], self.tick);
             for k in market.channels_in(s.listings[j] & !market.offline) {
                 r.noise[j * nk + k] = dist::standard_normal(&mut rng);
             }

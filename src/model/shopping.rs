@@ -11,7 +11,7 @@ use super::policy::PolicyState;
 use super::ranking::{Card, Ranking};
 use super::sellers::{SellerKind, Sellers};
 use crate::dist;
-use crate::rng::{Purpose, Rng, Streams};
+use crate::rng::{Purpose, Rng};
 use crate::scenario::ChannelKind;
 
 /// Reusable buffers for one attempt.
@@ -93,10 +93,9 @@ impl Model<'_> {
             scratch.order.swap(i, j);
         }
         let order = std::mem::take(&mut scratch.order);
-        let mut rng = self.streams.stream(Purpose::Shopping, 0, 0);
         for &i in &order {
             let i = i as usize;
-            Streams::reposition(&mut rng, i as u64, self.tick);
+            let mut rng = self.streams.stream(Purpose::Shopping, i as u64, self.tick);
             let attempts = dist::poisson(&mut rng, self.consumers.rate[i] as f64);
             for _ in 0..attempts {
                 shop.attempt(
@@ -193,53 +192,49 @@ impl Shop<'_> {
         let alpha = self.consumers.alpha[i] as f64;
         let beta = self.consumers.beta[i] as f64;
         let lambda = self.consumers.lambda[i] as f64;
+        // 5. Sold-out sellers are dropped from the set before the draw. This
+        // is the same distribution as choosing, dropping a sold-out choice
+        // and choosing again over what remains (by IIA), without the redraws.
         scratch.weight.clear();
         let mut top = self.outside_utility;
         for card in &scratch.candidates {
+            if sellers.remaining[card.seller as usize] == 0 {
+                scratch.weight.push(f64::NEG_INFINITY);
+                continue;
+            }
             let local = if card.imported { 0.0 } else { lambda };
             let v = beta * card.quality - alpha * card.ln_rel_price + local;
             top = top.max(v);
             scratch.weight.push(v);
         }
-        for w in scratch.weight.iter_mut() {
-            *w = libm::exp(*w - top);
-        }
         let outside_weight = libm::exp(self.outside_utility - top);
-        // 5. A sold-out choice leaves the set and the choice is made again
-        // over what remains (by IIA, the next best of the same draws).
-        let chosen = loop {
-            let total: f64 = outside_weight + scratch.weight.iter().sum::<f64>();
-            let target = dist::uniform(rng) * total;
-            let mut acc = outside_weight;
-            let pick = if target < acc {
-                None
+        // Summed in the order the draw walks them, so the walk always ends.
+        let mut total = outside_weight;
+        for w in scratch.weight.iter_mut() {
+            *w = if *w == f64::NEG_INFINITY {
+                0.0
             } else {
-                let mut pick = None;
-                for (idx, &w) in scratch.weight.iter().enumerate() {
-                    if w > 0.0 {
-                        acc += w;
-                        pick = Some(idx);
-                        if target < acc {
-                            break;
-                        }
-                    }
-                }
-                pick
+                libm::exp(*w - top)
             };
-            match pick {
-                None => break None,
-                Some(idx) => {
-                    let j = scratch.candidates[idx].seller as usize;
-                    if sellers.remaining[j] > 0 {
-                        break Some(j);
+            total += *w;
+        }
+        let target = dist::uniform(rng) * total;
+        let mut acc = outside_weight;
+        let mut chosen = None;
+        if target >= acc {
+            for (card, &w) in scratch.candidates.iter().zip(&scratch.weight) {
+                if w > 0.0 {
+                    acc += w;
+                    chosen = Some(card.seller as usize);
+                    if target < acc {
+                        break;
                     }
-                    scratch.weight[idx] = 0.0;
                 }
             }
-        };
+        }
         // Consumer surplus over the final set: P_c/α · ln(e^{u0} + Σ e^{V}).
         let surplus_units = market.ref_price[c] / alpha;
-        let logsum = top + libm::log(outside_weight + scratch.weight.iter().sum::<f64>());
+        let logsum = top + libm::log(total);
         let Some(j) = chosen else {
             flows.consumer_surplus += surplus_units * logsum;
             return;
@@ -368,6 +363,7 @@ fn walk_remaining(rng: &mut Rng, n: usize, q: f64, remaining: f64, taken: &[usiz
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rng::Streams;
 
     fn rng() -> Rng {
         Streams::new(3, 0).stream(Purpose::Shopping, 0, 0)

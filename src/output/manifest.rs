@@ -58,7 +58,7 @@ impl Manifest {
             seed: scenario.spec.simulation.seed,
             replicates: result.replicates.len() as u32,
             replicate_seeds: result.replicates.iter().map(|r| r.seed).collect(),
-            random_generator: "ChaCha8 (rand_chacha), one key per (seed, replicate, purpose), stream = entity, position = tick".into(),
+            random_generator: "PCG-64 MCG (rand_pcg::Pcg64Mcg), state hashed from (seed, replicate, purpose, entity, tick)".into(),
             threads: result.threads,
             started_utc: utc_timestamp(started),
             finished_utc: utc_timestamp(finished),
