@@ -1,6 +1,8 @@
 //! What a tick records: the metrics, their units and meanings, and the
 //! dimensions they are broken down by. Plain numbers; no I/O.
 
+use crate::model::sellers::SellerKind;
+
 /// The dimension a value is broken down by (the `by` column of `series.csv`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum By {
@@ -217,10 +219,7 @@ impl GroupNames {
         let g = group as usize;
         match by {
             By::All => "all",
-            By::Kind => ["umkm", "importer", "affiliate"]
-                .get(g)
-                .copied()
-                .unwrap_or("?"),
+            By::Kind => SellerKind::ALL.get(g).map_or("?", |k| k.as_str()),
             By::Origin => ["domestic", "imported"].get(g).copied().unwrap_or("?"),
             By::Channel | By::DiscoveryChannel => self.channels.get(g).map_or("?", String::as_str),
             By::Category => self.categories.get(g).map_or("?", String::as_str),

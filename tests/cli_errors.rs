@@ -917,6 +917,23 @@ fn an_existing_out_folder_is_refused_without_force() {
 }
 
 #[test]
+fn force_does_not_replace_a_folder_that_is_not_pasar_results() {
+    let scratch = tempfile::tempdir().expect("create a scratch folder");
+    let out = scratch.path().join("out");
+    fs::create_dir(&out).expect("create the out folder");
+    fs::write(out.join("thesis.tex"), "years of work").expect("write a file");
+    let run = run_in(scratch, &common::baseline_path(), &["--force"]);
+    let problems = check_clean_failure(&run, INPUT_ERROR, &["out"]);
+    let stderr = run.stderr();
+    assert!(problems.is_empty(), "{problems:?}\nstderr:\n{stderr}");
+    assert!(stderr.contains("is not a pasar results folder"), "{stderr}");
+    assert_eq!(
+        fs::read_to_string(out.join("thesis.tex")).expect("the file is still there"),
+        "years of work"
+    );
+}
+
+#[test]
 fn an_out_path_that_is_a_file_is_refused_even_with_force() {
     let scratch = tempfile::tempdir().expect("create a scratch folder");
     let out = scratch.path().join("out");

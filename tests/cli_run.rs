@@ -358,6 +358,8 @@ fn force_replaces_an_existing_folder() {
     let scratch = tempfile::tempdir().expect("create a scratch folder");
     let out = scratch.path().join("out");
     fs::create_dir(&out).expect("create the out folder");
+    // Earlier results: --force replaces a folder with a pasar manifest.
+    fs::write(out.join("manifest.json"), "{}").expect("write a manifest");
     fs::write(out.join("marker.txt"), "old results").expect("write the marker");
     // The horizon is shortened without moving the start: the baseline's
     // 2023-06-01 event falls after it, never acts and is left out.

@@ -4,7 +4,7 @@
 //! adders depend on the tariffs that step 1 may just have changed.
 
 use super::Model;
-use super::sellers::SellerKind;
+use super::sellers::{SellerKind, bound_by_cross_border};
 
 impl Model<'_> {
     pub(super) fn update_prices_and_eligibility(&mut self) {
@@ -43,8 +43,7 @@ impl Model<'_> {
             s.landed_cost[j] = m + adders;
             s.ln_rel_price[j] = libm::log(price / market.ref_price[c]);
             s.remaining[j] = s.capacity[j];
-            let bound =
-                kind == SellerKind::Importer || (kind == SellerKind::Affiliate && affiliates_bound);
+            let bound = bound_by_cross_border(kind, affiliates_bound);
             let mut eligible = s.listings[j];
             if bound {
                 let listed_category = policy.positive_list.as_ref().is_none_or(|open| open[c]);

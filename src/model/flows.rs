@@ -58,7 +58,7 @@ impl TickFlows {
         }
     }
 
-    /// Zero every counter, keeping the allocations.
+    /// Zero every counter for a new tick.
     pub fn reset(&mut self) {
         *self = TickFlows::new(self.gmv_discovery.len(), self.gmv_category.len());
     }

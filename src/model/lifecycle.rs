@@ -52,11 +52,8 @@ impl Model<'_> {
         } else {
             0
         };
-        let umkm = &spec.population.umkm;
         for _ in 0..new_umkm {
-            let online = dist::bernoulli(&mut rng, umkm.initial_online_share);
-            let social = dist::bernoulli(&mut rng, umkm.initial_social_share);
-            let new = self.factory().umkm(&mut rng, online, social);
+            let new = self.factory().new_umkm(&mut rng);
             self.admit(new);
         }
         for _ in 0..new_importers {
@@ -87,7 +84,11 @@ impl Model<'_> {
     /// seller on the channel.
     fn project_s_round(&mut self) {
         let nc = self.market.n_categories;
-        for rule in self.policy.project_s.clone() {
+        // Read every rule's targets (and each category's best seller) before
+        // placing anyone: an entrant may take the slot of a seller that
+        // exited this tick.
+        let mut placements: Vec<(usize, u32, f64, usize, f64)> = Vec::new();
+        for rule in &self.policy.project_s {
             if !(self.tick - rule.since).is_multiple_of(rule.every) {
                 continue;
             }
@@ -97,28 +98,33 @@ impl Model<'_> {
             // Largest GMV first; ties by category order.
             categories.sort_by(|&a, &b| gmv[b].total_cmp(&gmv[a]).then(a.cmp(&b)));
             categories.truncate(rule.top as usize);
-            let owner = self.market.channel_owner[k];
-            let mut rng = self.streams.stream(Purpose::Policy, k as u64, self.tick);
-            // Read every category's best seller before placing anyone: an
-            // entrant may take the slot of a seller that exited this tick.
-            let targets: Vec<(usize, f64)> = categories
-                .into_iter()
-                .filter_map(|c| {
-                    self.best_seller_on(k, c)
-                        .map(|best| (c, self.sellers.quality[best]))
-                })
-                .collect();
-            for (c, quality) in targets {
-                for _ in 0..rule.entrants {
-                    let new = self.factory().affiliate(
-                        &mut rng,
-                        owner,
-                        c as u16,
-                        quality,
+            for c in categories {
+                if let Some(best) = self.best_seller_on(k, c) {
+                    placements.push((
+                        k,
+                        rule.entrants,
                         rule.cost_factor,
-                    );
-                    self.admit(new);
+                        c,
+                        self.sellers.quality[best],
+                    ));
                 }
+            }
+        }
+        let mut current: Option<(usize, crate::rng::Rng)> = None;
+        for (k, entrants, cost_factor, c, quality) in placements {
+            // One policy stream per channel and tick.
+            if current.as_ref().is_none_or(|(channel, _)| *channel != k) {
+                current = Some((k, self.streams.stream(Purpose::Policy, k as u64, self.tick)));
+            }
+            let Some((_, rng)) = current.as_mut() else {
+                continue;
+            };
+            let owner = self.market.channel_owner[k];
+            for _ in 0..entrants {
+                let new = self
+                    .factory()
+                    .affiliate(rng, owner, c as u16, quality, cost_factor);
+                self.admit(new);
             }
         }
     }

@@ -25,8 +25,6 @@ pub struct Market {
     /// Real units one simulated sale stands for, per real seller
     /// (consumer_scale / seller_scale).
     pub units_per_sale: f64,
-    pub channel_names: Vec<String>,
-    pub category_names: Vec<String>,
 }
 
 impl Market {
@@ -92,9 +90,21 @@ impl Market {
             seller_scale: sim.seller_scale,
             consumer_scale: sim.consumer_scale,
             units_per_sale: sim.consumer_scale / sim.seller_scale,
-            channel_names: spec.channels.keys().cloned().collect(),
-            category_names: spec.categories.keys().cloned().collect(),
         }
+    }
+
+    /// The category whose cumulative demand share first exceeds `u` (a
+    /// uniform draw): a category drawn by demand share.
+    pub fn category_at(&self, u: f64) -> usize {
+        self.cumulative_demand
+            .iter()
+            .position(|&c| u < c)
+            .unwrap_or(self.n_categories - 1)
+    }
+
+    /// Every channel.
+    pub fn all_channels(&self) -> ChannelSet {
+        ((1u32 << self.n_channels) - 1) as ChannelSet
     }
 
     /// Channels in a set, in file order.

@@ -79,12 +79,7 @@ impl<'s> Model<'s> {
     fn factory(&self) -> SellerFactory<'_> {
         SellerFactory {
             spec: &self.scenario.spec,
-            units_per_sale: self.market.units_per_sale,
-            marketplaces: self.market.marketplaces,
-            socials: self.market.socials,
-            offline: self.market.offline,
-            owner_channels: self.market.owner_channels.clone(),
-            cumulative_demand: self.market.cumulative_demand.clone(),
+            market: &self.market,
         }
     }
 
@@ -97,9 +92,7 @@ impl<'s> Model<'s> {
         let mut new = Vec::new();
         let mut rng = self.streams.stream(Purpose::Population, 0, 0);
         for _ in 0..pop.umkm.count {
-            let online = crate::dist::bernoulli(&mut rng, pop.umkm.initial_online_share);
-            let social = crate::dist::bernoulli(&mut rng, pop.umkm.initial_social_share);
-            new.push(factory.umkm(&mut rng, online, social));
+            new.push(factory.new_umkm(&mut rng));
         }
         let mut rng = self.streams.stream(Purpose::Population, 1, 0);
         let cross_border = self.cross_border_channels();

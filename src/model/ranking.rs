@@ -46,8 +46,11 @@ impl Model<'_> {
         let (nk, nc) = (market.n_channels, market.n_categories);
         let s = &self.sellers;
         let r = &mut self.ranking;
-        // One noise draw per listing per tick, eligible or not, from the
-        // seller's own stream, so the draws line up across scenarios.
+        // One noise draw per seller and ranked channel per tick, listed or
+        // not, eligible or not, from the seller's own stream: a seller's
+        // draws for one channel never shift when it joins another, so they
+        // line up across scenarios.
+        let ranked = market.all_channels() & !market.offline;
         r.noise.clear();
         r.noise.resize(s.len() * nk, 0.0);
         for j in 0..s.len() {
@@ -55,7 +58,7 @@ impl Model<'_> {
                 continue;
             }
             let mut rng = self.streams.stream(Purpose::Ranking, s.id[j], self.tick);
-            for k in market.channels_in(s.listings[j] & !market.offline) {
+            for k in market.channels_in(ranked) {
                 r.noise[j * nk + k] = dist::standard_normal(&mut rng);
             }
         }
@@ -80,8 +83,7 @@ impl Model<'_> {
                 fill[b] += 1;
             }
         }
-        for (k, (name, channel)) in self.scenario.spec.channels.iter().enumerate() {
-            let _ = name;
+        for (k, channel) in self.scenario.spec.channels.values().enumerate() {
             if channel.kind == ChannelKind::Offline {
                 continue;
             }

@@ -3,6 +3,7 @@
 //! does not grow over a long run; `id` (never reused) names the seller's
 //! random streams.
 
+use super::market::Market;
 use crate::dist;
 use crate::rng::Rng;
 use crate::scenario::ScenarioFile;
@@ -103,7 +104,7 @@ impl Sellers {
         self.id.is_empty()
     }
 
-    /// Add a seller in a free slot (the most recently freed) or a new one.
+    /// Add a seller in the lowest free slot, or a new one.
     pub fn add(&mut self, s: NewSeller) -> usize {
         let id = self.next_id;
         self.next_id += 1;
@@ -179,37 +180,41 @@ impl Sellers {
     }
 }
 
+/// Whether a seller of this kind is bound by the cross-border rules
+/// (MODEL.md section 7): importers always, affiliates when the scenario says
+/// so (`population.affiliate.cross_border`), UMKM never.
+pub fn bound_by_cross_border(kind: SellerKind, affiliates_bound: bool) -> bool {
+    match kind {
+        SellerKind::Importer => true,
+        SellerKind::Affiliate => affiliates_bound,
+        SellerKind::Umkm => false,
+    }
+}
+
 /// How seller attributes are drawn: from the scenario's population tables.
 pub struct SellerFactory<'a> {
     pub spec: &'a ScenarioFile,
-    /// Real units one simulated sale stands for, per real seller.
-    pub units_per_sale: f64,
-    /// Channels of kind marketplace.
-    pub marketplaces: ChannelSet,
-    /// Channels of kind social.
-    pub socials: ChannelSet,
-    /// Offline channels.
-    pub offline: ChannelSet,
-    /// Channels of the affiliates' owner.
-    pub owner_channels: Vec<ChannelSet>,
-    /// Cumulative demand shares, for picking a category.
-    pub cumulative_demand: Vec<f64>,
+    pub market: &'a Market,
 }
 
 impl SellerFactory<'_> {
     /// A category drawn by demand share.
     pub fn category(&self, rng: &mut Rng) -> u16 {
-        let u = dist::uniform(rng);
-        let last = self.cumulative_demand.len().saturating_sub(1);
-        self.cumulative_demand
-            .iter()
-            .position(|&c| u < c)
-            .unwrap_or(last) as u16
+        self.market.category_at(dist::uniform(rng)) as u16
+    }
+
+    /// A UMKM as at the start or on entry: online with the initial online
+    /// share, and then on social with the initial social share.
+    pub fn new_umkm(&self, rng: &mut Rng) -> NewSeller {
+        let p = &self.spec.population.umkm;
+        let online = dist::bernoulli(rng, p.initial_online_share);
+        let social = dist::bernoulli(rng, p.initial_social_share);
+        self.umkm(rng, online, social)
     }
 
     fn sim_capacity(&self, real_units: f64) -> u32 {
         // Whole simulated sales, at least one (MODEL.md section 7, Scale).
-        (real_units / self.units_per_sale)
+        (real_units / self.market.units_per_sale)
             .floor()
             .clamp(1.0, u32::MAX as f64) as u32
     }
@@ -233,11 +238,11 @@ impl SellerFactory<'_> {
         };
         let quality = p.quality_mean + p.quality_sd * dist::standard_normal(rng);
         let capacity = dist::lognormal(rng, p.capacity_median, p.capacity_sd);
-        let mut listings = self.offline;
+        let mut listings = self.market.offline;
         if online {
-            listings |= self.marketplaces;
+            listings |= self.market.marketplaces;
             if social {
-                listings |= self.socials;
+                listings |= self.market.socials;
             }
         }
         NewSeller {
@@ -301,6 +306,7 @@ impl SellerFactory<'_> {
             capacity: self.sim_capacity(capacity),
             cash: imp.initial_cash_idr,
             listings: self
+                .market
                 .owner_channels
                 .get(owner as usize)
                 .copied()

@@ -9,7 +9,7 @@ use super::flows::TickFlows;
 use super::market::Market;
 use super::policy::PolicyState;
 use super::ranking::{Card, Ranking};
-use super::sellers::{SellerKind, Sellers};
+use super::sellers::{Sellers, bound_by_cross_border};
 use crate::dist;
 use crate::rng::{Purpose, Rng};
 use crate::scenario::ChannelKind;
@@ -18,6 +18,7 @@ use crate::scenario::ChannelKind;
 #[derive(Debug, Clone, Default)]
 pub struct Scratch {
     ranks: Vec<usize>,
+    sorted: Vec<usize>,
     candidates: Vec<Card>,
     /// e^{V_j − max}: choice weights of the candidates (0 once dropped).
     weight: Vec<f64>,
@@ -126,12 +127,7 @@ impl Shop<'_> {
         let nc = market.n_categories;
         flows.attempts += 1;
         // 1. Category by demand share.
-        let u = dist::uniform(rng);
-        let c = market
-            .cumulative_demand
-            .iter()
-            .position(|&x| u < x)
-            .unwrap_or(nc - 1);
+        let c = market.category_at(dist::uniform(rng));
         // 2. Channel by logit over the channels with eligible listings in c.
         let habits = self.consumers.habits(i);
         scratch.channel_weight.clear();
@@ -180,7 +176,15 @@ impl Shop<'_> {
                 .candidates
                 .extend(scratch.ranks.iter().map(|&r| bucket[r]));
         } else {
-            geometric_ranks(rng, bucket.len(), size, ch.q, ch.ln_q, &mut scratch.ranks);
+            geometric_ranks(
+                rng,
+                bucket.len(),
+                size,
+                ch.q,
+                ch.ln_q,
+                &mut scratch.ranks,
+                &mut scratch.sorted,
+            );
             scratch
                 .candidates
                 .extend(scratch.ranks.iter().map(|&r| bucket[r]));
@@ -247,11 +251,7 @@ impl Shop<'_> {
         } else if redirect_draw < self.policy.redirect_success[k] {
             // A partner completes the sale if it takes payments and, for a
             // seller bound by the cross-border rules, allows cross-border sales.
-            let bound = match sellers.kind[j] {
-                SellerKind::Importer => true,
-                SellerKind::Affiliate => self.affiliates_bound,
-                SellerKind::Umkm => false,
-            };
+            let bound = bound_by_cross_border(sellers.kind[j], self.affiliates_bound);
             let can_complete = |m: usize| {
                 self.policy.payments_allowed[m] && (!bound || self.policy.cross_border_allowed[m])
             };
@@ -308,9 +308,18 @@ fn floyd_sample(rng: &mut Rng, n: usize, k: usize, out: &mut Vec<usize>) {
 /// `k` distinct ranks from `0..n`, drawn one after another with weight
 /// q^r over the ranks not yet drawn (MODEL.md section 7). A draw from the
 /// truncated geometric that hits a rank already taken is redrawn; after a
-/// few misses the rank is found by walking the remaining weights, which is
-/// exact and bounded, so small attention spans cannot stall.
-fn geometric_ranks(rng: &mut Rng, n: usize, k: usize, q: f64, ln_q: f64, out: &mut Vec<usize>) {
+/// few misses the rank is drawn exactly from the weights left (see
+/// [`draw_free_rank`]), so small attention spans cannot stall. `sorted` is
+/// scratch space.
+fn geometric_ranks(
+    rng: &mut Rng,
+    n: usize,
+    k: usize,
+    q: f64,
+    ln_q: f64,
+    out: &mut Vec<usize>,
+    sorted: &mut Vec<usize>,
+) {
     out.clear();
     if q <= 0.0 {
         // L = 1: all the weight is on the best rank left.
@@ -318,7 +327,6 @@ fn geometric_ranks(rng: &mut Rng, n: usize, k: usize, q: f64, ln_q: f64, out: &m
         return;
     }
     let q_n = libm::exp(n as f64 * ln_q);
-    let total = (1.0 - q_n) / (1.0 - q);
     while out.len() < k {
         let mut rank = None;
         for _ in 0..8 {
@@ -333,31 +341,78 @@ fn geometric_ranks(rng: &mut Rng, n: usize, k: usize, q: f64, ln_q: f64, out: &m
         let r = match rank {
             Some(r) => r,
             None => {
-                // Weight already taken, summed only when needed.
-                let taken: f64 = out.iter().map(|&t| libm::exp(t as f64 * ln_q)).sum();
-                walk_remaining(rng, n, q, total - taken, out)
+                sorted.clear();
+                sorted.extend_from_slice(out);
+                sorted.sort_unstable();
+                draw_free_rank(rng, n, q, ln_q, sorted)
             }
         };
         out.push(r);
     }
 }
 
-fn walk_remaining(rng: &mut Rng, n: usize, q: f64, remaining: f64, taken: &[usize]) -> usize {
-    let target = dist::uniform(rng) * remaining;
-    let mut acc = 0.0;
+/// One rank from `0..n` not in `taken` (sorted, not all of `0..n`), with
+/// probability proportional to q^r. The weight of the free ranks is summed
+/// directly (never as a total minus what is taken, which loses every digit
+/// when the free weight is tiny): ranks below the largest taken one one by
+/// one, the ranks above it in closed form.
+fn draw_free_rank(rng: &mut Rng, n: usize, q: f64, ln_q: f64, taken: &[usize]) -> usize {
+    let m = taken.last().map_or(0, |&t| t + 1);
+    let mut head = 0.0;
     let mut weight = 1.0;
-    let mut last_free = 0;
-    for r in 0..n {
-        if !taken.contains(&r) {
-            acc += weight;
-            last_free = r;
-            if target < acc {
-                return r;
-            }
+    let mut next_taken = taken.iter().peekable();
+    let mut lowest_free = None;
+    for r in 0..m {
+        if next_taken.peek() == Some(&&r) {
+            next_taken.next();
+        } else {
+            head += weight;
+            lowest_free.get_or_insert(r);
         }
         weight *= q;
     }
-    last_free
+    // Σ_{r=m}^{n-1} q^r.
+    let q_m = libm::exp(m as f64 * ln_q);
+    let tail = if m < n {
+        (q_m - libm::exp(n as f64 * ln_q)) / (1.0 - q)
+    } else {
+        0.0
+    };
+    let lowest_free = lowest_free.unwrap_or(m).min(n - 1);
+    let total = head + tail;
+    if total <= 0.0 || total.is_nan() {
+        // Every free weight underflowed: the best free rank is the likeliest.
+        return lowest_free;
+    }
+    let target = dist::uniform(rng) * total;
+    if target < head {
+        let mut acc = 0.0;
+        let mut weight = 1.0;
+        let mut next_taken = taken.iter().peekable();
+        for r in 0..m {
+            if next_taken.peek() == Some(&&r) {
+                next_taken.next();
+            } else {
+                acc += weight;
+                if target < acc {
+                    return r;
+                }
+            }
+            weight *= q;
+        }
+        return lowest_free;
+    }
+    if m >= n {
+        return lowest_free;
+    }
+    // Inside the tail: the smallest r ≥ m with Σ_{m..=r} q^i > target − head.
+    let rest = (target - head) * (1.0 - q) / q_m;
+    let offset = libm::log(1.0 - rest) / ln_q;
+    if offset.is_finite() && offset >= 0.0 {
+        (m + offset as usize).min(n - 1)
+    } else {
+        n - 1
+    }
 }
 
 #[cfg(test)]
@@ -378,7 +433,7 @@ mod tests {
         let mut first = vec![0u32; n];
         let trials = 100_000;
         for _ in 0..trials {
-            geometric_ranks(&mut r, n, 20, q, q.ln(), &mut out);
+            geometric_ranks(&mut r, n, 20, q, q.ln(), &mut out, &mut Vec::new());
             let mut sorted = out.clone();
             sorted.sort();
             sorted.dedup();
@@ -404,7 +459,7 @@ mod tests {
         let mut out = Vec::new();
         let (mut first0, mut second2) = (0u32, 0u32);
         for _ in 0..200_000 {
-            geometric_ranks(&mut r, 3, 2, 0.5, 0.5f64.ln(), &mut out);
+            geometric_ranks(&mut r, 3, 2, 0.5, 0.5f64.ln(), &mut out, &mut Vec::new());
             if out[0] == 0 {
                 first0 += 1;
                 if out[1] == 2 {
@@ -414,6 +469,58 @@ mod tests {
         }
         let p = second2 as f64 / first0 as f64;
         assert!((p - 1.0 / 3.0).abs() < 0.01, "{p}");
+    }
+
+    /// Small attention and large sets: the exact fallback must still favour
+    /// the best ranks (it once returned the worst rank when the free weight
+    /// was below the rounding error of the total).
+    #[test]
+    fn steep_weights_never_pick_the_tail() {
+        let mut r = rng();
+        let (mut out, mut sorted) = (Vec::new(), Vec::new());
+        for (n, k, l) in [
+            (500usize, 20usize, 1.1f64),
+            (500, 60, 2.0),
+            (2000, 400, 15.0),
+        ] {
+            let q = 1.0 - 1.0 / l;
+            for _ in 0..300 {
+                geometric_ranks(&mut r, n, k, q, q.ln(), &mut out, &mut sorted);
+                let mut ranks = out.clone();
+                ranks.sort_unstable();
+                ranks.dedup();
+                assert_eq!(ranks.len(), k);
+                // With these weights the chance of reaching far past k ranks
+                // beyond the expected depth is astronomically small.
+                let deepest = *ranks.last().unwrap_or(&0);
+                let bound = k + (40.0 * l) as usize;
+                assert!(deepest < bound, "n={n} k={k} L={l}: rank {deepest}");
+            }
+        }
+    }
+
+    /// The exact fallback alone draws from the weights of the free ranks.
+    #[test]
+    fn free_rank_draw_matches_its_weights() {
+        let mut r = rng();
+        let q: f64 = 0.5;
+        // Taken: 0 and 2; free: 1, 3, 4, 5 with weights 1/2, 1/8, 1/16, 1/32.
+        let taken = [0usize, 2];
+        let mut counts = [0u32; 6];
+        let trials = 200_000;
+        for _ in 0..trials {
+            counts[draw_free_rank(&mut r, 6, q, q.ln(), &taken)] += 1;
+        }
+        let free_total = 0.5 + 0.125 + 0.0625 + 0.03125;
+        for (rank, w) in [(1usize, 0.5), (3, 0.125), (4, 0.0625), (5, 0.03125)] {
+            let expected = w / free_total * trials as f64;
+            let got = counts[rank] as f64;
+            assert!(
+                (got - expected).abs() < 5.0 * expected.sqrt(),
+                "rank {rank}: {got} vs {expected}"
+            );
+        }
+        assert_eq!(counts[0] + counts[2], 0);
     }
 
     #[test]

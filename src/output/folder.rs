@@ -29,6 +29,12 @@ pub fn check_destination(destination: &Path, force: bool) -> Result<(), OutputEr
             path: destination.to_path_buf(),
         });
     }
+    // `--force` replaces earlier results, never an unrelated folder.
+    if destination.is_dir() && !is_replaceable(destination) {
+        return Err(OutputError::NotResults {
+            path: destination.to_path_buf(),
+        });
+    }
     // The nearest existing ancestor must be a folder, or nothing can be
     // created below it: say so before a long run, not after.
     if let Some(blocker) = destination
@@ -41,6 +47,12 @@ pub fn check_destination(destination: &Path, force: bool) -> Result<(), OutputEr
         });
     }
     Ok(())
+}
+
+/// An empty folder, or one that holds a pasar `manifest.json`.
+fn is_replaceable(folder: &Path) -> bool {
+    let empty = fs::read_dir(folder).is_ok_and(|mut entries| entries.next().is_none());
+    empty || folder.join("manifest.json").is_file()
 }
 
 impl StagedFolder {
@@ -93,11 +105,18 @@ impl StagedFolder {
         } else {
             None
         };
-        fs::rename(&self.staging, &self.destination)
-            .map_err(|e| OutputError::io(&self.destination, e))?;
+        if let Err(e) = fs::rename(&self.staging, &self.destination) {
+            // Put the old results back rather than leave them hidden.
+            if let Some(old) = &old {
+                let _ = fs::rename(old, &self.destination);
+            }
+            return Err(OutputError::io(&self.destination, e));
+        }
         self.committed = true;
         if let Some(old) = old {
-            fs::remove_dir_all(&old).map_err(|e| OutputError::io(&old, e))?;
+            // The new results are in place; an old copy that cannot be
+            // removed is left hidden beside them rather than failing the run.
+            let _ = fs::remove_dir_all(&old);
         }
         Ok(self.destination.clone())
     }

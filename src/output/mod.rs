@@ -20,6 +20,10 @@ pub enum OutputError {
         "{path} already exists; pass --force to replace it, or choose another folder with --out"
     )]
     Exists { path: PathBuf },
+    #[error(
+        "{path} is not a pasar results folder (it has files but no manifest.json); --force only replaces pasar results, so remove it yourself or choose another folder with --out"
+    )]
+    NotResults { path: PathBuf },
     #[error("{path} exists and is not a folder; choose another path with --out")]
     NotAFolder { path: PathBuf },
     #[error("cannot write {path}: {source}")]

@@ -91,5 +91,8 @@ pub fn write_dictionary(path: &Path) -> Result<(), OutputError> {
         w.write_record([m.name, m.unit, &by.join(" "), m.meaning])
             .map_err(csv_err)?;
     }
-    w.flush().map_err(|e| OutputError::io(path, e))
+    let file = w
+        .into_inner()
+        .map_err(|e| OutputError::io(path, e.into_error()))?;
+    file.sync_all().map_err(|e| OutputError::io(path, e))
 }

@@ -8,7 +8,9 @@ pub enum Lever {
     PaymentBan { channel: usize },
     /// Cross-border sales are no longer allowed on these channels.
     CrossBorderBan { channels: Vec<usize> },
-    /// Importer listings priced under `usd × usd_idr` are not eligible.
+    /// Listings of sellers bound by the cross-border rules (importers, and
+    /// affiliates when `population.affiliate.cross_border`) priced under
+    /// `usd × usd_idr` are not eligible.
     ImportPriceFloor { usd: f64, usd_idr: f64 },
     /// Cross-border sales are allowed only in these categories.
     PositiveList { categories: Vec<usize> },

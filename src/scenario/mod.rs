@@ -29,6 +29,8 @@ fn horizon_of(table: &toml::Table) -> Option<validate::Horizon> {
 
 /// Most channels a scenario may have (listings are kept as a bit set).
 pub const MAX_CHANNELS: usize = 16;
+/// Most categories a scenario may have (a seller's category is a `u16`).
+pub const MAX_CATEGORIES: usize = 4096;
 
 /// A validated scenario.
 #[derive(Debug, Clone, PartialEq)]

@@ -62,8 +62,9 @@ pub struct ParamSpec {
     pub meaning: &'static str,
 }
 
-/// Largest population of one kind: the national scale with room to spare,
-/// and small enough that indices fit in 32 bits.
+/// Largest population of one kind: the national scale (22 million UMKM)
+/// with room to spare. Seller slots are 32-bit: memory runs out long before
+/// three kinds at this size would overflow them.
 pub const MAX_AGENTS: i64 = 2_000_000_000;
 /// Longest horizon in ticks (about 190 years of weeks).
 pub const MAX_TICKS: i64 = 10_000;
@@ -485,13 +486,13 @@ pub const PARAMS: &[ParamSpec] = &[
     p(
         "behaviour.umkm_entry_rate",
         "entrants per alive UMKM per tick",
-        Closed(0.0, 10.0),
+        Closed(0.0, 1.0),
         "UMKM entry rate",
     ),
     p(
         "behaviour.importer_entry_rate",
         "entrants per alive importer per unit margin per tick",
-        Closed(0.0, 100.0),
+        Closed(0.0, 10.0),
         "importer entry rate",
     ),
 ];

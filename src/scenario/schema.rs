@@ -152,7 +152,8 @@ pub struct Population {
     pub consumers: ConsumerPopulation,
 }
 
-/// Parameters every seller kind shares: costs, quality, capacity, cash.
+/// UMKM at the start: how many, how online, and their costs, quality,
+/// capacity and cash.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct UmkmPopulation {

@@ -7,7 +7,7 @@ use super::lever::{LEVERS, Lever, TimedEvent};
 use super::load::{MergedTree, Origins};
 use super::params;
 use super::schema::{EventSpec, ScenarioFile};
-use super::{MAX_CHANNELS, Scenario};
+use super::{MAX_CATEGORIES, MAX_CHANNELS, Scenario};
 use toml::{Table, Value};
 
 /// Deserialize and validate a merged tree.
@@ -66,6 +66,13 @@ fn deserialize_reporting_all(
             Ok(_) => break,
             Err(e) => {
                 let problem = type_problem(&e, origins);
+                // A key taken out after a type error is then "missing": that
+                // is the same mistake, already reported.
+                let follow_on = problem.message.contains("is required")
+                    && type_problems.iter().any(|t| t.key == problem.key);
+                if follow_on {
+                    break;
+                }
                 let removable = problem
                     .key
                     .clone()
@@ -283,6 +290,16 @@ fn check_rules(
             "channels",
             "at least one channel is needed",
             Some(missing_help("channels")),
+        ));
+    }
+    if file.categories.len() > MAX_CATEGORIES {
+        problems.push(origins.problem(
+            "categories",
+            format!(
+                "{} categories are more than the {MAX_CATEGORIES} supported",
+                file.categories.len()
+            ),
+            Some(format!("merge some categories; at most {MAX_CATEGORIES}")),
         ));
     }
     if file.channels.len() > MAX_CHANNELS {
@@ -526,10 +543,10 @@ fn check_event(
             channel: channel.unwrap_or(0),
         },
         "cross_border_ban" => {
-            let mut list = channels.unwrap_or_default();
+            let mut list = channels.clone().unwrap_or_default();
             list.extend(channel);
-            if list.is_empty() {
-                // No channel named: every channel.
+            if event.channels.is_none() && event.channel.is_none() {
+                // No channel named: every channel. An empty list bans none.
                 list = (0..file.channels.len()).collect();
             }
             Lever::CrossBorderBan { channels: list }
@@ -582,8 +599,8 @@ fn check_event(
             let entrants = number(
                 "entrants",
                 int(event.entrants),
-                Integer(1, 1_000_000),
-                "affiliates placed per category",
+                Integer(1, 100_000),
+                "simulated affiliates placed per category (each stands for seller_scale real ones)",
             );
             let cost_factor = number(
                 "cost_factor",
@@ -715,7 +732,11 @@ fn event_tick(
     problems: &mut Vec<Problem>,
 ) -> EventTime {
     let sim = &file.simulation;
-    if sim.ticks == 0 || sim.days_per_tick == 0 {
+    let valid =
+        |path: &str, x: u32| params::spec_for(path).is_some_and(|s| s.range.contains(x as f64));
+    if !valid("simulation.ticks", sim.ticks)
+        || !valid("simulation.days_per_tick", sim.days_per_tick)
+    {
         // The horizon itself is out of range and reported as such.
         return EventTime::Invalid;
     }
