@@ -181,6 +181,17 @@ impl Tally {
     fn z(&self) -> f64 {
         (self.observed - self.expected) / self.variance.sqrt().max(1e-12)
     }
+
+    /// Observed within 4 standard errors of expected.
+    fn assert_close(&self, what: &str) {
+        assert!(
+            self.z().abs() < 4.0,
+            "{what}: {} observed, expected {:.1} (z = {:.2})",
+            self.observed,
+            self.expected,
+            self.z()
+        );
+    }
 }
 
 /// Sellers by origin, by quality and by relative price (above or below
@@ -277,54 +288,24 @@ fn channel_and_seller_shares_follow_the_closed_form_logit() {
     }
     assert!(total_decisions > 15_000.0, "{total_decisions} decisions");
     for (k, t) in channels.iter().enumerate() {
-        assert!(
-            t.z().abs() < 4.0,
-            "channel {k}: {} purchases, expected {:.1} (z = {:.2})",
-            t.observed,
-            t.expected,
-            t.z()
-        );
+        t.assert_close(&format!("channel {k} purchases"));
         assert!(t.expected > 1000.0);
     }
-    assert!(
-        outside.z().abs() < 4.0,
-        "outside option: {} vs {:.1} (z = {:.2})",
-        outside.observed,
-        outside.expected,
-        outside.z()
-    );
+    outside.assert_close("outside option");
     assert!(outside.expected > 1000.0, "the outside option matters");
-    assert!(
-        surplus.z().abs() < 4.0,
-        "surplus {} vs {} (z = {:.2})",
-        surplus.observed,
-        surplus.expected,
-        surplus.z()
-    );
+    surplus.assert_close("consumer surplus");
     for ((name, members), t) in groups.iter().zip(&grouped) {
         assert!(
             members.len() >= 5,
             "group {name} has {} sellers",
             members.len()
         );
-        assert!(
-            t.z().abs() < 4.0,
-            "{name}: {} sales, expected {:.1} (z = {:.2})",
-            t.observed,
-            t.expected,
-            t.z()
-        );
+        t.assert_close(&format!("{name} sales"));
     }
     // Each seller within 4 standard errors, and all together by χ².
     let mut chi2 = 0.0;
     for (j, t) in sellers.iter().enumerate() {
-        assert!(
-            t.z().abs() < 4.0,
-            "seller {j}: {} sales, expected {:.1} (z = {:.2})",
-            t.observed,
-            t.expected,
-            t.z()
-        );
+        t.assert_close(&format!("seller {j} sales"));
         chi2 += t.z() * t.z();
     }
     let well_sold = sellers.iter().filter(|t| t.expected > 50.0).count();

@@ -292,25 +292,17 @@ fn check_rules(
             Some(missing_help("channels")),
         ));
     }
-    if file.categories.len() > MAX_CATEGORIES {
-        problems.push(origins.problem(
-            "categories",
-            format!(
-                "{} categories are more than the {MAX_CATEGORIES} supported",
-                file.categories.len()
-            ),
-            Some(format!("merge some categories; at most {MAX_CATEGORIES}")),
-        ));
-    }
-    if file.channels.len() > MAX_CHANNELS {
-        problems.push(origins.problem(
-            "channels",
-            format!(
-                "{} channels are more than the {MAX_CHANNELS} supported",
-                file.channels.len()
-            ),
-            Some(format!("merge some channels; at most {MAX_CHANNELS}")),
-        ));
+    for (key, count, max) in [
+        ("categories", file.categories.len(), MAX_CATEGORIES),
+        ("channels", file.channels.len(), MAX_CHANNELS),
+    ] {
+        if count > max {
+            problems.push(origins.problem(
+                key,
+                format!("{count} {key} are more than the {max} supported"),
+                Some(format!("merge some {key}; at most {max}")),
+            ));
+        }
     }
     let channel_names: Vec<&str> = file.channels.keys().map(String::as_str).collect();
     for (name, channel) in &file.channels {
