@@ -207,6 +207,22 @@ impl TickRecord {
     }
 }
 
+/// How many observations a tick records with `n_channels` channels and
+/// `n_categories` categories (at most: some ratios may be left out).
+pub fn observations_per_tick(n_channels: usize, n_categories: usize) -> usize {
+    METRICS
+        .iter()
+        .flat_map(|m| m.by.iter())
+        .map(|by| match by {
+            By::All => 1,
+            By::Kind => 3,
+            By::Origin => 2,
+            By::Channel | By::DiscoveryChannel => n_channels,
+            By::Category => n_categories,
+        })
+        .sum()
+}
+
 /// Names of the groups of each dimension.
 #[derive(Debug, Clone)]
 pub struct GroupNames {

@@ -128,6 +128,22 @@ impl<'a> Executor<'a> {
     }
 }
 
+/// Estimated peak memory of running `replicates` replicates on `threads`
+/// worker threads: one model per busy thread, plus every replicate's
+/// records, which are held until the run is written.
+pub fn estimated_bytes(scenario: &Scenario, replicates: u32, threads: usize) -> u64 {
+    let spec = &scenario.spec;
+    let busy = (threads.max(1) as u64).min(replicates.max(1) as u64);
+    let per_tick = crate::metrics::observations_per_tick(spec.channels.len(), spec.categories.len())
+        as u64
+        * std::mem::size_of::<crate::metrics::Observation>() as u64;
+    let records = (replicates as u64)
+        .saturating_mul(scenario.ticks() as u64)
+        .saturating_mul(per_tick);
+    busy.saturating_mul(crate::model::footprint::bytes_per_replicate(spec))
+        .saturating_add(records)
+}
+
 /// Simulate one replicate from tick 0 to the horizon.
 pub fn run_replicate(
     scenario: &Scenario,

@@ -934,6 +934,26 @@ fn force_does_not_replace_a_folder_that_is_not_pasar_results() {
 }
 
 #[test]
+fn an_impossible_size_is_refused_before_allocating() {
+    // Two billion consumers and UMKM: terabytes. Refused with an estimate
+    // and a scale factor, not a crash.
+    assert_refused(
+        &common::baseline_path(),
+        &[
+            "--set",
+            "population.consumers.count=2000000000",
+            "--set",
+            "population.umkm.count=2000000000",
+        ],
+        &[
+            "is too large for this machine",
+            "GiB of memory",
+            "help: simulate a sample: divide every population count by",
+        ],
+    );
+}
+
+#[test]
 fn an_out_path_that_is_a_file_is_refused_even_with_force() {
     let scratch = tempfile::tempdir().expect("create a scratch folder");
     let out = scratch.path().join("out");

@@ -58,6 +58,12 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
     // Refuse before simulating, not after.
     output::check_destination(&out, args.force).map_err(|e| Failure::Input(anyhow!(e)))?;
     let replicates = scenario.spec.simulation.replicates;
+    check_memory(&scenario, replicates, args.threads).map_err(|e| {
+        Failure::Input(e.context(format!(
+            "{} is too large for this machine",
+            args.scenario.display()
+        )))
+    })?;
     let progress = ProgressObserver::new(replicates as u64 * scenario.ticks() as u64, args.quiet);
     let result = Executor::new(&scenario)
         .threads(args.threads)
@@ -72,6 +78,42 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
         .map_err(Failure::Runtime)?;
     print_summary(&scenario, &result, &written);
     Ok(())
+}
+
+/// Refuse, before allocating, a run that cannot fit in this machine's memory.
+fn check_memory(scenario: &Scenario, replicates: u32, threads: usize) -> anyhow::Result<()> {
+    let threads = if threads == 0 {
+        rayon::current_num_threads()
+    } else {
+        threads
+    };
+    let needed = pasar::runner::estimated_bytes(scenario, replicates, threads);
+    let Some(available) = available_memory() else {
+        return Ok(());
+    };
+    if needed <= available {
+        return Ok(());
+    }
+    let gib = |b: u64| b as f64 / (1u64 << 30) as f64;
+    let factor = (needed as f64 / (0.8 * available as f64)).ceil().max(2.0);
+    anyhow::bail!(
+        "the scenario needs about {:.1} GiB of memory ({} replicates on {} threads) but {:.1} GiB is available\n  \
+         help: simulate a sample: divide every population count by {factor} and multiply \
+         simulation.seller_scale and simulation.consumer_scale by {factor} (e.g. --set population.consumers.count=... \
+         --set simulation.consumer_scale=...), or run fewer replicates or threads",
+        gib(needed),
+        replicates,
+        threads.min(replicates as usize).max(1),
+        gib(available)
+    )
+}
+
+/// `MemAvailable` from /proc/meminfo (Linux); `None` where it cannot be read.
+fn available_memory() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
 }
 
 fn print_summary(scenario: &Scenario, result: &RunResult, written: &std::path::Path) {

@@ -11,6 +11,7 @@ mod adaptation;
 pub mod consumers;
 mod eligibility;
 pub mod flows;
+pub mod footprint;
 mod lifecycle;
 pub mod market;
 pub mod policy;

@@ -1,0 +1,39 @@
+//! How much memory a scenario needs, estimated from the state's layout
+//! before anything is allocated, so that an impossible size is refused with
+//! a clear message instead of exhausting the machine.
+
+use super::ranking::Card;
+use crate::scenario::ScenarioFile;
+use std::mem::size_of;
+
+/// Bytes one seller slot takes in [`super::sellers::Sellers`] (every
+/// per-seller vector) plus its ranking state on `n_channels` channels.
+pub fn bytes_per_seller(n_channels: usize) -> u64 {
+    // id, cash, unit cost, quality, markup, popularity, price, landed cost,
+    // ln relative price, fee-rate sum, cash before, profit: 12 × 8 bytes;
+    // capacity, remaining, sales: 3 × 4; category, listings, eligible:
+    // 3 × 2; kind, imported, owner, alive: 4 × 1.
+    let fixed = 12 * 8 + 3 * 4 + 3 * 2 + 4;
+    // Per channel: a noise draw, and at most one listing with its slot in
+    // the ranking order, its card and a sort key.
+    let per_channel = 8 + size_of::<u32>() + size_of::<Card>() + size_of::<(f64, u32)>();
+    (fixed + n_channels * per_channel) as u64
+}
+
+/// Bytes one consumer takes: four `f32` attributes, a habit shock per
+/// channel, and its place in the shopping order.
+pub fn bytes_per_consumer(n_channels: usize) -> u64 {
+    (4 * size_of::<f32>() + n_channels * size_of::<f32>() + size_of::<u32>()) as u64
+}
+
+/// Estimated peak bytes of one replicate's model. Sellers get room to grow
+/// by half again through entry.
+pub fn bytes_per_replicate(spec: &ScenarioFile) -> u64 {
+    let nk = spec.channels.len();
+    let pop = &spec.population;
+    let sellers = pop.umkm.count + pop.importer.count + pop.affiliate.count;
+    let sellers = sellers.saturating_add(sellers / 2);
+    sellers
+        .saturating_mul(bytes_per_seller(nk))
+        .saturating_add(pop.consumers.count.saturating_mul(bytes_per_consumer(nk)))
+}
