@@ -220,6 +220,6 @@ fn results_match_the_reference_fingerprint() {
     let got = fingerprint(&records(&scenario(), 0));
     assert_eq!(
         got,
-        "e2a069540139673887895930561951eeebd09921a1b2cb88db2ecb566b62c62b"
+        "3e9114f532b1e4ce1ae3a9a8882da2777d91ae6797053f2e6cb6743cc6460843"
     );
 }

@@ -6,7 +6,7 @@ use super::Model;
 use super::sellers::SellerKind;
 use crate::dist;
 use crate::rng::Purpose;
-use crate::scenario::ChannelKind;
+use crate::scenario::{ChannelKind, MAX_CHANNELS};
 
 /// What a consumer reads about a listing, packed together so that looking
 /// at a listing touches one cache line rather than one per attribute.
@@ -46,19 +46,19 @@ impl Model<'_> {
         let (nk, nc) = (market.n_channels, market.n_categories);
         let s = &self.sellers;
         let r = &mut self.ranking;
-        // One noise draw per seller and ranked channel per tick, listed or
-        // not, eligible or not, from the seller's own stream: a seller's
-        // draws for one channel never shift when it joins another, so they
-        // line up across scenarios.
-        let ranked = market.all_channels() & !market.offline;
+        // One noise draw per listing per tick, eligible or not, each from a
+        // stream of its own (seller id × channel), so a seller's draw on one
+        // channel never shifts when it joins another: the draws line up
+        // across scenarios.
         r.noise.clear();
         r.noise.resize(s.len() * nk, 0.0);
         for j in 0..s.len() {
             if !s.alive[j] {
                 continue;
             }
-            let mut rng = self.streams.stream(Purpose::Ranking, s.id[j], self.tick);
-            for k in market.channels_in(ranked) {
+            for k in market.channels_in(s.listings[j] & !market.offline) {
+                let listing = s.id[j] * MAX_CHANNELS as u64 + k as u64;
+                let mut rng = self.streams.stream(Purpose::Ranking, listing, self.tick);
                 r.noise[j * nk + k] = dist::standard_normal(&mut rng);
             }
         }
