@@ -327,13 +327,23 @@ fn geometric_ranks(
         return;
     }
     let q_n = libm::exp(n as f64 * ln_q);
+    // Ranks below 128 taken so far, as bits: most draws land there, and a
+    // bit test is cheaper than scanning `out`.
+    let mut low_taken: u128 = 0;
+    let taken = |r: usize, low: u128, out: &[usize]| {
+        if r < 128 {
+            low >> r & 1 == 1
+        } else {
+            out.contains(&r)
+        }
+    };
     while out.len() < k {
         let mut rank = None;
         for _ in 0..8 {
             let u = dist::uniform(rng);
             let r = (libm::log(1.0 - u * (1.0 - q_n)) / ln_q) as usize;
             let r = r.min(n - 1);
-            if !out.contains(&r) {
+            if !taken(r, low_taken, out) {
                 rank = Some(r);
                 break;
             }
@@ -347,6 +357,9 @@ fn geometric_ranks(
                 draw_free_rank(rng, n, q, ln_q, sorted)
             }
         };
+        if r < 128 {
+            low_taken |= 1 << r;
+        }
         out.push(r);
     }
 }
