@@ -13,6 +13,7 @@ impl Model<'_> {
         let affiliates_bound = spec.population.affiliate.cross_border;
         let policy = &self.policy;
         let market = &self.market;
+        let cross_border_open = policy.cross_border_open();
         let s = &mut self.sellers;
         for j in 0..s.len() {
             // Every slot starts the tick with no sales; dead slots stay so.
@@ -51,11 +52,7 @@ impl Model<'_> {
                 if !(listed_category && above_floor) {
                     eligible = 0;
                 }
-                for k in 0..market.n_channels {
-                    if !policy.cross_border_allowed[k] {
-                        eligible &= !(1 << k);
-                    }
-                }
+                eligible &= cross_border_open;
             }
             s.eligible[j] = eligible;
         }

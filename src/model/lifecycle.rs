@@ -65,9 +65,7 @@ impl Model<'_> {
     /// Online channels that allow cross-border sales now: where a new
     /// importer lists.
     pub(super) fn cross_border_channels(&self) -> ChannelSet {
-        (0..self.market.n_channels)
-            .filter(|&k| self.policy.cross_border_allowed[k] && self.market.offline & (1 << k) == 0)
-            .fold(0, |acc, k| acc | (1 << k))
+        self.policy.cross_border_open() & !self.market.offline
     }
 
     fn admit(&mut self, new: super::sellers::NewSeller) {

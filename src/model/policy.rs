@@ -1,5 +1,6 @@
 //! Step 1: the policy state that levers set, and applying an event to it.
 
+use super::sellers::ChannelSet;
 use crate::scenario::{Lever, ScenarioFile};
 
 /// A Project S rule in force on a channel.
@@ -53,6 +54,15 @@ impl PolicyState {
             umkm_subsidy_idr: 0.0,
             project_s: Vec::new(),
         }
+    }
+
+    /// Channels that allow cross-border sales now, as a bit set.
+    pub fn cross_border_open(&self) -> ChannelSet {
+        self.cross_border_allowed
+            .iter()
+            .enumerate()
+            .filter(|(_, open)| **open)
+            .fold(0, |acc, (k, _)| acc | (1 << k))
     }
 
     /// Apply one lever at `tick`.
