@@ -35,6 +35,25 @@ pub fn index(rng: &mut impl RngCore, n: usize) -> usize {
     (m >> 64) as usize
 }
 
+/// Inverse-CDF pick over weights that follow a mass of `start`: the first
+/// positive weight at which `start + Σ weights` passes `target` (the last
+/// positive one if rounding leaves `target` beyond the sum); `None` when no
+/// weight is positive. `target` is a uniform draw times the total.
+pub fn walk_weights(weights: &[f64], start: f64, target: f64) -> Option<usize> {
+    let mut acc = start;
+    let mut pick = None;
+    for (i, &w) in weights.iter().enumerate() {
+        if w > 0.0 {
+            acc += w;
+            pick = Some(i);
+            if target < acc {
+                break;
+            }
+        }
+    }
+    pick
+}
+
 /// True with probability `p`.
 #[inline]
 pub fn bernoulli(rng: &mut impl RngCore, p: f64) -> bool {

@@ -151,17 +151,7 @@ impl Shop<'_> {
             sum += *w;
         }
         let target = dist::uniform(rng) * sum;
-        let mut acc = 0.0;
-        let mut k = 0;
-        for (idx, w) in scratch.channel_weight.iter().enumerate() {
-            if *w > 0.0 {
-                k = idx;
-                acc += w;
-                if target < acc {
-                    break;
-                }
-            }
-        }
+        let k = dist::walk_weights(&scratch.channel_weight, 0.0, target).unwrap_or(0);
         flows.decisions += 1;
         // 3. Consideration set.
         let bucket = self.ranking.bucket(k, c, nc);
@@ -222,20 +212,14 @@ impl Shop<'_> {
             };
             total += *w;
         }
+        // The outside option comes first in the walk.
         let target = dist::uniform(rng) * total;
-        let mut acc = outside_weight;
-        let mut chosen = None;
-        if target >= acc {
-            for (card, &w) in scratch.candidates.iter().zip(&scratch.weight) {
-                if w > 0.0 {
-                    acc += w;
-                    chosen = Some(card.seller as usize);
-                    if target < acc {
-                        break;
-                    }
-                }
-            }
-        }
+        let chosen = if target < outside_weight {
+            None
+        } else {
+            dist::walk_weights(&scratch.weight, outside_weight, target)
+                .map(|idx| scratch.candidates[idx].seller as usize)
+        };
         // Consumer surplus over the final set: P_c/α · ln(e^{u0} + Σ e^{V}).
         let surplus_units = market.ref_price[c] / alpha;
         let logsum = top + libm::log(total);
