@@ -219,31 +219,25 @@ fn read_text(file: &Path, referenced_from: Option<Source>) -> Result<String, Sce
 }
 
 fn parse_text(file: &Path, text: &str) -> Result<(Table, HashMap<String, Source>), ScenarioError> {
-    let doc = toml_edit::ImDocument::parse(text).map_err(|e| {
-        let line_col = e.span().map(|s| line_col(text, s.start));
+    let syntax_error = |message: &str, offset: Option<usize>| {
         ScenarioError::single(Problem {
             source: Source::File {
                 path: file.to_path_buf(),
-                line_col,
+                line_col: offset.map(|o| line_col(text, o)),
             },
             key: None,
-            message: format!("TOML syntax error: {}", e.message().trim()),
+            message: format!("TOML syntax error: {}", message.trim()),
             help: Some("see https://toml.io for the syntax; strings need quotes, dates are written 2023-10-04".into()),
         })
-    })?;
+    };
+    // Parsed once, with spans: the spans give every key's line and column,
+    // then the same document becomes the plain table that is merged.
+    let doc = toml_edit::ImDocument::parse(text.to_string())
+        .map_err(|e| syntax_error(e.message(), e.span().map(|s| s.start)))?;
     let mut origins = HashMap::new();
     record_origins(file, text, doc.as_table(), "", &mut origins);
-    let table: Table = toml::from_str(text).map_err(|e| {
-        ScenarioError::single(Problem {
-            source: Source::File {
-                path: file.to_path_buf(),
-                line_col: e.span().map(|s| line_col(text, s.start)),
-            },
-            key: None,
-            message: format!("TOML syntax error: {}", e.message().trim()),
-            help: None,
-        })
-    })?;
+    let table: Table = toml_edit::de::from_document(doc)
+        .map_err(|e| syntax_error(e.message(), e.span().map(|s| s.start)))?;
     Ok((table, origins))
 }
 
