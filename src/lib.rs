@@ -7,6 +7,7 @@
 //! to observers, and [`output`] writes the files. The `pasar` binary is a
 //! thin command-line layer over them.
 
+pub mod analysis;
 pub mod dist;
 pub mod metrics;
 pub mod model;

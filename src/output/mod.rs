@@ -8,7 +8,7 @@ mod series;
 
 pub use folder::{StagedFolder, check_destination};
 pub use manifest::{Manifest, utc_timestamp};
-pub use series::{write_dictionary, write_series};
+pub use series::{SERIES_COLUMNS, write_dictionary, write_series};
 
 use crate::runner::RunResult;
 use crate::scenario::Scenario;

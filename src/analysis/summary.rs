@@ -1,0 +1,364 @@
+//! The headline table: a policy's effects on the metrics a briefing asks
+//! about, at the last tick, over the last 13 weeks, and 4, 13 and 52 weeks
+//! after each of the policy's own events.
+
+use super::effects::{Effect, TickRange, paired_effect};
+use super::panel::{Panel, SeriesKey};
+use crate::metrics::{By, METRICS, Metric};
+use crate::scenario::{Date, Scenario};
+
+/// A headline metric: every group of `by`, or only `group`.
+#[derive(Debug, Clone, Copy)]
+pub struct Headline {
+    pub metric: Metric,
+    pub by: By,
+    pub group: Option<&'static str>,
+}
+
+/// The headline metrics, in the order of the table.
+pub const HEADLINES: &[Headline] = &[
+    Headline {
+        metric: Metric::GmvShare,
+        by: By::Kind,
+        group: None,
+    },
+    Headline {
+        metric: Metric::GmvShare,
+        by: By::Origin,
+        group: None,
+    },
+    Headline {
+        metric: Metric::GmvShare,
+        by: By::Channel,
+        group: None,
+    },
+    Headline {
+        metric: Metric::ImportPenetration,
+        by: By::All,
+        group: None,
+    },
+    Headline {
+        metric: Metric::SellersAlive,
+        by: By::Kind,
+        group: Some("umkm"),
+    },
+    Headline {
+        metric: Metric::UmkmRevenueIdr,
+        by: By::All,
+        group: None,
+    },
+    Headline {
+        metric: Metric::UmkmProfitIdr,
+        by: By::All,
+        group: None,
+    },
+    Headline {
+        metric: Metric::PurchasesLost,
+        by: By::All,
+        group: None,
+    },
+    Headline {
+        metric: Metric::ConsumerSurplusIdr,
+        by: By::All,
+        group: None,
+    },
+    Headline {
+        metric: Metric::CommissionIdr,
+        by: By::Channel,
+        group: None,
+    },
+];
+
+/// The headline series present in `panel`, in table order.
+pub fn headline_keys(panel: &Panel) -> Vec<SeriesKey> {
+    HEADLINES
+        .iter()
+        .flat_map(|h| {
+            panel.keys().iter().filter(move |k| {
+                k.metric == h.metric.def().name
+                    && k.by == h.by.as_str()
+                    && h.group.is_none_or(|g| k.group == g)
+            })
+        })
+        .cloned()
+        .collect()
+}
+
+/// A short human title for a series: "GMV share, kind umkm".
+pub fn title(key: &SeriesKey) -> String {
+    let metric = match key.metric.as_str() {
+        "gmv_idr" => "GMV",
+        "gmv_share" => "GMV share",
+        "import_penetration" => "Import penetration",
+        "sellers_alive" => "Sellers alive",
+        "umkm_revenue_idr" => "UMKM revenue",
+        "umkm_profit_idr" => "UMKM profit",
+        "umkm_subsidy_idr" => "UMKM subsidy",
+        "purchases_lost" => "Purchases lost",
+        "purchases" => "Purchases",
+        "consumer_surplus_idr" => "Consumer surplus",
+        "commission_idr" => "Commissions",
+        "hhi" => "HHI",
+        other => other,
+    };
+    if key.by == "all" {
+        metric.to_string()
+    } else {
+        format!("{metric}, {} {}", key.by.replace('_', " "), key.group)
+    }
+}
+
+/// The unit of a metric, from the data dictionary.
+pub fn unit(metric: &str) -> &'static str {
+    METRICS
+        .iter()
+        .find(|m| m.name == metric)
+        .map_or("", |m| m.unit)
+}
+
+/// Whether a metric is a dimensionless share or index (0-1), for which a
+/// single `--precision` in its own unit makes sense.
+pub fn is_share(metric: &str) -> bool {
+    let u = unit(metric);
+    u.starts_with("share") || u.starts_with("index")
+}
+
+/// An event of the policy scenario that the baseline does not have.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolicyEvent {
+    pub tick: usize,
+    pub date: Date,
+    /// "payment_ban social": the lever and the channel it acts on.
+    pub label: String,
+}
+
+/// The policy's own events: those in its timeline and not in the baseline's.
+pub fn policy_events(baseline: &Scenario, policy: &Scenario) -> Vec<PolicyEvent> {
+    policy
+        .timeline
+        .iter()
+        .filter(|e| {
+            !baseline
+                .timeline
+                .iter()
+                .any(|b| b.tick == e.tick && b.lever == e.lever)
+        })
+        .map(|e| {
+            let spec = policy.spec.events.get(e.index);
+            let mut label = e.lever.name().to_string();
+            if let Some(channel) = spec.and_then(|s| s.channel.as_deref()) {
+                label.push(' ');
+                label.push_str(channel);
+            } else if let Some(channels) = spec.and_then(|s| s.channels.as_ref()) {
+                label.push(' ');
+                label.push_str(&channels.join("+"));
+            }
+            PolicyEvent {
+                tick: e.tick as usize,
+                date: policy.date_of_tick(e.tick),
+                label,
+            }
+        })
+        .collect()
+}
+
+/// Which ticks a row of the headline table summarises.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Window {
+    LastTick,
+    Last13Weeks,
+    AfterEvent { event: PolicyEvent, weeks: u32 },
+}
+
+impl Window {
+    /// The `window` column of `summary.csv`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Window::LastTick => "last_tick",
+            Window::Last13Weeks => "last_13_weeks",
+            Window::AfterEvent { .. } => "after_event",
+        }
+    }
+
+    /// A phrase for tables: "4 weeks after payment_ban social".
+    pub fn describe(&self) -> String {
+        match self {
+            Window::LastTick => "last tick".into(),
+            Window::Last13Weeks => "last 13 weeks".into(),
+            Window::AfterEvent { event, weeks } => format!("{weeks} wk after {}", event.label),
+        }
+    }
+}
+
+/// Weeks after an event at which effects are reported.
+pub const WEEKS_AFTER: [u32; 3] = [4, 13, 52];
+
+/// Ticks needed to cover `days` (at least one).
+fn ticks_for_days(days: u32, days_per_tick: u32) -> usize {
+    days.div_ceil(days_per_tick.max(1)).max(1) as usize
+}
+
+/// The windows of the headline table for a policy, with their ticks.
+/// Points after an event that fall past the horizon are left out.
+pub fn windows(policy: &Scenario, events: &[PolicyEvent]) -> Vec<(Window, TickRange)> {
+    let ticks = policy.ticks() as usize;
+    let last = ticks.saturating_sub(1);
+    let dpt = policy.spec.simulation.days_per_tick;
+    let span = ticks_for_days(91, dpt).min(ticks);
+    let mut out = vec![
+        (Window::LastTick, TickRange::tick(last)),
+        (
+            Window::Last13Weeks,
+            TickRange {
+                from: ticks - span,
+                to: last,
+            },
+        ),
+    ];
+    for event in events {
+        for weeks in WEEKS_AFTER {
+            let t = event.tick + ticks_for_days(7 * weeks, dpt);
+            if t < ticks {
+                out.push((
+                    Window::AfterEvent {
+                        event: event.clone(),
+                        weeks,
+                    },
+                    TickRange::tick(t),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// One row of the headline table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SummaryRow {
+    pub policy: String,
+    pub key: SeriesKey,
+    pub window: Window,
+    pub range: TickRange,
+    pub effect: Effect,
+}
+
+/// The headline table of one policy against the baseline.
+pub fn summary_rows(baseline: (&Scenario, &Panel), policy: (&Scenario, &Panel)) -> Vec<SummaryRow> {
+    let events = policy_events(baseline.0, policy.0);
+    let windows = windows(policy.0, &events);
+    let mut rows = Vec::new();
+    for key in headline_keys(baseline.1) {
+        for (window, range) in &windows {
+            if let Some(effect) = paired_effect(baseline.1, policy.1, &key, *range) {
+                rows.push(SummaryRow {
+                    policy: policy.0.name().to_string(),
+                    key: key.clone(),
+                    window: window.clone(),
+                    range: *range,
+                    effect,
+                });
+            }
+        }
+    }
+    rows
+}
+
+/// How precise each headline effect must be: a default for shares and
+/// indices, and targets per metric in the metric's own unit.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PrecisionTargets {
+    /// Applies to every headline metric measured as a share or index (0-1).
+    pub shares: Option<f64>,
+    /// Metric name → largest acceptable 95% half-width, in its unit.
+    pub per_metric: Vec<(String, f64)>,
+}
+
+impl PrecisionTargets {
+    pub fn is_empty(&self) -> bool {
+        self.shares.is_none() && self.per_metric.is_empty()
+    }
+
+    /// The target for `metric`, if it has one.
+    pub fn target(&self, metric: &str) -> Option<f64> {
+        self.per_metric
+            .iter()
+            .rev()
+            .find(|(m, _)| m == metric)
+            .map(|(_, x)| *x)
+            .or(self.shares.filter(|_| is_share(metric)))
+    }
+}
+
+/// A headline effect whose interval is still too wide.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Imprecise {
+    pub row: usize,
+    /// 95% half-width (infinite with fewer than two replicates).
+    pub half_width: f64,
+    pub target: f64,
+}
+
+/// The rows whose 95% half-width is not below their target.
+pub fn imprecise(rows: &[SummaryRow], targets: &PrecisionTargets) -> Vec<Imprecise> {
+    rows.iter()
+        .enumerate()
+        .filter_map(|(i, row)| {
+            let target = targets.target(&row.key.metric)?;
+            let half_width = row.effect.diff.half_width95().unwrap_or(f64::INFINITY);
+            (half_width >= target).then_some(Imprecise {
+                row: i,
+                half_width,
+                target,
+            })
+        })
+        .collect()
+}
+
+/// Replicates to run next: enough, by the usual 1/sqrt(n) shrinking of the
+/// half-width, for the widest effect relative to its target, but at least
+/// one batch of `batch` more and at most double (the estimate of the spread
+/// from few replicates is itself noisy), never past `max`.
+pub fn next_replicates(current: u32, worst_ratio: f64, batch: u32, max: u32) -> u32 {
+    let batch = batch.max(1);
+    let wanted = if worst_ratio.is_finite() {
+        (current as f64 * worst_ratio * worst_ratio)
+            .ceil()
+            .min(u32::MAX as f64) as u32
+    } else {
+        current.saturating_mul(2)
+    };
+    let floor = current.saturating_add(batch);
+    let ceiling = current.saturating_mul(2).max(floor);
+    // Round up to whole batches so every worker thread has work.
+    let n = wanted.clamp(floor, ceiling);
+    let n = current + (n - current).div_ceil(batch) * batch;
+    n.min(max)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shares_get_the_default_target_and_others_need_their_own() {
+        let t = PrecisionTargets {
+            shares: Some(0.005),
+            per_metric: vec![("umkm_revenue_idr".into(), 1e9)],
+        };
+        assert_eq!(t.target("gmv_share"), Some(0.005));
+        assert_eq!(t.target("import_penetration"), Some(0.005));
+        assert_eq!(t.target("umkm_revenue_idr"), Some(1e9));
+        assert_eq!(t.target("consumer_surplus_idr"), None);
+    }
+
+    #[test]
+    fn next_replicates_grows_in_batches_within_bounds() {
+        // Half-width 1.5 times the target at 8 replicates: 18 wanted,
+        // at most double, in batches of 4.
+        assert_eq!(next_replicates(8, 1.5, 4, 100), 16);
+        assert_eq!(next_replicates(8, 1.1, 4, 100), 12);
+        assert_eq!(next_replicates(8, 1.1, 4, 10), 10);
+        assert_eq!(next_replicates(2, f64::INFINITY, 2, 100), 4);
+        assert_eq!(next_replicates(10, 1.01, 3, 100), 13);
+    }
+}
