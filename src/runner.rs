@@ -64,9 +64,11 @@ pub enum RunError {
     Threads { threads: usize, message: String },
 }
 
-/// Runs replicates `0..replicates` of a scenario.
+/// Runs replicates `first..first + replicates` of a scenario (from 0 unless
+/// told otherwise).
 pub struct Executor<'a> {
     scenario: &'a Scenario,
+    first_replicate: u32,
     replicates: u32,
     threads: usize,
     observers: Vec<&'a dyn Observer>,
@@ -76,6 +78,7 @@ impl<'a> Executor<'a> {
     pub fn new(scenario: &'a Scenario) -> Executor<'a> {
         Executor {
             scenario,
+            first_replicate: 0,
             replicates: scenario.spec.simulation.replicates,
             threads: 1,
             observers: Vec::new(),
@@ -84,6 +87,14 @@ impl<'a> Executor<'a> {
 
     pub fn replicates(mut self, n: u32) -> Self {
         self.replicates = n;
+        self
+    }
+
+    /// Start at replicate `first` (to add replicates to earlier ones, as
+    /// `pasar compare --precision` does); replicate r is the same whichever
+    /// run computes it.
+    pub fn first_replicate(mut self, first: u32) -> Self {
+        self.first_replicate = first;
         self
     }
 
@@ -109,7 +120,7 @@ impl<'a> Executor<'a> {
             })?;
         let threads = pool.current_num_threads();
         let replicates = pool.install(|| {
-            (0..self.replicates)
+            (self.first_replicate..self.first_replicate.saturating_add(self.replicates))
                 .into_par_iter()
                 .map(|r| {
                     let result = run_replicate(self.scenario, r, &self.observers);

@@ -84,6 +84,13 @@ impl StagedFolder {
         self.staging.join(name)
     }
 
+    /// Create a subfolder of the staging folder (e.g. `charts`).
+    pub fn subfolder(&self, name: &str) -> Result<PathBuf, OutputError> {
+        let path = self.path(name);
+        fs::create_dir_all(&path).map_err(|e| OutputError::io(&path, e))?;
+        Ok(path)
+    }
+
     /// Write a whole file at once.
     pub fn write(&self, name: &str, bytes: &[u8]) -> Result<(), OutputError> {
         let path = self.path(name);

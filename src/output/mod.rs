@@ -2,6 +2,7 @@
 //! `manifest.json` and `resolved.toml`, all in one folder that appears
 //! complete or not at all.
 
+pub mod compare;
 mod folder;
 mod manifest;
 mod series;

@@ -1,0 +1,393 @@
+//! The tables of `pasar compare`: `effects.csv` (every series, every tick),
+//! `summary.csv` (the headline table) and `columns.csv` (what their columns
+//! mean, with units).
+
+use super::OutputError;
+use crate::analysis::Comparison;
+use crate::analysis::effects::{Effect, TickRange, paired_effect};
+use crate::analysis::summary::{SummaryRow, Window, unit};
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::Path;
+
+/// The columns of `effects.csv`, in order.
+pub const EFFECTS_COLUMNS: [&str; 14] = [
+    "policy",
+    "metric",
+    "by",
+    "group",
+    "tick",
+    "date",
+    "baseline_mean",
+    "policy_mean",
+    "diff_mean",
+    "diff_se",
+    "diff_ci95_low",
+    "diff_ci95_high",
+    "rel_change",
+    "replicates",
+];
+
+/// The columns of `summary.csv`, in order.
+pub const SUMMARY_COLUMNS: [&str; 22] = [
+    "policy",
+    "metric",
+    "by",
+    "group",
+    "unit",
+    "window",
+    "event",
+    "event_date",
+    "weeks_after",
+    "tick_from",
+    "tick_to",
+    "date_from",
+    "date_to",
+    "baseline_mean",
+    "policy_mean",
+    "diff_mean",
+    "diff_se",
+    "diff_ci95_low",
+    "diff_ci95_high",
+    "rel_change",
+    "direction",
+    "replicates",
+];
+
+/// Shortest round-trip decimal; empty (missing in R, pandas, Stata, Excel)
+/// for no value.
+fn number(v: Option<f64>) -> String {
+    match v {
+        Some(v) if v.is_finite() => v.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// The statistics columns shared by both tables.
+fn effect_fields(e: &Effect) -> [String; 7] {
+    let ci = e.diff.ci95();
+    [
+        number(Some(e.baseline.mean)),
+        number(Some(e.policy.mean)),
+        number(Some(e.diff.mean)),
+        number(e.diff.se()),
+        number(ci.map(|c| c.0)),
+        number(ci.map(|c| c.1)),
+        number(e.rel_change()),
+    ]
+}
+
+/// `higher`, `lower`, or `no_clear_change` when the 95% interval holds 0.
+pub fn direction(e: &Effect) -> &'static str {
+    match e.diff.ci95() {
+        Some((low, _)) if low > 0.0 => "higher",
+        Some((_, high)) if high < 0.0 => "lower",
+        _ => "no_clear_change",
+    }
+}
+
+fn csv_writer(path: &Path) -> Result<csv::Writer<BufWriter<File>>, OutputError> {
+    let file = File::create(path).map_err(|e| OutputError::io(path, e))?;
+    Ok(csv::Writer::from_writer(BufWriter::with_capacity(
+        1 << 20,
+        file,
+    )))
+}
+
+fn finish(path: &Path, w: csv::Writer<BufWriter<File>>) -> Result<(), OutputError> {
+    let inner = w
+        .into_inner()
+        .map_err(|e| OutputError::io(path, e.into_error()))?;
+    let file = inner
+        .into_inner()
+        .map_err(|e| OutputError::io(path, e.into_error()))?;
+    file.sync_all().map_err(|e| OutputError::io(path, e))
+}
+
+/// Every series the baseline and a policy share, at every tick, policy by
+/// policy.
+pub fn write_effects(path: &Path, comparison: &Comparison) -> Result<(), OutputError> {
+    let csv_err = |source| OutputError::Csv {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut w = csv_writer(path)?;
+    w.write_record(EFFECTS_COLUMNS).map_err(csv_err)?;
+    let base = &comparison.baseline;
+    let dates: Vec<String> = (0..base.scenario.ticks())
+        .map(|t| base.scenario.date_of_tick(t).to_string())
+        .collect();
+    for policy in &comparison.policies {
+        for key in base.panel.keys() {
+            for (tick, date) in dates.iter().enumerate() {
+                let Some(e) = paired_effect(&base.panel, &policy.panel, key, TickRange::tick(tick))
+                else {
+                    continue;
+                };
+                let [b, p, d, se, low, high, rel] = effect_fields(&e);
+                w.write_record([
+                    policy.name(),
+                    &key.metric,
+                    &key.by,
+                    &key.group,
+                    &tick.to_string(),
+                    date,
+                    &b,
+                    &p,
+                    &d,
+                    &se,
+                    &low,
+                    &high,
+                    &rel,
+                    &e.diff.n.to_string(),
+                ])
+                .map_err(csv_err)?;
+            }
+        }
+    }
+    finish(path, w)
+}
+
+/// The headline table.
+pub fn write_summary(
+    path: &Path,
+    comparison: &Comparison,
+    rows: &[SummaryRow],
+) -> Result<(), OutputError> {
+    let csv_err = |source| OutputError::Csv {
+        path: path.to_path_buf(),
+        source,
+    };
+    let scenario = &comparison.baseline.scenario;
+    let date = |t: usize| scenario.date_of_tick(t as u32).to_string();
+    let mut w = csv_writer(path)?;
+    w.write_record(SUMMARY_COLUMNS).map_err(csv_err)?;
+    for row in rows {
+        let (event, event_date, weeks) = match &row.window {
+            Window::AfterEvent { event, weeks } => (
+                event.label.clone(),
+                event.date.to_string(),
+                weeks.to_string(),
+            ),
+            _ => Default::default(),
+        };
+        let [b, p, d, se, low, high, rel] = effect_fields(&row.effect);
+        w.write_record([
+            row.policy.as_str(),
+            &row.key.metric,
+            &row.key.by,
+            &row.key.group,
+            unit(&row.key.metric),
+            row.window.name(),
+            &event,
+            &event_date,
+            &weeks,
+            &row.range.from.to_string(),
+            &row.range.to.to_string(),
+            &date(row.range.from),
+            &date(row.range.to),
+            &b,
+            &p,
+            &d,
+            &se,
+            &low,
+            &high,
+            &rel,
+            direction(&row.effect),
+            &row.effect.diff.n.to_string(),
+        ])
+        .map_err(csv_err)?;
+    }
+    finish(path, w)
+}
+
+/// What every column of `effects.csv` and `summary.csv` holds.
+const COLUMN_MEANINGS: &[(&str, &str, &str, &str)] = &[
+    (
+        "both",
+        "policy",
+        "",
+        "the policy scenario's name (simulation.name); every row compares it with the baseline",
+    ),
+    (
+        "both",
+        "metric",
+        "",
+        "metric name, as in series.csv; units in dictionary.csv",
+    ),
+    (
+        "both",
+        "by",
+        "",
+        "dimension the metric is broken down by (all, kind, origin, channel, discovery_channel, category)",
+    ),
+    (
+        "both",
+        "group",
+        "",
+        "group within the dimension (e.g. umkm, imported, social)",
+    ),
+    (
+        "effects.csv",
+        "tick",
+        "tick",
+        "tick number, 0 = simulation.start_date",
+    ),
+    (
+        "effects.csv",
+        "date",
+        "ISO 8601 date",
+        "first day of the tick",
+    ),
+    (
+        "summary.csv",
+        "unit",
+        "",
+        "the metric's unit; the mean and difference columns are in this unit",
+    ),
+    (
+        "summary.csv",
+        "window",
+        "",
+        "last_tick, last_13_weeks (mean over the last 13 weeks of the horizon), or after_event (the tick weeks_after weeks after the event)",
+    ),
+    (
+        "summary.csv",
+        "event",
+        "",
+        "for after_event rows: the policy's event (lever and channel)",
+    ),
+    (
+        "summary.csv",
+        "event_date",
+        "ISO 8601 date",
+        "for after_event rows: the date the event takes effect",
+    ),
+    (
+        "summary.csv",
+        "weeks_after",
+        "weeks",
+        "for after_event rows: 4, 13 or 52",
+    ),
+    (
+        "summary.csv",
+        "tick_from",
+        "tick",
+        "first tick of the window",
+    ),
+    (
+        "summary.csv",
+        "tick_to",
+        "tick",
+        "last tick of the window (inclusive)",
+    ),
+    (
+        "summary.csv",
+        "date_from",
+        "ISO 8601 date",
+        "first day of tick_from",
+    ),
+    (
+        "summary.csv",
+        "date_to",
+        "ISO 8601 date",
+        "first day of tick_to",
+    ),
+    (
+        "both",
+        "baseline_mean",
+        "metric unit",
+        "mean over replicates of the baseline's value (window: per-replicate mean over the window's ticks first)",
+    ),
+    (
+        "both",
+        "policy_mean",
+        "metric unit",
+        "the same for the policy scenario",
+    ),
+    (
+        "both",
+        "diff_mean",
+        "metric unit",
+        "mean over replicates of (policy - baseline) in the same replicate (common random numbers)",
+    ),
+    (
+        "both",
+        "diff_se",
+        "metric unit",
+        "standard error of diff_mean (sample sd / sqrt(replicates)); empty with one replicate",
+    ),
+    (
+        "both",
+        "diff_ci95_low",
+        "metric unit",
+        "lower end of the 95% Student-t interval of diff_mean (replicates - 1 degrees of freedom)",
+    ),
+    (
+        "both",
+        "diff_ci95_high",
+        "metric unit",
+        "upper end of the same interval",
+    ),
+    (
+        "both",
+        "rel_change",
+        "fraction",
+        "diff_mean / |baseline_mean|; empty when baseline_mean is 0",
+    ),
+    (
+        "summary.csv",
+        "direction",
+        "",
+        "higher or lower when the 95% interval excludes 0, otherwise no_clear_change",
+    ),
+    (
+        "both",
+        "replicates",
+        "replicates",
+        "paired replicates with a value in both scenarios",
+    ),
+];
+
+/// `columns.csv`: the data dictionary of the comparison tables.
+pub fn write_columns(path: &Path) -> Result<(), OutputError> {
+    let csv_err = |source| OutputError::Csv {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut w = csv_writer(path)?;
+    w.write_record(["file", "column", "unit", "meaning"])
+        .map_err(csv_err)?;
+    for file in ["effects.csv", "summary.csv"] {
+        let columns: &[&str] = if file == "effects.csv" {
+            &EFFECTS_COLUMNS
+        } else {
+            &SUMMARY_COLUMNS
+        };
+        for column in columns {
+            if let Some((_, _, unit, meaning)) = COLUMN_MEANINGS
+                .iter()
+                .find(|(f, c, _, _)| c == column && (*f == file || *f == "both"))
+            {
+                w.write_record([file, column, unit, meaning])
+                    .map_err(csv_err)?;
+            }
+        }
+    }
+    finish(path, w)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_column_has_a_meaning() {
+        for column in EFFECTS_COLUMNS.iter().chain(SUMMARY_COLUMNS.iter()) {
+            assert!(
+                COLUMN_MEANINGS.iter().any(|(_, c, _, _)| c == column),
+                "{column} has no meaning in columns.csv"
+            );
+        }
+    }
+}

@@ -1,0 +1,313 @@
+//! `report.html`: one self-contained file (inline CSS and SVG, no scripts,
+//! nothing fetched) that an economist can mail: what each scenario changes,
+//! the headline table, the charts, and how to reproduce it all.
+
+use super::format::effect_text;
+use crate::analysis::changes::changes;
+use crate::analysis::summary::{SummaryRow, WEEKS_AFTER, Window, policy_events, title, unit};
+use crate::analysis::{Arm, Comparison};
+use std::fmt::Write;
+
+/// The ids of the report's sections, in order (the browser test looks for
+/// them).
+pub const SECTIONS: [&str; 4] = ["changes", "headline", "charts", "reproducibility"];
+
+/// What the report says about how it was made.
+#[derive(Debug, Clone, Default)]
+pub struct ReportMeta {
+    pub command: Vec<String>,
+    pub pasar_version: String,
+    pub generated_utc: String,
+    pub seed: u64,
+    pub replicate_seeds: Vec<u64>,
+    /// How the number of replicates was decided, in a sentence.
+    pub replicates_note: String,
+    /// Median narrowing of the headline intervals by common random numbers.
+    pub crn_narrowing: Option<f64>,
+}
+
+/// A chart pair for one headline series.
+#[derive(Debug, Clone)]
+pub struct ChartPair {
+    pub title: String,
+    pub levels_svg: String,
+    pub diff_svg: String,
+    /// File stem of the PNG/SVG copies in `charts/`.
+    pub file_stem: String,
+}
+
+/// Escape text for HTML.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// An SVG document as inline markup (without an XML declaration).
+fn inline_svg(svg: &str) -> &str {
+    match svg.find("<svg") {
+        Some(i) => &svg[i..],
+        None => svg,
+    }
+}
+
+const STYLE: &str = "
+body{font-family:'DejaVu Sans',Helvetica,Arial,sans-serif;color:#1a1a1a;max-width:1100px;margin:2em auto;padding:0 1em;line-height:1.45}
+h1{font-size:1.7em;margin-bottom:.2em}h2{border-bottom:2px solid #0072b2;padding-bottom:.2em;margin-top:2em}
+h3{margin-top:1.5em}.lede{color:#444}
+table{border-collapse:collapse;margin:.6em 0 1.2em;font-size:.92em}
+th,td{padding:.3em .6em;border-bottom:1px solid #ddd;text-align:right}
+th{background:#f2f2f2}td.l,th.l{text-align:left}
+.higher{color:#0b6e4f;font-weight:bold}.lower{color:#b33c00;font-weight:bold}.none{color:#666}
+figure{margin:1em 0 2em}figure svg{max-width:100%;height:auto;display:block;margin:.4em 0}
+figcaption{color:#444;font-size:.9em}
+footer{margin-top:3em;border-top:2px solid #999;font-size:.85em;color:#333}
+code{background:#f4f4f4;padding:0 .2em;word-break:break-all}
+";
+
+/// The whole report.
+pub fn report(
+    cmp: &Comparison,
+    rows: &[SummaryRow],
+    charts: &[ChartPair],
+    meta: &ReportMeta,
+) -> String {
+    let mut h = String::new();
+    let policies: Vec<&str> = cmp.policies.iter().map(|p| p.name()).collect();
+    let base = &cmp.baseline;
+    let s = &base.scenario;
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>pasar: {} compared with {}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
+        escape(&policies.join(", ")),
+        escape(base.name())
+    );
+    let _ = write!(
+        h,
+        "<header>\n<h1>{} compared with {}</h1>\n<p class=\"lede\">Simulated with pasar {} from {} to {} ({} ticks of {} days), \
+         {} paired replicates with common random numbers: replicate <i>r</i> of every scenario draws the same consumers, \
+         sellers and shocks, so each difference is the policy's, not the noise's. Intervals are 95% Student-t intervals \
+         of the mean paired difference. {}</p>\n</header>\n",
+        escape(&policies.join(", ")),
+        escape(base.name()),
+        escape(&meta.pasar_version),
+        s.date_of_tick(0),
+        s.date_of_tick(s.ticks().saturating_sub(1)),
+        s.ticks(),
+        s.spec.simulation.days_per_tick,
+        cmp.paired_replicates(),
+        escape(&meta.replicates_note)
+    );
+
+    // What each scenario changes.
+    h.push_str("<section id=\"changes\">\n<h2>What each scenario changes</h2>\n");
+    for p in &cmp.policies {
+        changes_section(&mut h, base, p);
+    }
+    h.push_str("</section>\n");
+
+    // The headline table.
+    h.push_str("<section id=\"headline\">\n<h2>Headline effects</h2>\n");
+    if let Some(r) = meta.crn_narrowing {
+        let _ = writeln!(
+            h,
+            "<p>Common random numbers made these intervals {r:.1} times narrower than independent runs would \
+             (median over the headline effects).</p>"
+        );
+    }
+    for p in &cmp.policies {
+        headline_tables(&mut h, cmp, p, rows);
+    }
+    h.push_str("</section>\n");
+
+    // Charts.
+    h.push_str("<section id=\"charts\">\n<h2>Charts</h2>\n<p>Each scenario's mean with its shaded 95% band, then each policy's \
+                difference from the baseline with its band. Dashed lines mark the policies' events. The same charts are in \
+                <code>charts/</code> as SVG and PNG.</p>\n");
+    for c in charts {
+        let _ = write!(
+            h,
+            "<figure>\n{}\n{}\n<figcaption>{} (charts/{}.png, charts/{}-diff.png)</figcaption>\n</figure>\n",
+            inline_svg(&c.levels_svg),
+            inline_svg(&c.diff_svg),
+            escape(&c.title),
+            escape(&c.file_stem),
+            escape(&c.file_stem)
+        );
+    }
+    h.push_str("</section>\n");
+
+    // Reproducibility.
+    h.push_str("<footer id=\"reproducibility\">\n<h2>Reproducibility</h2>\n");
+    let _ = writeln!(
+        h,
+        "<p>pasar {}; generated {}; master seed {}; replicate seeds {}.</p>",
+        escape(&meta.pasar_version),
+        escape(&meta.generated_utc),
+        meta.seed,
+        escape(
+            &meta
+                .replicate_seeds
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    );
+    let _ = writeln!(
+        h,
+        "<p>Command:<br><code>{}</code></p>",
+        escape(&meta.command.join(" "))
+    );
+    h.push_str("<table>\n<tr><th class=\"l\">scenario</th><th class=\"l\">file</th><th class=\"l\">SHA-256</th></tr>\n");
+    for arm in std::iter::once(base).chain(cmp.policies.iter()) {
+        for (path, sha) in &arm.files {
+            let _ = writeln!(
+                h,
+                "<tr><td class=\"l\">{}</td><td class=\"l\">{}</td><td class=\"l\"><code>{}</code></td></tr>",
+                escape(arm.name()),
+                escape(path),
+                escape(sha)
+            );
+        }
+    }
+    h.push_str("</table>\n<p>Running the same command with the same files gives the same numbers to the last bit, \
+                on any machine and thread count.</p>\n</footer>\n</body>\n</html>\n");
+    h
+}
+
+fn changes_section(h: &mut String, base: &Arm, p: &Arm) {
+    let c = changes(&base.scenario, &p.scenario);
+    let _ = writeln!(
+        h,
+        "<h3>{} <span class=\"none\">(from {})</span></h3>",
+        escape(p.name()),
+        escape(&p.input.display().to_string())
+    );
+    if c.is_empty() {
+        h.push_str("<p>Nothing: the scenario is the baseline under another name.</p>\n");
+        return;
+    }
+    if !c.events_added.is_empty() || !c.events_removed.is_empty() {
+        h.push_str("<ul>\n");
+        for e in &c.events_added {
+            let _ = writeln!(h, "<li>adds the event <b>{}</b></li>", escape(e));
+        }
+        for e in &c.events_removed {
+            let _ = writeln!(h, "<li>removes the baseline's event {}</li>", escape(e));
+        }
+        h.push_str("</ul>\n");
+    }
+    if !c.parameters.is_empty() {
+        h.push_str("<table>\n<tr><th class=\"l\">parameter</th><th>baseline</th><th>this scenario</th></tr>\n");
+        for change in &c.parameters {
+            let _ = writeln!(
+                h,
+                "<tr><td class=\"l\"><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+                escape(&change.path),
+                escape(change.baseline.as_deref().unwrap_or("(not set)")),
+                escape(change.policy.as_deref().unwrap_or("(not set)"))
+            );
+        }
+        h.push_str("</table>\n");
+    }
+}
+
+fn verdict_class(v: &str) -> &'static str {
+    match v {
+        "higher" => "higher",
+        "lower" => "lower",
+        _ => "none",
+    }
+}
+
+fn headline_tables(h: &mut String, cmp: &Comparison, p: &Arm, rows: &[SummaryRow]) {
+    let mine: Vec<&SummaryRow> = rows.iter().filter(|r| r.policy == p.name()).collect();
+    let last13: Vec<&&SummaryRow> = mine
+        .iter()
+        .filter(|r| r.window == Window::Last13Weeks)
+        .collect();
+    let s = &cmp.baseline.scenario;
+    if let Some(first) = last13.first() {
+        let _ = writeln!(
+            h,
+            "<h3>{}: mean over the last 13 weeks ({} to {})</h3>",
+            escape(p.name()),
+            s.date_of_tick(first.range.from as u32),
+            s.date_of_tick(first.range.to as u32)
+        );
+    }
+    h.push_str("<table>\n<tr><th class=\"l\">metric</th><th class=\"l\">unit</th><th>baseline</th><th>policy</th>\
+                <th>difference</th><th>95% interval</th><th>relative</th><th class=\"l\">verdict</th></tr>\n");
+    for r in &last13 {
+        let t = effect_text(&r.key.metric, &r.effect);
+        let rel = r
+            .effect
+            .rel_change()
+            .map_or(String::new(), |x| format!("{:+.1}%", 100.0 * x));
+        let _ = writeln!(
+            h,
+            "<tr><td class=\"l\">{}</td><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
+             <td class=\"l {}\">{}</td></tr>",
+            escape(&title(&r.key)),
+            escape(unit(&r.key.metric)),
+            escape(&t.baseline),
+            escape(&t.policy),
+            escape(&t.diff),
+            escape(&t.ci),
+            escape(&rel),
+            verdict_class(t.verdict),
+            escape(t.verdict)
+        );
+    }
+    h.push_str("</table>\n");
+    for event in policy_events(&cmp.baseline.scenario, &p.scenario) {
+        let _ = writeln!(
+            h,
+            "<h3>{}: after {} on {}</h3>\n<table>\n<tr><th class=\"l\">metric</th>{}</tr>",
+            escape(p.name()),
+            escape(&event.label),
+            event.date,
+            WEEKS_AFTER
+                .iter()
+                .map(|w| format!("<th>{w} weeks after</th>"))
+                .collect::<String>()
+        );
+        let keys: Vec<_> = last13.iter().map(|r| r.key.clone()).collect();
+        for key in keys {
+            let _ = write!(h, "<tr><td class=\"l\">{}</td>", escape(&title(&key)));
+            for weeks in WEEKS_AFTER {
+                let cell = mine.iter().find(|r| {
+                    r.key == key
+                        && matches!(&r.window, Window::AfterEvent { event: e, weeks: w } if *e == event && *w == weeks)
+                });
+                match cell {
+                    Some(r) => {
+                        let t = effect_text(&r.key.metric, &r.effect);
+                        let _ = write!(
+                            h,
+                            "<td class=\"{}\">{} {}</td>",
+                            verdict_class(t.verdict),
+                            escape(&t.diff),
+                            escape(&t.ci)
+                        );
+                    }
+                    None => h.push_str("<td class=\"none\">past the horizon</td>"),
+                }
+            }
+            h.push_str("</tr>\n");
+        }
+        h.push_str("</table>\n");
+    }
+}

@@ -1,0 +1,73 @@
+//! What a comparison looks like to people: charts (SVG and PNG), the
+//! self-contained `report.html`, and the terminal table. Built from an
+//! [`crate::analysis::Comparison`]; knows nothing of how it was run.
+
+pub mod charts;
+pub mod format;
+pub mod html;
+pub mod table;
+
+use crate::analysis::Comparison;
+use crate::analysis::panel::SeriesKey;
+use crate::analysis::summary::headline_keys;
+use std::path::Path;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("cannot draw the chart \"{title}\": {message}")]
+    Chart { title: String, message: String },
+}
+
+/// A file name for a series: `gmv_share-kind-umkm`.
+pub fn file_stem(key: &SeriesKey) -> String {
+    let clean = |s: &str| -> String {
+        s.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect()
+    };
+    format!(
+        "{}-{}-{}",
+        clean(&key.metric),
+        clean(&key.by),
+        clean(&key.group)
+    )
+}
+
+/// Draw the charts of every headline series: SVG text for the report, and
+/// SVG and PNG files in `folder` (`<stem>.svg/png`, `<stem>-diff.svg/png`).
+pub fn headline_charts(
+    cmp: &Comparison,
+    folder: &Path,
+) -> Result<Vec<html::ChartPair>, ReportError> {
+    let mut out = Vec::new();
+    for key in headline_keys(&cmp.baseline.panel) {
+        let stem = file_stem(&key);
+        let levels = charts::levels_chart(cmp, &key);
+        let diff = charts::diff_chart(cmp, &key);
+        let levels_svg = charts::svg(&levels)?;
+        let diff_svg = charts::svg(&diff)?;
+        let write = |name: String, text: &str| {
+            std::fs::write(folder.join(&name), text).map_err(|e| ReportError::Chart {
+                title: name.clone(),
+                message: e.to_string(),
+            })
+        };
+        write(format!("{stem}.svg"), &levels_svg)?;
+        write(format!("{stem}-diff.svg"), &diff_svg)?;
+        charts::png(&levels, &folder.join(format!("{stem}.png")))?;
+        charts::png(&diff, &folder.join(format!("{stem}-diff.png")))?;
+        out.push(html::ChartPair {
+            title: levels.title.clone(),
+            levels_svg,
+            diff_svg,
+            file_stem: stem,
+        });
+    }
+    Ok(out)
+}
