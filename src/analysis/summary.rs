@@ -126,7 +126,9 @@ pub fn is_share(metric: &str) -> bool {
 /// An event of the policy scenario that the baseline does not have.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PolicyEvent {
+    /// The tick it takes effect in.
     pub tick: usize,
+    /// Its date as written in the scenario (else the tick's first day).
     pub date: Date,
     /// "payment_ban social": the lever and the channel it acts on.
     pub label: String,
@@ -155,7 +157,10 @@ pub fn policy_events(baseline: &Scenario, policy: &Scenario) -> Vec<PolicyEvent>
             }
             PolicyEvent {
                 tick: e.tick as usize,
-                date: policy.date_of_tick(e.tick),
+                // The date as written, which may fall inside the tick.
+                date: spec
+                    .and_then(|s| s.date)
+                    .unwrap_or_else(|| policy.date_of_tick(e.tick)),
                 label,
             }
         })

@@ -1,6 +1,7 @@
 //! The command line: parse, turn arguments into typed settings, call the
 //! library, report. One module per command.
 
+pub mod compare;
 pub mod progress;
 pub mod run;
 
@@ -22,6 +23,9 @@ pub enum Command {
     /// Run a scenario's replicates and write series.csv, dictionary.csv,
     /// manifest.json and resolved.toml.
     Run(run::RunArgs),
+    /// Compare policies with a baseline: paired effects with 95% intervals
+    /// (effects.csv, summary.csv), charts and a self-contained report.html.
+    Compare(compare::CompareArgs),
 }
 
 /// How a command failed: bad input (exit 2) or a failure while working (exit 1).
@@ -49,5 +53,6 @@ impl Failure {
 pub fn main_with(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Run(args) => run::run(args),
+        Command::Compare(args) => compare::run(args),
     }
 }

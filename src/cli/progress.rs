@@ -22,6 +22,11 @@ impl ProgressObserver {
         ProgressObserver { bar }
     }
 
+    /// More work was added (e.g. another batch of replicates).
+    pub fn grow(&self, by: u64) {
+        self.bar.inc_length(by);
+    }
+
     pub fn finish(&self) {
         self.bar.finish_and_clear();
     }

@@ -81,7 +81,11 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
 }
 
 /// Refuse, before allocating, a run that cannot fit in this machine's memory.
-fn check_memory(scenario: &Scenario, replicates: u32, threads: usize) -> anyhow::Result<()> {
+pub(super) fn check_memory(
+    scenario: &Scenario,
+    replicates: u32,
+    threads: usize,
+) -> anyhow::Result<()> {
     let threads = if threads == 0 {
         rayon::current_num_threads()
     } else {

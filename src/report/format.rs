@@ -92,18 +92,32 @@ pub struct EffectText {
     pub verdict: &'static str,
 }
 
-/// Format an effect of `metric` for a table.
+/// Format an effect of `metric` for a table. Levels and differences are
+/// scaled separately (a 3.47tn level may change by 131bn).
 pub fn effect_text(metric: &str, e: &Effect) -> EffectText {
     let magnitude = e.baseline.mean.abs().max(e.policy.mean.abs());
-    let scale = Scale::for_metric(metric, magnitude);
-    let f = scale.factor;
-    let level_decimals = significant_decimals(magnitude * f);
-    let hw = e.diff.half_width95();
-    let diff_decimals = match hw {
-        Some(h) if h > 0.0 => decimals_for(h * f),
-        _ => decimals_for((e.diff.mean.abs() * f).max(magnitude * f / 100.0)),
+    let level_scale = Scale::for_metric(metric, magnitude);
+    let ci = e.diff.ci95();
+    let diff_magnitude = ci.map_or(e.diff.mean.abs(), |(l, h)| l.abs().max(h.abs()));
+    let diff_scale = Scale::for_metric(metric, diff_magnitude);
+    let level = |v: f64| {
+        if v == 0.0 {
+            return "0".to_string();
+        }
+        let f = level_scale.factor;
+        format!(
+            "{:.*}{}",
+            significant_decimals(magnitude * f),
+            v * f,
+            level_scale.level_suffix
+        )
     };
-    let level = |v: f64| format!("{:.*}{}", level_decimals, v * f, scale.level_suffix);
+    let f = diff_scale.factor;
+    let diff_decimals = match e.diff.half_width95() {
+        Some(h) if h > 0.0 => decimals_for(h * f),
+        _ if e.diff.mean != 0.0 => decimals_for(e.diff.mean.abs() * f / 10.0),
+        _ => 0,
+    };
     let signed = |v: f64| {
         let s = format!("{:+.*}", diff_decimals, v * f);
         // "-0.0" and "+0.0" both read as no change.
@@ -116,17 +130,29 @@ pub fn effect_text(metric: &str, e: &Effect) -> EffectText {
             s
         }
     };
-    let ci = match e.diff.ci95() {
+    let ci = match ci {
         Some((low, high)) => format!("[{}, {}]", signed(low), signed(high)),
         None => String::new(),
+    };
+    let diff = signed(e.diff.mean);
+    let suffix = if diff_scale.diff_suffix == " pp" || diff != "0" {
+        diff_scale.diff_suffix
+    } else {
+        ""
     };
     EffectText {
         baseline: level(e.baseline.mean),
         policy: level(e.policy.mean),
-        diff: format!("{}{}", signed(e.diff.mean), scale.diff_suffix),
+        diff: format!("{diff}{suffix}"),
         ci,
         verdict: verdict(e),
     }
+}
+
+/// Whether an effect has nothing to show: both scenarios exactly 0 in
+/// every replicate (e.g. commissions on the offline channel).
+pub fn all_zero(e: &Effect) -> bool {
+    e.baseline.mean == 0.0 && e.baseline.sd == 0.0 && e.policy.mean == 0.0 && e.policy.sd == 0.0
 }
 
 /// "higher", "lower" or "no clear change" (95% interval holds 0).
@@ -173,8 +199,20 @@ mod tests {
     fn money_gets_a_suffix_and_zero_has_no_sign() {
         let t = effect_text("umkm_revenue_idr", &effect(2.5e12, 2.5e12, &[0.0, 0.0]));
         assert_eq!(t.baseline, "2.50tn");
-        assert_eq!(t.diff, "0.000tn");
+        assert_eq!(t.diff, "0");
         assert_eq!(t.verdict, "no clear change");
-        assert_eq!(t.ci, "[0.000, 0.000]");
+        assert_eq!(t.ci, "[0, 0]");
+        // A 131bn change on a 3.47tn level reads in billions.
+        let t = effect_text(
+            "umkm_revenue_idr",
+            &effect(3.47e12, 3.34e12, &[-1.30e11, -1.31e11, -1.32e11]),
+        );
+        assert_eq!(t.baseline, "3.47tn");
+        assert_eq!(t.diff, "-131.0bn");
+        assert!(t.ci.starts_with("[-133."), "{}", t.ci);
+        assert_eq!(
+            effect_text("purchases_lost", &effect(0.0, 3.0e6, &[3.0e6, 3.0e6])).baseline,
+            "0"
+        );
     }
 }

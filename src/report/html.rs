@@ -2,7 +2,7 @@
 //! nothing fetched) that an economist can mail: what each scenario changes,
 //! the headline table, the charts, and how to reproduce it all.
 
-use super::format::effect_text;
+use super::format::{all_zero, effect_text};
 use crate::analysis::changes::changes;
 use crate::analysis::summary::{SummaryRow, WEEKS_AFTER, Window, policy_events, title, unit};
 use crate::analysis::{Arm, Comparison};
@@ -236,7 +236,7 @@ fn headline_tables(h: &mut String, cmp: &Comparison, p: &Arm, rows: &[SummaryRow
     let mine: Vec<&SummaryRow> = rows.iter().filter(|r| r.policy == p.name()).collect();
     let last13: Vec<&&SummaryRow> = mine
         .iter()
-        .filter(|r| r.window == Window::Last13Weeks)
+        .filter(|r| r.window == Window::Last13Weeks && !all_zero(&r.effect))
         .collect();
     let s = &cmp.baseline.scenario;
     if let Some(first) = last13.first() {

@@ -18,24 +18,27 @@ pub enum ReportError {
     Chart { title: String, message: String },
 }
 
+/// A name made safe for a file name on any system: ASCII letters, digits
+/// and `_`, everything else `_`.
+pub fn safe_name(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
 /// A file name for a series: `gmv_share-kind-umkm`.
 pub fn file_stem(key: &SeriesKey) -> String {
-    let clean = |s: &str| -> String {
-        s.chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '_' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect()
-    };
     format!(
         "{}-{}-{}",
-        clean(&key.metric),
-        clean(&key.by),
-        clean(&key.group)
+        safe_name(&key.metric),
+        safe_name(&key.by),
+        safe_name(&key.group)
     )
 }
 

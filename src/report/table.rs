@@ -1,7 +1,7 @@
 //! The headline table for a terminal: one block per policy, effects over
 //! the last 13 weeks, at most 100 columns wide.
 
-use super::format::effect_text;
+use super::format::{all_zero, effect_text};
 use crate::analysis::Comparison;
 use crate::analysis::summary::{SummaryRow, Window, title};
 
@@ -21,7 +21,7 @@ pub fn terminal_table(cmp: &Comparison, rows: &[SummaryRow]) -> String {
         };
         let s = &cmp.baseline.scenario;
         out.push_str(&format!(
-            "{} vs {}: mean over the last 13 weeks ({} to {}), {} paired replicates\n",
+            "{} vs {}\n  mean over the last 13 weeks ({} to {}), {} paired replicates\n",
             policy.name(),
             cmp.baseline.name(),
             s.date_of_tick(first.range.from as u32),
@@ -32,7 +32,7 @@ pub fn terminal_table(cmp: &Comparison, rows: &[SummaryRow]) -> String {
             "  {:<32} {:>9} {:>9}  {:<28} {}\n",
             "metric", "baseline", "policy", "difference [95% CI]", "verdict"
         ));
-        for row in mine {
+        for row in mine.iter().filter(|r| !all_zero(&r.effect)) {
             let t = effect_text(&row.key.metric, &row.effect);
             let name: String = title(&row.key).chars().take(32).collect();
             let diff = format!("{} {}", t.diff, t.ci);
