@@ -41,7 +41,7 @@ pub struct CompareArgs {
     /// Add replicates until every headline effect's 95% half-width is below
     /// X: a bare X applies to shares and indices (0-1); METRIC=X sets a
     /// target for any headline metric in its own unit (repeatable).
-    #[arg(long, value_name = "X | METRIC=X")]
+    #[arg(long, value_name = "X | METRIC=X", allow_hyphen_values = true)]
     pub precision: Vec<String>,
     /// Stop adding replicates at this many, precise or not.
     #[arg(long, default_value_t = 200)]
@@ -70,6 +70,8 @@ struct ReplicateDecision {
     stopped: &'static str,
     replicates: u32,
     rounds: u32,
+    /// Replicates after each round.
+    history: Vec<u32>,
     /// Headline effects still wider than their target (when stopped at the
     /// maximum).
     imprecise: Vec<String>,
@@ -293,6 +295,7 @@ fn from_folders(args: &CompareArgs) -> anyhow::Result<Prepared> {
         stopped: "fixed",
         replicates: n as u32,
         rounds: 0,
+        history: vec![n as u32],
         imprecise: Vec::new(),
         untargeted: Vec::new(),
         sentence: format!("compared {n} paired replicates from finished runs"),
@@ -382,9 +385,8 @@ fn from_scenarios(args: &CompareArgs, targets: &PrecisionTargets) -> Result<Prep
     let progress = ProgressObserver::new(arms * first_batch as u64 * ticks, args.quiet);
     let mut done = 0u32;
     let mut target = first_batch;
-    let mut rounds = 0;
+    let mut history = Vec::new();
     let decision = loop {
-        rounds += 1;
         let batch = target - done;
         for arm in std::iter::once(&mut cmp.baseline).chain(cmp.policies.iter_mut()) {
             let result = Executor::new(&arm.scenario)
@@ -404,11 +406,14 @@ fn from_scenarios(args: &CompareArgs, targets: &PrecisionTargets) -> Result<Prep
             arm.panel.append(&batch_panel);
         }
         done = target;
+        history.push(done);
+        let rounds = history.len() as u32;
         if targets.is_empty() {
             break ReplicateDecision {
                 stopped: "fixed",
                 replicates: done,
                 rounds,
+                history,
                 imprecise: Vec::new(),
                 untargeted: Vec::new(),
                 sentence: format!(
@@ -419,7 +424,7 @@ fn from_scenarios(args: &CompareArgs, targets: &PrecisionTargets) -> Result<Prep
         let rows = cmp.summary();
         let wide = imprecise(&rows, targets);
         if wide.is_empty() || done >= max {
-            break precision_decision(&rows, &wide, targets, done, rounds, max);
+            break precision_decision(&rows, &wide, targets, history, max);
         }
         let worst = wide
             .iter()
@@ -436,10 +441,11 @@ fn precision_decision(
     rows: &[SummaryRow],
     wide: &[Imprecise],
     targets: &PrecisionTargets,
-    done: u32,
-    rounds: u32,
+    history: Vec<u32>,
     max: u32,
 ) -> ReplicateDecision {
+    let done = history.last().copied().unwrap_or(0);
+    let rounds = history.len() as u32;
     let mut untargeted: Vec<String> = Vec::new();
     for r in rows {
         if targets.target(&r.key.metric).is_none() && !untargeted.contains(&r.key.metric) {
@@ -457,7 +463,10 @@ fn precision_decision(
             w.target
         )
     };
-    let imprecise: Vec<String> = wide.iter().map(describe).collect();
+    // Widest relative to its target first.
+    let mut wide: Vec<&Imprecise> = wide.iter().collect();
+    wide.sort_by(|a, b| (b.half_width / b.target).total_cmp(&(a.half_width / a.target)));
+    let imprecise: Vec<String> = wide.iter().map(|w| describe(w)).collect();
     let mut sentence = if wide.is_empty() {
         format!(
             "--precision: every targeted headline effect's 95% half-width is below its target after {done} replicates ({rounds} rounds)"
@@ -484,6 +493,7 @@ fn precision_decision(
         },
         replicates: done,
         rounds,
+        history,
         imprecise,
         untargeted,
         sentence,

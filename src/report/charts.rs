@@ -40,6 +40,10 @@ pub fn colour(i: usize) -> RGBColor {
     PALETTE[i % PALETTE.len()]
 }
 
+/// A mean and its 95% band (mean, low, high) at one tick; `None` where
+/// nothing was recorded.
+pub type BandPoint = Option<(f64, f64, f64)>;
+
 /// One scenario's line: a mean and its 95% band at each tick.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BandLine {
@@ -47,7 +51,7 @@ pub struct BandLine {
     pub colour: RGBColor,
     /// (mean, low, high) per tick, already scaled; `None` where nothing
     /// was recorded.
-    pub points: Vec<Option<(f64, f64, f64)>>,
+    pub points: Vec<BandPoint>,
 }
 
 /// A vertical mark at a policy event.
@@ -111,7 +115,7 @@ fn y_label(key: &SeriesKey, scale: &Scale, diff: bool) -> String {
     }
 }
 
-fn magnitude(lines: &[Vec<Option<(f64, f64, f64)>>]) -> f64 {
+fn magnitude(lines: &[Vec<BandPoint>]) -> f64 {
     lines
         .iter()
         .flatten()
@@ -120,7 +124,7 @@ fn magnitude(lines: &[Vec<Option<(f64, f64, f64)>>]) -> f64 {
         .fold(0.0, f64::max)
 }
 
-fn scaled(points: Vec<Option<(f64, f64, f64)>>, f: f64) -> Vec<Option<(f64, f64, f64)>> {
+fn scaled(points: Vec<BandPoint>, f: f64) -> Vec<BandPoint> {
     points
         .into_iter()
         .map(|p| p.map(|(m, l, h)| (m * f, l * f, h * f)))
@@ -132,7 +136,7 @@ pub fn levels_chart(cmp: &Comparison, key: &SeriesKey) -> ChartSpec {
     let arms: Vec<_> = std::iter::once(&cmp.baseline)
         .chain(cmp.policies.iter())
         .collect();
-    let raw: Vec<Vec<Option<(f64, f64, f64)>>> = arms
+    let raw: Vec<Vec<BandPoint>> = arms
         .iter()
         .map(|a| {
             level_by_tick(&a.panel, key)
@@ -171,7 +175,7 @@ pub fn levels_chart(cmp: &Comparison, key: &SeriesKey) -> ChartSpec {
 /// bands.
 pub fn diff_chart(cmp: &Comparison, key: &SeriesKey) -> ChartSpec {
     let ticks = cmp.baseline.scenario.ticks() as usize;
-    let raw: Vec<Vec<Option<(f64, f64, f64)>>> = cmp
+    let raw: Vec<Vec<BandPoint>> = cmp
         .policies
         .iter()
         .map(|p| {
@@ -403,7 +407,7 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, spec: &ChartSpec) -> 
 /// Runs of consecutive ticks with a value.
 type Point = (usize, (f64, f64, f64));
 
-fn segments(points: &[Option<(f64, f64, f64)>]) -> Vec<Vec<Point>> {
+fn segments(points: &[BandPoint]) -> Vec<Vec<Point>> {
     let mut out: Vec<Vec<Point>> = Vec::new();
     let mut current = Vec::new();
     for (t, p) in points.iter().enumerate() {

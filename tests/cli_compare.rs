@@ -1,0 +1,464 @@
+//! `pasar compare` from the command line: what it writes, that it does not
+//! depend on threads or on whether it ran the scenarios itself, when
+//! `--precision` stops, and how it refuses what it cannot compare.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The baseline shrunk to a couple of seconds, with the payment ban
+/// (2023-10-04, tick 18) inside a 24-week horizon.
+const SMALL: &[&str] = &[
+    "--set",
+    "population.umkm.count=300",
+    "--set",
+    "population.importer.count=5",
+    "--set",
+    "population.consumers.count=400",
+    "--set",
+    "simulation.ticks=24",
+    "--set",
+    "simulation.start_date=2023-05-29",
+];
+
+fn scenario(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join(name)
+}
+
+fn pasar(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pasar"))
+        .current_dir(cwd)
+        .args(args)
+        .output()
+        .expect("start pasar")
+}
+
+fn ok(output: &Output) -> String {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "pasar failed:\n{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// `pasar compare` on scenario files with the small settings.
+fn compare(inputs: &[PathBuf], out: &Path, extra: &[&str]) -> Output {
+    let mut args: Vec<String> = vec!["compare".into()];
+    args.extend(inputs.iter().map(|p| p.display().to_string()));
+    args.extend(["--out".into(), out.display().to_string(), "--quiet".into()]);
+    args.extend(SMALL.iter().map(|s| s.to_string()));
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    pasar(&args, out.parent().expect("a parent"))
+}
+
+fn pair() -> Vec<PathBuf> {
+    vec![scenario("baseline.toml"), scenario("payment_ban.toml")]
+}
+
+fn manifest(out: &Path) -> serde_json::Value {
+    let text = fs::read_to_string(out.join("manifest.json")).expect("manifest.json");
+    serde_json::from_str(&text).expect("manifest.json is JSON")
+}
+
+fn header(path: &Path) -> String {
+    fs::read_to_string(path)
+        .expect("read a CSV")
+        .lines()
+        .next()
+        .unwrap_or("")
+        .to_string()
+}
+
+#[test]
+fn compare_writes_tables_charts_and_a_self_contained_report() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("ban");
+    // 40 weeks, so the last 13 all fall after the ban (tick 18).
+    let stdout = ok(&compare(
+        &pair(),
+        &out,
+        &["--replicates", "3", "--set", "simulation.ticks=40"],
+    ));
+    assert_eq!(
+        header(&out.join("effects.csv")),
+        "policy,metric,by,group,tick,date,baseline_mean,policy_mean,diff_mean,diff_se,diff_ci95_low,diff_ci95_high,rel_change,replicates"
+    );
+    assert!(header(&out.join("summary.csv")).starts_with("policy,metric,by,group,unit,window,"));
+    assert!(header(&out.join("columns.csv")) == "file,column,unit,meaning");
+    for stem in [
+        "gmv_share-channel-social",
+        "import_penetration-all-all",
+        "umkm_profit_idr-all-all",
+    ] {
+        for suffix in [".svg", "-diff.svg"] {
+            let svg = fs::read_to_string(out.join("charts").join(format!("{stem}{suffix}")))
+                .unwrap_or_else(|e| panic!("{stem}{suffix}: {e}"));
+            assert!(svg.contains("<svg") && svg.contains("2023-10-04 payment_ban social"));
+        }
+        for suffix in [".png", "-diff.png"] {
+            let png = fs::read(out.join("charts").join(format!("{stem}{suffix}"))).expect("a PNG");
+            assert!(png.starts_with(b"\x89PNG\r\n\x1a\n") && png.len() > 10_000);
+        }
+    }
+    let html = fs::read_to_string(out.join("report.html")).expect("report.html");
+    for id in ["changes", "headline", "charts", "reproducibility"] {
+        assert!(html.contains(&format!("id=\"{id}\"")), "no section {id}");
+    }
+    assert!(html.contains("adds the event <b>2023-10-04: payment_ban channel=social</b>"));
+    for forbidden in ["<script", "src=", "<link", "@import", "url("] {
+        assert!(!html.contains(forbidden), "report.html has {forbidden}");
+    }
+    let manifest = manifest(&out);
+    for (_, sha) in manifest["inputs"][1]["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .map(|f| {
+            (
+                f["path"].clone(),
+                f["sha256"].as_str().unwrap_or("").to_string(),
+            )
+        })
+    {
+        assert!(html.contains(&sha), "the report lacks the hash {sha}");
+    }
+    assert_eq!(manifest["replicates"], 3);
+    // The terminal table fits in 100 columns and says which way things went.
+    let table = stdout.rsplit_once("\n\n").map_or("", |(t, _)| t);
+    assert!(table.lines().count() > 15, "{stdout}");
+    assert!(table.lines().all(|l| l.chars().count() <= 100), "{stdout}");
+    let social = stdout
+        .lines()
+        .find(|l| l.contains("GMV share, channel social"))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(social.ends_with("lower"), "{social}");
+}
+
+#[test]
+fn a_scenario_compared_with_itself_shows_exact_zeros() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let copy = dir.path().join("same.toml");
+    fs::write(
+        &copy,
+        format!(
+            "extends = {:?}\n[simulation]\nname = \"baseline_again\"\n",
+            scenario("baseline.toml").display().to_string()
+        ),
+    )
+    .expect("write a scenario");
+    let out = dir.path().join("same");
+    ok(&compare(
+        &[scenario("baseline.toml"), copy],
+        &out,
+        &["--replicates", "3"],
+    ));
+    let mut reader = csv::Reader::from_path(out.join("effects.csv")).expect("effects.csv");
+    let mut rows = 0;
+    for record in reader.records() {
+        let r = record.expect("a row");
+        for column in [8, 10, 11] {
+            assert_eq!(&r[column], "0", "row {r:?}");
+        }
+        rows += 1;
+    }
+    assert!(rows > 1000);
+}
+
+#[test]
+fn results_do_not_depend_on_threads_or_on_who_ran_the_scenarios() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let one = dir.path().join("one");
+    let two = dir.path().join("two");
+    ok(&compare(
+        &pair(),
+        &one,
+        &["--replicates", "3", "--threads", "1"],
+    ));
+    ok(&compare(
+        &pair(),
+        &two,
+        &["--replicates", "3", "--threads", "2"],
+    ));
+    for file in ["effects.csv", "summary.csv"] {
+        assert!(
+            fs::read(one.join(file)).expect("one") == fs::read(two.join(file)).expect("two"),
+            "{file} depends on the thread count"
+        );
+    }
+    // The same comparison from finished runs.
+    let mut folders = Vec::new();
+    for s in pair() {
+        let run = dir.path().join(s.file_stem().expect("a name"));
+        let mut args = vec!["run", s.to_str().expect("UTF-8"), "--out"];
+        let run_str = run.display().to_string();
+        args.push(&run_str);
+        args.extend(["--quiet", "--replicates", "3"]);
+        args.extend(SMALL);
+        ok(&pasar(&args, dir.path()));
+        folders.push(run);
+    }
+    let from_runs = dir.path().join("from_runs");
+    let mut args: Vec<String> = vec!["compare".into()];
+    args.extend(folders.iter().map(|p| p.display().to_string()));
+    args.extend([
+        "--out".into(),
+        from_runs.display().to_string(),
+        "--quiet".into(),
+    ]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    ok(&pasar(&args, dir.path()));
+    for file in ["effects.csv", "summary.csv"] {
+        assert!(
+            fs::read(one.join(file)).expect("one") == fs::read(from_runs.join(file)).expect("runs"),
+            "{file} differs when read from run folders"
+        );
+    }
+}
+
+/// Half-widths of the rows of summary.csv whose metric is a share.
+fn share_half_widths(out: &Path) -> Vec<f64> {
+    let mut reader = csv::Reader::from_path(out.join("summary.csv")).expect("summary.csv");
+    let mut widths = Vec::new();
+    for record in reader.records() {
+        let r = record.expect("a row");
+        if r[4].starts_with("share") {
+            let mean: f64 = r[15].parse().expect("diff_mean");
+            let high: f64 = r[18].parse().expect("diff_ci95_high");
+            widths.push(high - mean);
+        }
+    }
+    widths
+}
+
+#[test]
+fn precision_adds_replicates_until_precise_and_no_longer() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("precise");
+    let target = 0.01;
+    let stdout = ok(&compare(
+        &pair(),
+        &out,
+        &[
+            "--replicates",
+            "2",
+            "--precision",
+            "0.01",
+            "--max-replicates",
+            "60",
+        ],
+    ));
+    let m = manifest(&out);
+    let decision = &m["replicate_decision"];
+    assert_eq!(decision["stopped"], "precise", "{stdout}");
+    let history: Vec<u64> = decision["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .map(|v| v.as_u64().expect("a count"))
+        .collect();
+    assert!(history.len() >= 2, "precise at once: {history:?}");
+    assert!(share_half_widths(&out).iter().all(|&w| w < target));
+    // One round earlier, some share effect was still too wide.
+    let earlier = dir.path().join("earlier");
+    let previous = history[history.len() - 2].to_string();
+    ok(&compare(&pair(), &earlier, &["--replicates", &previous]));
+    assert!(
+        share_half_widths(&earlier).iter().any(|&w| w >= target),
+        "already precise at {previous} replicates"
+    );
+    assert!(stdout.contains("below its target"), "{stdout}");
+}
+
+#[test]
+fn precision_stops_at_the_maximum_and_says_so() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("max");
+    let stdout = ok(&compare(
+        &pair(),
+        &out,
+        &[
+            "--replicates",
+            "2",
+            "--precision",
+            "1e-12",
+            "--max-replicates",
+            "5",
+        ],
+    ));
+    let decision = manifest(&out)["replicate_decision"].clone();
+    assert_eq!(decision["stopped"], "max_replicates");
+    assert_eq!(decision["replicates"], 5);
+    assert!(stdout.contains("--max-replicates 5"), "{stdout}");
+    assert!(
+        stdout.contains("no target for sellers_alive, umkm_revenue_idr"),
+        "{stdout}"
+    );
+}
+
+/// Run and expect a refusal naming `needles`, with nothing written.
+fn refused(args: &[&str], cwd: &Path, out: &Path, needles: &[&str]) {
+    let output = pasar(args, cwd);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{args:?}:\n{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    for n in needles {
+        assert!(stderr.contains(n), "{args:?}: no `{n}` in\n{stderr}");
+    }
+    assert!(!out.exists(), "{args:?} wrote {}", out.display());
+}
+
+#[test]
+fn incompatible_runs_are_refused_with_what_differs() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let base = d.join("base");
+    let other_seed = d.join("seeded");
+    for (s, out, seed) in [
+        ("baseline.toml", &base, "42"),
+        ("payment_ban.toml", &other_seed, "7"),
+    ] {
+        let mut args = vec![
+            "run",
+            s,
+            "--quiet",
+            "--replicates",
+            "2",
+            "--seed",
+            seed,
+            "--out",
+        ];
+        let o = out.display().to_string();
+        args.push(&o);
+        args.extend(SMALL);
+        let path = scenario(s);
+        args[1] = path.to_str().expect("UTF-8");
+        ok(&pasar(&args, d));
+    }
+    let out = d.join("cmp");
+    let (b, o, c) = (
+        base.display().to_string(),
+        other_seed.display().to_string(),
+        out.display().to_string(),
+    );
+    refused(
+        &["compare", &b, &o, "--out", &c],
+        d,
+        &out,
+        &["seed 7", "--seed 42"],
+    );
+    // Another pasar version.
+    let text = fs::read_to_string(other_seed.join("manifest.json")).expect("manifest");
+    let edited = text
+        .replace("\"seed\": 7", "\"seed\": 42")
+        .replace(env!("CARGO_PKG_VERSION"), "0.0.1-other");
+    fs::write(other_seed.join("manifest.json"), edited).expect("edit the manifest");
+    refused(
+        &["compare", &b, &o, "--out", &c],
+        d,
+        &out,
+        &["pasar version 0.0.1-other"],
+    );
+    // Not a run at all, a file mixed with a folder, flags that need files.
+    let empty = d.join("empty");
+    fs::create_dir(&empty).expect("mkdir");
+    let e = empty.display().to_string();
+    refused(
+        &["compare", &b, &e, "--out", &c],
+        d,
+        &out,
+        &["not a finished pasar run", "manifest.json"],
+    );
+    let file = scenario("payment_ban.toml").display().to_string();
+    refused(
+        &["compare", &b, &file, "--out", &c],
+        d,
+        &out,
+        &["either scenario files or run folders"],
+    );
+    refused(
+        &["compare", &b, &b, "--precision", "0.01", "--out", &c],
+        d,
+        &out,
+        &["need scenario files"],
+    );
+}
+
+#[test]
+fn bad_comparisons_of_scenario_files_are_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let out = d.join("cmp");
+    let c = out.display().to_string();
+    let base = scenario("baseline.toml").display().to_string();
+    let ban = scenario("payment_ban.toml").display().to_string();
+    refused(
+        &["compare", &base, &base, "--out", &c],
+        d,
+        &out,
+        &["both named `baseline`", "simulation.name"],
+    );
+    refused(
+        &["compare", &base, &ban, "--precision", "abc", "--out", &c],
+        d,
+        &out,
+        &["`abc` is not a number"],
+    );
+    refused(
+        &["compare", &base, &ban, "--precision", "-1", "--out", &c],
+        d,
+        &out,
+        &["positive"],
+    );
+    refused(
+        &[
+            "compare",
+            &base,
+            &ban,
+            "--precision",
+            "gmv_shar=0.1",
+            "--out",
+            &c,
+        ],
+        d,
+        &out,
+        &["did you mean gmv_share?"],
+    );
+    refused(
+        &[
+            "compare",
+            &base,
+            &ban,
+            "--precision",
+            "hhi=0.1",
+            "--out",
+            &c,
+        ],
+        d,
+        &out,
+        &["not a headline metric"],
+    );
+    let longer = d.join("longer.toml");
+    fs::write(
+        &longer,
+        format!("extends = {ban:?}\n[simulation]\nname = \"longer\"\nticks = 200\n"),
+    )
+    .expect("write");
+    let l = longer.display().to_string();
+    refused(
+        &["compare", &base, &l, "--out", &c],
+        d,
+        &out,
+        &["simulate different periods", "simulation.ticks 200 vs 157"],
+    );
+    let broken = d.join("broken.toml");
+    fs::write(&broken, "extends = \"nowhere.toml\"\n").expect("write");
+    let br = broken.display().to_string();
+    refused(
+        &["compare", &base, &br, "--out", &c],
+        d,
+        &out,
+        &["broken.toml", "nowhere.toml"],
+    );
+}
