@@ -62,7 +62,7 @@ fn inline_svg(svg: &str) -> &str {
 
 const STYLE: &str = "
 body{font-family:'DejaVu Sans',Helvetica,Arial,sans-serif;color:#1a1a1a;max-width:1100px;margin:2em auto;padding:0 1em;line-height:1.45}
-h1{font-size:1.7em;margin-bottom:.2em}h2{border-bottom:2px solid #0072b2;padding-bottom:.2em;margin-top:2em}
+h1{font-size:1.7em;margin-bottom:.2em}h2{border-bottom:2px solid #444;padding-bottom:.2em;margin-top:2em}
 h3{margin-top:1.5em}.lede{color:#444}
 table{border-collapse:collapse;margin:.6em 0 1.2em;font-size:.92em}
 th,td{padding:.3em .6em;border-bottom:1px solid #ddd;text-align:right}

@@ -1,0 +1,162 @@
+//! `report.html` rendered by a real browser (headless Chromium): the page
+//! loads with no network, shows its sections, and the screenshot is not
+//! blank but has the charts' colours. `.ci/run` installs Chromium from
+//! Debian packages when it is missing; elsewhere the test says it was
+//! skipped rather than pass silently.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn browser() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("PASAR_CHROMIUM") {
+        return Some(PathBuf::from(p));
+    }
+    let path = std::env::var_os("PATH")?;
+    [
+        "chromium",
+        "chromium-browser",
+        "google-chrome",
+        "google-chrome-stable",
+    ]
+    .iter()
+    .flat_map(|name| std::env::split_paths(&path).map(move |dir| dir.join(name)))
+    .find(|p| p.is_file())
+}
+
+/// Run the browser headless on `page` with `args`, killing it after two
+/// minutes; returns stdout (through a file: a page's DOM is bigger than a
+/// pipe's buffer, and a full pipe would stall the browser).
+fn headless(browser: &Path, profile: &Path, page: &Path, args: &[&str]) -> String {
+    let stdout_path = profile.with_extension("stdout");
+    let stdout = std::fs::File::create(&stdout_path).expect("a file for stdout");
+    let mut child = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--hide-scrollbars",
+            "--disable-extensions",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(args)
+        .arg(format!("file://{}", page.display()))
+        .stdout(stdout)
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the browser");
+    let start = Instant::now();
+    loop {
+        if child.try_wait().expect("wait for the browser").is_some() {
+            break;
+        }
+        if start.elapsed() > Duration::from_secs(120) {
+            let _ = child.kill();
+            panic!("the browser did not finish in two minutes");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    String::from_utf8_lossy(&std::fs::read(&stdout_path).expect("browser output")).into_owned()
+}
+
+#[test]
+fn report_renders_in_a_real_browser() {
+    let Some(browser) = browser() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "no Chromium on this CI machine: .ci/run should have installed it"
+        );
+        eprintln!("SKIPPED: no chromium in PATH (set PASAR_CHROMIUM or install chromium)");
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("cmp");
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let status = Command::new(env!("CARGO_BIN_EXE_pasar"))
+        .args(["compare"])
+        .arg(root.join("scenarios/baseline.toml"))
+        .arg(root.join("scenarios/payment_ban.toml"))
+        .args(["--replicates", "2", "--quiet", "--out"])
+        .arg(&out)
+        .args([
+            "--set",
+            "population.umkm.count=300",
+            "--set",
+            "population.importer.count=5",
+            "--set",
+            "population.consumers.count=400",
+            "--set",
+            "simulation.ticks=40",
+            "--set",
+            "simulation.start_date=2023-05-29",
+        ])
+        .stdout(Stdio::null())
+        .status()
+        .expect("run pasar compare");
+    assert!(status.success());
+    let page = out.join("report.html");
+    let profile = dir.path().join("profile");
+
+    // The page as the browser built it.
+    let dom = headless(&browser, &profile, &page, &["--dump-dom"]);
+    for section in [
+        "<section id=\"changes\">",
+        "<section id=\"headline\">",
+        "<section id=\"charts\">",
+        "<footer id=\"reproducibility\">",
+        "Headline effects",
+        "What each scenario changes",
+    ] {
+        assert!(dom.contains(section), "the rendered page lacks {section}");
+    }
+    assert!(
+        dom.matches("<svg").count() >= 30,
+        "charts missing from the DOM"
+    );
+
+    // What a reader sees.
+    let shot = dir.path().join("shot.png");
+    let arg = format!("--screenshot={}", shot.display());
+    headless(
+        &browser,
+        &profile,
+        &page,
+        &[&arg, "--window-size=1280,3600"],
+    );
+    let decoder = png::Decoder::new(std::fs::File::open(&shot).expect("a screenshot"));
+    let mut reader = decoder.read_info().expect("a PNG");
+    let mut pixels = vec![0; reader.output_buffer_size()];
+    let info = reader
+        .next_frame(&mut pixels)
+        .expect("decode the screenshot");
+    let channels = info.color_type.samples();
+    assert!(
+        channels >= 3,
+        "unexpected colour type {:?}",
+        info.color_type
+    );
+    let rgb: Vec<(u8, u8, u8)> = pixels[..info.buffer_size()]
+        .chunks(channels)
+        .map(|p| (p[0], p[1], p[2]))
+        .collect();
+    let non_white = rgb.iter().filter(|p| **p != (255, 255, 255)).count();
+    let share = non_white as f64 / rgb.len() as f64;
+    assert!(
+        share > 0.03,
+        "the screenshot is {:.1}% ink: blank",
+        100.0 * share
+    );
+    // The policy's colour (Okabe-Ito blue) shows: charts were drawn.
+    let blue = rgb
+        .iter()
+        .filter(|(r, g, b)| *r < 40 && (100..=130).contains(g) && (160..=195).contains(b))
+        .count();
+    assert!(blue > 1000, "only {blue} pixels of the policy's colour");
+    println!(
+        "screenshot {}x{}: {:.1}% ink, {blue} pixels of the policy colour",
+        info.width,
+        info.height,
+        100.0 * share
+    );
+}
