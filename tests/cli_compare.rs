@@ -269,6 +269,15 @@ fn precision_adds_replicates_until_precise_and_no_longer() {
         "already precise at {previous} replicates"
     );
     assert!(stdout.contains("below its target"), "{stdout}");
+    // Replicates added in rounds are the replicates a plain run computes.
+    let plain = dir.path().join("plain");
+    let last = history[history.len() - 1].to_string();
+    ok(&compare(&pair(), &plain, &["--replicates", &last]));
+    assert!(
+        fs::read(out.join("effects.csv")).expect("precise")
+            == fs::read(plain.join("effects.csv")).expect("plain"),
+        "a --precision run differs from a plain run of {last} replicates"
+    );
 }
 
 #[test]
