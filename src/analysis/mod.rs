@@ -5,9 +5,11 @@
 //! reads finished run folders) into [`Arm`]s and hands them over.
 
 pub mod changes;
+pub mod design;
 pub mod effects;
 pub mod panel;
 pub mod runs;
+pub mod sensitivity;
 pub mod stats;
 pub mod summary;
 
