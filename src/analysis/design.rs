@@ -206,7 +206,7 @@ impl Design {
         }
         let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(seed ^ 0x5eed_de51_9000_0000);
         let unit_rows: Vec<Vec<f64>> = match kind {
-            DesignKind::Grid { points } => return Ok(grid(points, factors)?),
+            DesignKind::Grid { points } => return grid(points, factors),
             DesignKind::Lhs { samples } => {
                 let mut columns = Vec::with_capacity(k);
                 for _ in 0..k {
