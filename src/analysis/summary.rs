@@ -84,6 +84,32 @@ pub fn headline_keys(panel: &Panel) -> Vec<SeriesKey> {
         .collect()
 }
 
+/// The headline series a scenario records, in table order, named from its
+/// channels (without running it).
+pub fn headline_series(scenario: &Scenario) -> Vec<SeriesKey> {
+    let names = crate::metrics::GroupNames {
+        channels: scenario.spec.channels.keys().cloned().collect(),
+        categories: scenario.spec.categories.keys().cloned().collect(),
+    };
+    let mut out = Vec::new();
+    for h in HEADLINES {
+        let groups = match h.by {
+            By::All => 1,
+            By::Kind => 3,
+            By::Origin => 2,
+            By::Channel | By::DiscoveryChannel => names.channels.len(),
+            By::Category => names.categories.len(),
+        };
+        for g in 0..groups {
+            let group = names.name(h.by, g as u16);
+            if h.group.is_none_or(|want| want == group) {
+                out.push(SeriesKey::new(h.metric.def().name, h.by.as_str(), group));
+            }
+        }
+    }
+    out
+}
+
 /// A short human title for a series: "GMV share, kind umkm".
 pub fn title(key: &SeriesKey) -> String {
     let metric = match key.metric.as_str() {

@@ -4,6 +4,7 @@
 pub mod compare;
 pub mod progress;
 pub mod run;
+pub mod sweep;
 
 use clap::{Parser, Subcommand};
 
@@ -26,6 +27,12 @@ pub enum Command {
     /// Compare policies with a baseline: paired effects with 95% intervals
     /// (effects.csv, summary.csv), charts and a self-contained report.html.
     Compare(compare::CompareArgs),
+    /// Run a scenario over a design (grid, Latin hypercube, Morris, Sobol)
+    /// and estimate sensitivities: sweep.csv, sensitivity.csv. Resumable;
+    /// --shard for clusters, --slurm writes an sbatch array script.
+    Sweep(sweep::SweepArgs),
+    /// Merge the part folders of a sharded sweep into its results.
+    Merge(sweep::MergeArgs),
 }
 
 /// How a command failed: bad input (exit 2) or a failure while working (exit 1).
@@ -54,5 +61,7 @@ pub fn main_with(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Run(args) => run::run(args),
         Command::Compare(args) => compare::run(args),
+        Command::Sweep(args) => sweep::sweep(args),
+        Command::Merge(args) => sweep::merge(args),
     }
 }

@@ -12,14 +12,26 @@ impl ProgressObserver {
     /// A bar over `total` replicate-ticks; hidden when `quiet` or when stderr
     /// is not a terminal.
     pub fn new(total: u64, quiet: bool) -> ProgressObserver {
+        ProgressObserver::counting(total, quiet, "replicate-ticks")
+    }
+
+    /// A bar over `total` things called `unit` (e.g. "runs").
+    pub fn counting(total: u64, quiet: bool, unit: &str) -> ProgressObserver {
         let bar = ProgressBar::new(total);
         if quiet || !std::io::stderr().is_terminal() {
             bar.set_draw_target(ProgressDrawTarget::hidden());
         }
-        let style = ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} replicate-ticks ({per_sec}, {eta} left)")
+        let style = ProgressStyle::with_template(&format!(
+            "{{spinner}} [{{elapsed_precise}}] {{wide_bar}} {{pos}}/{{len}} {unit} ({{per_sec}}, {{eta}} left)"
+        ))
             .unwrap_or_else(|_| ProgressStyle::default_bar());
         bar.set_style(style);
         ProgressObserver { bar }
+    }
+
+    /// One more thing done (when not counting ticks).
+    pub fn inc(&self) {
+        self.bar.inc(1);
     }
 
     /// More work was added (e.g. another batch of replicates).

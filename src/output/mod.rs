@@ -6,6 +6,7 @@ pub mod compare;
 mod folder;
 mod manifest;
 mod series;
+pub mod sweep;
 
 pub use folder::{StagedFolder, check_destination};
 pub use manifest::{Manifest, utc_timestamp};

@@ -1,0 +1,398 @@
+//! Sweeps: one scenario run at every row of a design, each row for several
+//! replicates, reduced to summary indicators per output series.
+//!
+//! A sweep is a list of tasks (sample, replicate), numbered sample by sample.
+//! A task's result depends only on the scenario, the row and the replicate,
+//! never on where or with what else it ran, so tasks can be split into
+//! shards (`task % shards == shard`), run on different machines, resumed
+//! after a stop, and merged into output identical to a run on one machine.
+
+use crate::analysis::design::{Design, DesignError, DesignKind, Factor};
+use crate::analysis::effects::{TickRange, range_mean};
+use crate::analysis::panel::{Panel, SeriesKey};
+use crate::analysis::summary::headline_series;
+use crate::runner::run_replicate;
+use crate::scenario::error::did_you_mean;
+use crate::scenario::params;
+use crate::scenario::{Scenario, ScenarioError};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::path::PathBuf;
+
+/// Everything that determines a sweep's numbers.
+#[derive(Debug, Clone)]
+pub struct SweepSpec {
+    /// The scenario file swept over.
+    pub scenario: PathBuf,
+    /// `--set` overrides applied to every sample (seed included).
+    pub sets: Vec<String>,
+    pub design: Design,
+    pub replicates: u32,
+}
+
+/// One run of the sweep: design row `sample`, replicate `replicate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Task {
+    pub sample: u32,
+    pub replicate: u32,
+}
+
+/// Which summary of a series an indicator is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Summary {
+    LastTick,
+    Last13Weeks,
+}
+
+/// A summary indicator: one column of `sweep.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Indicator {
+    /// Column name, e.g. `gmv_share_channel_social_last13w`.
+    pub name: String,
+    pub key: SeriesKey,
+    pub summary: Summary,
+}
+
+/// A task's indicators, in the order of [`indicators`] (NaN where the
+/// series recorded nothing in the window).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskResult {
+    pub task: Task,
+    pub values: Vec<f64>,
+}
+
+/// A sweep as the user specified it: what `part.json` and checkpoints
+/// record, and what rebuilds the [`SweepSpec`] anywhere.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SweepPlan {
+    /// The scenario file (absolute path).
+    pub scenario: PathBuf,
+    /// `--set` overrides for every sample.
+    pub sets: Vec<String>,
+    /// `--vary` factors, as written.
+    pub vary: Vec<String>,
+    /// `grid:N`, `lhs:N`, `morris:R`, `sobol:N`, or `samples`.
+    pub design: String,
+    /// The text of the `--samples` file, when the design was read from one.
+    pub samples_csv: Option<String>,
+    pub replicates: u32,
+    pub seed: u64,
+}
+
+impl SweepPlan {
+    /// Check the factors and build the design.
+    pub fn build(&self) -> Result<SweepSpec, SweepError> {
+        let mut sets = self.sets.clone();
+        sets.push(format!("simulation.seed={}", self.seed));
+        let design = match &self.samples_csv {
+            Some(text) => samples_design(text)?,
+            None => {
+                let kind = DesignKind::parse(&self.design)?;
+                let factors = self
+                    .vary
+                    .iter()
+                    .map(|v| Factor::parse(v))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Design::generate(kind, factors, self.seed)?
+            }
+        };
+        // Every factor must be a numeric parameter, valid at its extremes.
+        for factor in &design.factors {
+            if params::spec_for(&factor.path).is_none() {
+                let paths: Vec<String> =
+                    params::PARAMS.iter().map(|p| p.path.to_string()).collect();
+                let suggestion = did_you_mean(
+                    &params::generic_path(&factor.path),
+                    paths.iter().map(String::as_str),
+                )
+                .map(|s| format!(" (did you mean {s}?)"))
+                .unwrap_or_default();
+                return Err(SweepError::UnknownParameter {
+                    path: factor.path.clone(),
+                    suggestion,
+                });
+            }
+            for value in factor.extremes() {
+                let mut with = sets.clone();
+                with.push(format!(
+                    "{}={}",
+                    factor.path,
+                    value_literal(&factor.path, value)
+                ));
+                Scenario::load(&self.scenario, &with).map_err(|source| SweepError::Range {
+                    path: factor.path.clone(),
+                    value,
+                    source,
+                })?;
+            }
+        }
+        Ok(SweepSpec {
+            scenario: self.scenario.clone(),
+            sets,
+            design,
+            replicates: self.replicates,
+        })
+    }
+}
+
+/// A design matrix from CSV text: a header of parameter paths (an optional
+/// first column `sample` is ignored), one row per sample.
+fn samples_design(text: &str) -> Result<Design, SweepError> {
+    let bad = |line: usize, message: String| SweepError::Samples { line, message };
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| bad(1, e.to_string()))?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let skip = usize::from(
+        header
+            .first()
+            .is_some_and(|h| h == "sample" || h.is_empty()),
+    );
+    let paths: Vec<String> = header[skip..].to_vec();
+    if paths.is_empty() {
+        return Err(bad(1, "the header names no parameter".into()));
+    }
+    if let Some(dup) = paths
+        .iter()
+        .enumerate()
+        .find(|(i, p)| paths[..*i].contains(p))
+    {
+        return Err(bad(1, format!("`{}` appears twice in the header", dup.1)));
+    }
+    let mut rows = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let line = i + 2;
+        let record = record.map_err(|e| bad(line, e.to_string()))?;
+        if record.len() != header.len() {
+            return Err(bad(
+                line,
+                format!(
+                    "{} fields, but the header has {}",
+                    record.len(),
+                    header.len()
+                ),
+            ));
+        }
+        let row = record
+            .iter()
+            .skip(skip)
+            .zip(&paths)
+            .map(|(field, path)| match field.parse::<f64>() {
+                Ok(v) if v.is_finite() => Ok(v),
+                _ => Err(bad(
+                    line,
+                    format!("{path}: `{field}` is not a finite number"),
+                )),
+            })
+            .collect::<Result<Vec<f64>, _>>()?;
+        rows.push(row);
+    }
+    if rows.is_empty() {
+        return Err(bad(
+            2,
+            "no samples: add one row per run below the header".into(),
+        ));
+    }
+    Ok(Design::from_rows(paths, rows))
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SweepError {
+    #[error(transparent)]
+    Design(#[from] DesignError),
+    #[error(
+        "`{path}` is not a numeric scenario parameter{suggestion}\n  help: vary a path listed in docs/ODD.md, as in scenario files and --set"
+    )]
+    UnknownParameter { path: String, suggestion: String },
+    #[error("{path} = {value} is not a valid value")]
+    Range {
+        path: String,
+        value: f64,
+        #[source]
+        source: ScenarioError,
+    },
+    #[error("the samples file, line {line}: {message}")]
+    Samples { line: usize, message: String },
+    #[error("sample {sample} ({assignments}) is not a valid scenario")]
+    Sample {
+        sample: u32,
+        assignments: String,
+        #[source]
+        source: ScenarioError,
+    },
+    #[error("shard {0} is not of the form I/N with 0 <= I < N (e.g. --shard 3/16)")]
+    Shard(String),
+}
+
+impl SweepSpec {
+    /// All tasks, sample by sample.
+    pub fn tasks(&self) -> Vec<Task> {
+        (0..self.design.len() as u32)
+            .flat_map(|sample| {
+                (0..self.replicates).map(move |replicate| Task { sample, replicate })
+            })
+            .collect()
+    }
+
+    /// The `--set` overrides of design row `sample`.
+    pub fn sample_sets(&self, sample: u32) -> Vec<String> {
+        let mut sets = self.sets.clone();
+        let row = &self.design.rows[sample as usize];
+        for (factor, value) in self.design.factors.iter().zip(row) {
+            sets.push(format!(
+                "{}={}",
+                factor.path,
+                value_literal(&factor.path, *value)
+            ));
+        }
+        sets
+    }
+
+    /// The scenario of design row `sample`.
+    pub fn scenario_of(&self, sample: u32) -> Result<Scenario, SweepError> {
+        let sets = self.sample_sets(sample);
+        Scenario::load(&self.scenario, &sets).map_err(|source| SweepError::Sample {
+            sample,
+            assignments: sets[self.sets.len()..].join(", "),
+            source,
+        })
+    }
+
+    /// A fingerprint of everything that determines the results: the
+    /// resolved scenario of every row, the replicates and pasar's version.
+    /// Parts and checkpoints carry it, so results of another sweep are
+    /// never mixed in.
+    pub fn fingerprint(&self) -> Result<String, SweepError> {
+        let mut h = Sha256::new();
+        h.update(env!("CARGO_PKG_VERSION").as_bytes());
+        h.update(self.replicates.to_le_bytes());
+        h.update(self.design.kind.spec().as_bytes());
+        for sample in 0..self.design.len() as u32 {
+            h.update(self.scenario_of(sample)?.to_toml().as_bytes());
+        }
+        Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    }
+}
+
+/// Integer parameters (counts, ticks) take whole values: a design's
+/// continuous draws are rounded for them, and the row records the value
+/// used.
+fn value_literal(path: &str, value: f64) -> String {
+    let integer = crate::scenario::params::spec_for(path)
+        .is_some_and(|p| matches!(p.range, crate::scenario::params::Range::Integer(..)));
+    if integer {
+        format!("{}", value.round() as i64)
+    } else {
+        format!("{value:?}")
+    }
+}
+
+/// The indicators of a sweep: every headline series, at the last tick and
+/// over the last 13 weeks.
+pub fn indicators(scenario: &Scenario) -> Vec<Indicator> {
+    let mut out = Vec::new();
+    for key in headline_series(scenario) {
+        let stem = if key.by == "all" {
+            key.metric.clone()
+        } else {
+            format!("{}_{}_{}", key.metric, key.by, key.group)
+        };
+        for (summary, suffix) in [
+            (Summary::LastTick, "last"),
+            (Summary::Last13Weeks, "last13w"),
+        ] {
+            out.push(Indicator {
+                name: format!("{stem}_{suffix}"),
+                key: key.clone(),
+                summary,
+            });
+        }
+    }
+    out
+}
+
+/// Run one task.
+pub fn run_task(
+    spec: &SweepSpec,
+    task: Task,
+    indicators: &[Indicator],
+) -> Result<TaskResult, SweepError> {
+    let scenario = spec.scenario_of(task.sample)?;
+    let result = run_replicate(&scenario, task.replicate, &[]);
+    let panel = Panel::from_records(&scenario, [(task.replicate, result.records.as_slice())]);
+    let ticks = scenario.ticks() as usize;
+    let last = ticks.saturating_sub(1);
+    let span = (91u32.div_ceil(scenario.spec.simulation.days_per_tick.max(1)) as usize)
+        .clamp(1, ticks.max(1));
+    let values = indicators
+        .iter()
+        .map(|ind| {
+            let range = match ind.summary {
+                Summary::LastTick => TickRange::tick(last),
+                Summary::Last13Weeks => TickRange {
+                    from: ticks - span,
+                    to: last,
+                },
+            };
+            panel
+                .key_index(&ind.key)
+                .and_then(|k| range_mean(panel.series(0, k), range))
+                .unwrap_or(f64::NAN)
+        })
+        .collect();
+    Ok(TaskResult { task, values })
+}
+
+/// `I/N` → (I, N).
+pub fn parse_shard(text: &str) -> Result<(u32, u32), SweepError> {
+    let bad = || SweepError::Shard(text.to_string());
+    let (i, n) = text.split_once('/').ok_or_else(bad)?;
+    let i: u32 = i.trim().parse().map_err(|_| bad())?;
+    let n: u32 = n.trim().parse().map_err(|_| bad())?;
+    if n == 0 || i >= n {
+        return Err(bad());
+    }
+    Ok((i, n))
+}
+
+/// The tasks of shard `i` of `n`: every n-th task from the i-th, so every
+/// shard gets a similar mix of samples.
+pub fn shard_tasks(tasks: &[Task], shard: (u32, u32)) -> Vec<Task> {
+    tasks
+        .iter()
+        .enumerate()
+        .filter(|(t, _)| *t as u32 % shard.1 == shard.0)
+        .map(|(_, t)| *t)
+        .collect()
+}
+
+/// Per-sample means over replicates of each indicator (NaN-skipping), for
+/// the sensitivity estimators. `results` must hold every task.
+pub fn sample_means(samples: usize, n_indicators: usize, results: &[TaskResult]) -> Vec<Vec<f64>> {
+    let mut sums = vec![vec![0.0; n_indicators]; samples];
+    let mut counts = vec![vec![0u32; n_indicators]; samples];
+    let mut sorted: Vec<&TaskResult> = results.iter().collect();
+    sorted.sort_by_key(|r| r.task);
+    for r in sorted {
+        for (i, v) in r.values.iter().enumerate() {
+            if v.is_finite() {
+                sums[r.task.sample as usize][i] += v;
+                counts[r.task.sample as usize][i] += 1;
+            }
+        }
+    }
+    sums.into_iter()
+        .zip(counts)
+        .map(|(s, c)| {
+            s.into_iter()
+                .zip(c)
+                .map(|(s, c)| if c > 0 { s / c as f64 } else { f64::NAN })
+                .collect()
+        })
+        .collect()
+}
