@@ -3,6 +3,7 @@
 
 pub mod progress;
 pub mod run;
+pub mod signals;
 
 use clap::{Parser, Subcommand};
 
@@ -24,11 +25,14 @@ pub enum Command {
     Run(run::RunArgs),
 }
 
-/// How a command failed: bad input (exit 2) or a failure while working (exit 1).
+/// How a command failed: bad input (exit 2), a failure while working (exit
+/// 1), or a signal that stopped it (exit 128 + the signal: 130 for SIGINT,
+/// 143 for SIGTERM).
 #[derive(Debug)]
 pub enum Failure {
     Input(anyhow::Error),
     Runtime(anyhow::Error),
+    Interrupted { signal: i32, error: anyhow::Error },
 }
 
 impl Failure {
@@ -36,12 +40,13 @@ impl Failure {
         match self {
             Failure::Input(_) => 2,
             Failure::Runtime(_) => 1,
+            Failure::Interrupted { signal, .. } => 128 + signal,
         }
     }
 
     pub fn error(&self) -> &anyhow::Error {
         match self {
-            Failure::Input(e) | Failure::Runtime(e) => e,
+            Failure::Input(e) | Failure::Runtime(e) | Failure::Interrupted { error: e, .. } => e,
         }
     }
 }

@@ -1,20 +1,32 @@
 //! `pasar run`: simulate a scenario and write its results.
+//!
+//! Replicates are written to a checkpoint as they finish (see
+//! `pasar::output::Checkpoint`); Ctrl-C or SIGTERM stops the run with the
+//! finished ones kept, and `--resume` runs the rest. The results folder is
+//! assembled from the checkpoint, so an interrupted and resumed run writes
+//! the same bytes as one that never stopped.
 
 use super::Failure;
 use super::progress::ProgressObserver;
-use anyhow::{Context, anyhow};
+use super::signals::{self, Interrupts};
+use anyhow::anyhow;
 use clap::Args;
-use pasar::metrics::{By, Metric};
-use pasar::output::{self, Manifest};
-use pasar::runner::{Executor, RunResult};
+use pasar::output::{
+    self, CHECKPOINT_FORMAT, Checkpoint, CheckpointInfo, Manifest, OutputError, ReplicateRecord,
+    ScenarioFileEntry, SeriesRows, StagedFolder,
+};
+use pasar::runner::{Executor, ReplicateResult, RunError, RunResult};
 use pasar::scenario::Scenario;
-use std::path::PathBuf;
-use std::time::SystemTime;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::Ordering;
+use std::time::{Instant, SystemTime};
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Scenario file (TOML), e.g. scenarios/baseline.toml or a resolved.toml.
-    pub scenario: PathBuf,
+    #[arg(required_unless_present = "resume")]
+    pub scenario: Option<PathBuf>,
     /// Number of replicates (overrides simulation.replicates).
     #[arg(long)]
     pub replicates: Option<u32>,
@@ -30,16 +42,52 @@ pub struct RunArgs {
     /// Override a parameter: --set channels.social.take_rate=0.08 (repeatable).
     #[arg(long = "set", value_name = "KEY.PATH=VALUE")]
     pub sets: Vec<String>,
-    /// Replace the output folder if it exists.
+    /// Replace the output folder if it exists (and discard an interrupted run
+    /// kept for it).
     #[arg(long)]
     pub force: bool,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Continue an interrupted run that was writing to this folder, e.g.
+    /// --resume results/baseline: finished replicates are kept, the rest
+    /// are run, and the results are those of an uninterrupted run.
+    #[arg(
+        long,
+        value_name = "OUT",
+        conflicts_with_all = ["scenario", "replicates", "seed", "out", "sets", "force"]
+    )]
+    pub resume: Option<PathBuf>,
+}
+
+/// A run ready to go: its scenario, where it writes, its checkpoint and the
+/// replicates already finished.
+struct Job {
+    scenario: Scenario,
+    out: PathBuf,
+    checkpoint: Checkpoint,
+    info: CheckpointInfo,
+    done: Vec<ReplicateRecord>,
 }
 
 pub fn run(args: RunArgs) -> Result<(), Failure> {
-    let started = SystemTime::now();
+    // Watch for signals before the checkpoint exists, so that none is lost.
+    let interrupts = Interrupts::install()
+        .map_err(|e| Failure::Runtime(anyhow!("cannot watch for Ctrl-C: {e}")))?;
+    let job = match &args.resume {
+        Some(out) => resume(out, args.threads)?,
+        None => start(&args)?,
+    };
+    execute(job, &args, &interrupts)
+}
+
+/// A new run: validate everything, then create its checkpoint.
+fn start(args: &RunArgs) -> Result<Job, Failure> {
+    let Some(path) = &args.scenario else {
+        return Err(Failure::Input(anyhow!(
+            "name a scenario file, or an interrupted run with --resume"
+        )));
+    };
     let mut sets = args.sets.clone();
     // Flags are overrides like any other, so resolved.toml records them.
     if let Some(r) = args.replicates {
@@ -48,8 +96,8 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
     if let Some(s) = args.seed {
         sets.push(format!("simulation.seed={s}"));
     }
-    let scenario = Scenario::load(&args.scenario, &sets).map_err(|e| {
-        Failure::Input(anyhow!(e).context(format!("invalid scenario {}", args.scenario.display())))
+    let scenario = Scenario::load(path, &sets).map_err(|e| {
+        Failure::Input(anyhow!(e).context(format!("invalid scenario {}", path.display())))
     })?;
     let out = args
         .out
@@ -57,27 +105,372 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
         .unwrap_or_else(|| PathBuf::from("results").join(scenario.name()));
     // Refuse before simulating, not after.
     output::check_destination(&out, args.force).map_err(|e| Failure::Input(anyhow!(e)))?;
+    output::check_checkpoint(&out, args.force).map_err(|e| Failure::Input(anyhow!(e)))?;
     let replicates = scenario.spec.simulation.replicates;
     check_memory(&scenario, replicates, args.threads).map_err(|e| {
-        Failure::Input(e.context(format!(
-            "{} is too large for this machine",
-            args.scenario.display()
+        Failure::Input(e.context(format!("{} is too large for this machine", path.display())))
+    })?;
+    let seed = scenario.spec.simulation.seed;
+    let info = CheckpointInfo {
+        format: CHECKPOINT_FORMAT,
+        pasar_version: env!("CARGO_PKG_VERSION").to_string(),
+        scenario: scenario.name().to_string(),
+        scenario_path: path.display().to_string(),
+        working_directory: std::env::current_dir()
+            .map(|d| d.display().to_string())
+            .unwrap_or_default(),
+        sets,
+        command: std::env::args().collect(),
+        scenario_files: file_entries(&scenario),
+        resolved_toml_sha256: pasar::scenario::load::hex_sha256(scenario.to_toml().as_bytes()),
+        seed,
+        replicates,
+        replicate_seeds: (0..replicates)
+            .map(|r| pasar::rng::replicate_seed(seed, r))
+            .collect(),
+        started_utc: output::utc_timestamp(SystemTime::now()),
+        earlier_wall_seconds: 0.0,
+        resumed_utc: Vec::new(),
+        status: "running".into(),
+        finished: Vec::new(),
+        force: args.force,
+    };
+    let checkpoint =
+        Checkpoint::create(&out, args.force, &info, &scenario.to_toml()).map_err(|e| match e {
+            OutputError::Create { .. } | OutputError::Interrupted { .. } => {
+                Failure::Input(anyhow!(e))
+            }
+            e => Failure::Runtime(anyhow!(e)),
+        })?;
+    Ok(Job {
+        scenario,
+        out,
+        checkpoint,
+        info,
+        done: Vec::new(),
+    })
+}
+
+fn file_entries(scenario: &Scenario) -> Vec<ScenarioFileEntry> {
+    scenario
+        .sources
+        .iter()
+        .map(|s| ScenarioFileEntry {
+            path: s.path.display().to_string(),
+            sha256: s.sha256.clone(),
+        })
+        .collect()
+}
+
+/// An interrupted run: its checkpoint, and the scenario read again and
+/// compared with what the run started with.
+fn resume(out: &Path, threads: usize) -> Result<Job, Failure> {
+    let input = |e: anyhow::Error| Failure::Input(e);
+    // `--resume results/x.partial` names the checkpoint itself.
+    let out = match out.file_name().and_then(|n| n.to_str()) {
+        Some(name) if name.ends_with(".partial") && out.join("checkpoint.json").is_file() => {
+            out.with_file_name(name.trim_end_matches(".partial"))
+        }
+        _ => out.to_path_buf(),
+    };
+    let (checkpoint, mut info) = Checkpoint::open(&out).map_err(|e| input(anyhow!(e)))?;
+    let this = env!("CARGO_PKG_VERSION");
+    if info.pasar_version != this {
+        return Err(input(anyhow!(
+            "the interrupted run in {} was started by pasar {} and this is pasar {this}: the numbers could differ\n  \
+             help: finish it with pasar {}, or start again with --force",
+            checkpoint.path().display(),
+            info.pasar_version,
+            info.pasar_version
+        )));
+    }
+    let path = Path::new(&info.working_directory).join(&info.scenario_path);
+    let mut scenario = Scenario::load(&path, &info.sets).map_err(|e| {
+        input(anyhow!(e).context(format!(
+            "cannot resume {}: its scenario {} no longer loads",
+            out.display(),
+            path.display()
         )))
     })?;
-    let progress = ProgressObserver::new(replicates as u64 * scenario.ticks() as u64, args.quiet);
-    let result = Executor::new(&scenario)
+    let changes = changes_since(&checkpoint, &info, &scenario);
+    if !changes.is_empty() {
+        return Err(input(anyhow!(
+            "cannot resume {}: the scenario changed since the run started:\n  - {}\n  \
+             help: put the files back as they were to resume, or start the edited scenario afresh with --force (without --resume)",
+            out.display(),
+            changes.join("\n  - ")
+        )));
+    }
+    // The files as the first session named them, so the manifest is the same.
+    for (source, entry) in scenario.sources.iter_mut().zip(&info.scenario_files) {
+        source.path = PathBuf::from(&entry.path);
+    }
+    let (done, notes) = checkpoint.finished(&info);
+    for note in notes {
+        eprintln!("warning: {note}");
+    }
+    let left = info.replicates - done.len() as u32;
+    check_memory(&scenario, left, threads).map_err(|e| {
+        input(e.context(format!("{} is too large for this machine", path.display())))
+    })?;
+    info.resumed_utc
+        .push(output::utc_timestamp(SystemTime::now()));
+    info.status = "running".into();
+    checkpoint
+        .save_info(&info)
+        .map_err(|e| Failure::Runtime(anyhow!(e)))?;
+    Ok(Job {
+        scenario,
+        out,
+        checkpoint,
+        info,
+        done,
+    })
+}
+
+/// What differs between the run in the checkpoint and the scenario now:
+/// files whose SHA-256 changed, files added to or dropped from the
+/// `extends` chain, and the parameter paths whose resolved value differs.
+fn changes_since(checkpoint: &Checkpoint, info: &CheckpointInfo, now: &Scenario) -> Vec<String> {
+    let short = |h: &str| h.chars().take(12).collect::<String>();
+    let mut changes = Vec::new();
+    let then = &info.scenario_files;
+    let now_files = file_entries(now);
+    for (i, old) in then.iter().enumerate() {
+        match now_files.get(i) {
+            Some(new) if new.sha256 != old.sha256 => changes.push(format!(
+                "{} was edited (SHA-256 {}... then, {}... now)",
+                old.path,
+                short(&old.sha256),
+                short(&new.sha256)
+            )),
+            Some(_) => {}
+            None => changes.push(format!("{} is no longer read", old.path)),
+        }
+    }
+    for new in now_files.iter().skip(then.len()) {
+        changes.push(format!("{} is now read as well", new.path));
+    }
+    let resolved_now = now.to_toml();
+    if pasar::scenario::load::hex_sha256(resolved_now.as_bytes()) != info.resolved_toml_sha256 {
+        match checkpoint.resolved_toml() {
+            Ok(resolved_then) => {
+                let diff = parameter_changes(&resolved_then, &resolved_now);
+                if diff.is_empty() {
+                    changes.push("the resolved scenario differs".into());
+                }
+                changes.extend(diff);
+            }
+            Err(e) => changes.push(format!("the resolved scenario differs ({e})")),
+        }
+    }
+    changes
+}
+
+/// `simulation.ticks: 12 then, 14 now` for every path whose value differs.
+fn parameter_changes(then: &str, now: &str) -> Vec<String> {
+    let flat = |text: &str| {
+        let mut out = std::collections::BTreeMap::new();
+        if let Ok(table) = toml::from_str::<toml::Table>(text) {
+            flatten("", &toml::Value::Table(table), &mut out);
+        }
+        out
+    };
+    let (a, b) = (flat(then), flat(now));
+    let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    let show = |v: Option<&String>| v.cloned().unwrap_or_else(|| "(absent)".into());
+    keys.into_iter()
+        .filter(|k| a.get(*k) != b.get(*k))
+        .map(|k| format!("`{k}`: {} then, {} now", show(a.get(k)), show(b.get(k))))
+        .collect()
+}
+
+fn flatten(
+    prefix: &str,
+    value: &toml::Value,
+    out: &mut std::collections::BTreeMap<String, String>,
+) {
+    match value {
+        toml::Value::Table(t) => {
+            for (k, v) in t {
+                let p = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                flatten(&p, v, out);
+            }
+        }
+        toml::Value::Array(a) if a.iter().any(|v| v.is_table()) => {
+            for (i, v) in a.iter().enumerate() {
+                flatten(&format!("{prefix}[{i}]"), v, out);
+            }
+        }
+        v => {
+            out.insert(prefix.to_string(), v.to_string());
+        }
+    }
+}
+
+/// Run what is left, then assemble and commit the results folder.
+fn execute(job: Job, args: &RunArgs, interrupts: &Interrupts) -> Result<(), Failure> {
+    let Job {
+        scenario,
+        out,
+        checkpoint,
+        mut info,
+        done,
+    } = job;
+    let session = Instant::now();
+    let done_ids: Vec<u32> = done.iter().map(|r| r.replicate).collect();
+    let left = info.replicates as u64 - done.len() as u64;
+    let progress = ProgressObserver::new(left * scenario.ticks() as u64, args.quiet);
+    let rows = SeriesRows::new(&scenario);
+    let records = Mutex::new(done);
+    let sink = |result: ReplicateResult| {
+        let record = checkpoint.save_replicate(&rows, &result)?;
+        records
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(record);
+        Ok(())
+    };
+    let outcome = Executor::new(&scenario)
         .threads(args.threads)
         .observe(&progress)
-        .run()
-        .map_err(|e| Failure::Runtime(anyhow!(e)))?;
+        .skip(&done_ids)
+        .cancel_on(interrupts.flag())
+        .run_each(&sink);
     progress.finish();
-    let command: Vec<String> = std::env::args().collect();
-    let manifest = Manifest::new(&scenario, &result, command, started, SystemTime::now());
-    let written = output::write_run(&out, args.force, &scenario, &result, &manifest)
-        .with_context(|| format!("writing results to {}", out.display()))
-        .map_err(Failure::Runtime)?;
-    print_summary(&scenario, &result, &written);
+    let mut records = records.into_inner().unwrap_or_else(|p| p.into_inner());
+    records.sort_by_key(|r| r.replicate);
+    info.finished = records.iter().map(|r| r.replicate).collect();
+    let threads = match outcome {
+        Ok(stats) if !stats.cancelled => stats.threads,
+        Ok(_) => {
+            return Err(interrupted(
+                interrupts,
+                &checkpoint,
+                &mut info,
+                &out,
+                session,
+            ));
+        }
+        Err(e) => {
+            info.status = format!("failed: {e}");
+            info.earlier_wall_seconds += session.elapsed().as_secs_f64();
+            let _ = checkpoint.save_info(&info);
+            let kept = if info.finished.is_empty() && done_ids.is_empty() {
+                let _ = checkpoint.remove();
+                String::new()
+            } else {
+                format!(
+                    "\n  help: {} of {} replicates are finished and kept in {}; once the problem is fixed, resume with `pasar run --resume {}`",
+                    info.finished.len(),
+                    info.replicates,
+                    checkpoint.path().display(),
+                    out.display()
+                )
+            };
+            let what = match &e {
+                RunError::Sink { .. } => "saving a finished replicate failed",
+                _ => "the run failed",
+            };
+            return Err(Failure::Runtime(anyhow!("{what}: {e}{kept}")));
+        }
+    };
+    // Every replicate is on disk: assemble the results folder.
+    let stop = || interrupts.flag().load(Ordering::SeqCst);
+    let wall_seconds = info.earlier_wall_seconds + session.elapsed().as_secs_f64();
+    let result = RunResult {
+        replicates: records
+            .iter()
+            .map(|r| ReplicateResult {
+                replicate: r.replicate,
+                seed: r.seed,
+                records: Vec::new(),
+                decisions: r.decisions,
+                seconds: r.seconds,
+            })
+            .collect(),
+        threads,
+        wall_seconds,
+    };
+    let mut manifest = Manifest::new(
+        &scenario,
+        &result,
+        info.command.clone(),
+        SystemTime::now(),
+        SystemTime::now(),
+    );
+    manifest.started_utc = info.started_utc.clone();
+    manifest.resumed_utc = info.resumed_utc.clone();
+    let writing = |e: OutputError| {
+        Failure::Runtime(anyhow!(
+            "writing results to {}: {e}\n  help: every replicate is finished and kept in {}; once the problem is fixed, `pasar run --resume {}` writes the results without running them again",
+            out.display(),
+            checkpoint.path().display(),
+            out.display()
+        ))
+    };
+    let folder = StagedFolder::create(&out, info.force).map_err(writing)?;
+    if !checkpoint
+        .assemble_series(&folder, &records, &stop)
+        .map_err(writing)?
+    {
+        drop(folder);
+        return Err(interrupted(
+            interrupts,
+            &checkpoint,
+            &mut info,
+            &out,
+            session,
+        ));
+    }
+    output::write_dictionary(&folder.path("dictionary.csv")).map_err(writing)?;
+    folder
+        .write("resolved.toml", scenario.to_toml().as_bytes())
+        .map_err(writing)?;
+    folder
+        .write("manifest.json", manifest.to_json().as_bytes())
+        .map_err(writing)?;
+    let written = folder.commit().map_err(writing)?;
+    if let Err(e) = checkpoint.remove() {
+        eprintln!("warning: the results are complete but the checkpoint could not be removed: {e}");
+    }
+    print_summary(&scenario, &records, threads, wall_seconds, &written);
     Ok(())
+}
+
+/// Record the interruption in the checkpoint and say how to resume.
+fn interrupted(
+    interrupts: &Interrupts,
+    checkpoint: &Checkpoint,
+    info: &mut CheckpointInfo,
+    out: &Path,
+    session: Instant,
+) -> Failure {
+    let signal = interrupts.received().unwrap_or(signal_hook::consts::SIGINT);
+    info.status = format!("interrupted by {}", signals::name(signal));
+    info.earlier_wall_seconds += session.elapsed().as_secs_f64();
+    let saved = match checkpoint.save_info(info) {
+        Ok(()) => String::new(),
+        Err(e) => format!(" (the checkpoint's status could not be updated: {e})"),
+    };
+    Failure::Interrupted {
+        signal,
+        error: anyhow!(
+            "interrupted by {}: {} of {} replicates are finished and kept in {}{saved}\n  \
+             help: resume with `pasar run --resume {}`",
+            signals::name(signal),
+            info.finished.len(),
+            info.replicates,
+            checkpoint.path().display(),
+            out.display()
+        ),
+    }
 }
 
 /// Refuse, before allocating, a run that cannot fit in this machine's memory.
@@ -116,13 +509,18 @@ fn available_memory() -> Option<u64> {
     Some(kib * 1024)
 }
 
-fn print_summary(scenario: &Scenario, result: &RunResult, written: &std::path::Path) {
+fn print_summary(
+    scenario: &Scenario,
+    records: &[ReplicateRecord],
+    threads: usize,
+    wall_seconds: f64,
+    written: &Path,
+) {
     let last = scenario.ticks() - 1;
-    let mean = |metric: Metric, by: By, group: u16| -> Option<f64> {
-        let values: Vec<f64> = result
-            .replicates
+    let mean = |key: &str| -> Option<f64> {
+        let values: Vec<f64> = records
             .iter()
-            .filter_map(|r| r.records.last().and_then(|rec| rec.get(metric, by, group)))
+            .filter_map(|r| r.last_tick.get(key).copied())
             .collect();
         (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
     };
@@ -130,25 +528,31 @@ fn print_summary(scenario: &Scenario, result: &RunResult, written: &std::path::P
     println!(
         "{}: {} replicates x {} ticks; last tick {} ({}), mean over replicates",
         scenario.name(),
-        result.replicates.len(),
+        records.len(),
         scenario.ticks(),
         last,
         scenario.date_of_tick(last)
     );
-    for (label, metric, by, group) in [
-        ("GMV share, UMKM", Metric::GmvShare, By::Kind, 0),
-        ("GMV share, importers", Metric::GmvShare, By::Kind, 1),
-        ("GMV share, affiliates", Metric::GmvShare, By::Kind, 2),
-        ("import penetration", Metric::ImportPenetration, By::All, 0),
+    for (label, key) in [
+        ("GMV share, UMKM", "gmv_share/kind/umkm"),
+        ("GMV share, importers", "gmv_share/kind/importer"),
+        ("GMV share, affiliates", "gmv_share/kind/affiliate"),
+        ("import penetration", "import_penetration/all/all"),
     ] {
-        println!("  {label:<24}{}", pct(mean(metric, by, group)));
+        println!("  {label:<24}{}", pct(mean(key)));
     }
+    let decisions: u64 = records.iter().map(|r| r.decisions).sum();
+    let cpu: f64 = records.iter().map(|r| r.seconds).sum();
     println!(
         "  {} purchase decisions in {:.1} s ({:.0} per second per core, {} threads)",
-        result.decisions(),
-        result.wall_seconds,
-        result.decisions_per_core_second(),
-        result.threads
+        decisions,
+        wall_seconds,
+        if cpu > 0.0 {
+            decisions as f64 / cpu
+        } else {
+            0.0
+        },
+        threads
     );
     println!(
         "results in {}/ (series.csv, dictionary.csv, manifest.json, resolved.toml)",
