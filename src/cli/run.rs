@@ -33,9 +33,9 @@ pub struct RunArgs {
     /// Master seed, 0 to 9223372036854775807 (overrides simulation.seed).
     #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
     pub seed: Option<u64>,
-    /// Worker threads; 0 means one per core. Results do not depend on it.
-    #[arg(long, default_value_t = 0)]
-    pub threads: usize,
+    /// Worker threads, 0 to 1024; 0 means one per core. Results do not depend on it.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=1024))]
+    pub threads: u16,
     /// Output folder [default: results/<scenario name>].
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -75,7 +75,7 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
     let interrupts = Interrupts::install()
         .map_err(|e| Failure::Runtime(anyhow!("cannot watch for Ctrl-C: {e}")))?;
     let job = match &args.resume {
-        Some(out) => resume(out, args.threads)?,
+        Some(out) => resume(out, args.threads as usize)?,
         None => start(&args)?,
     };
     execute(job, &args, &interrupts)
@@ -107,7 +107,7 @@ fn start(args: &RunArgs) -> Result<Job, Failure> {
     output::check_destination(&out, args.force).map_err(|e| Failure::Input(anyhow!(e)))?;
     output::check_checkpoint(&out, args.force).map_err(|e| Failure::Input(anyhow!(e)))?;
     let replicates = scenario.spec.simulation.replicates;
-    check_memory(&scenario, replicates, args.threads).map_err(|e| {
+    check_memory(&scenario, replicates, args.threads as usize).map_err(|e| {
         Failure::Input(e.context(format!("{} is too large for this machine", path.display())))
     })?;
     let seed = scenario.spec.simulation.seed;
@@ -338,7 +338,7 @@ fn execute(job: Job, args: &RunArgs, interrupts: &Interrupts) -> Result<(), Fail
         Ok(())
     };
     let outcome = Executor::new(&scenario)
-        .threads(args.threads)
+        .threads(args.threads as usize)
         .observe(&progress)
         .skip(&done_ids)
         .cancel_on(interrupts.flag())
@@ -364,7 +364,7 @@ fn execute(job: Job, args: &RunArgs, interrupts: &Interrupts) -> Result<(), Fail
             let _ = checkpoint.save_info(&info);
             let kept = if info.finished.is_empty() && done_ids.is_empty() {
                 let _ = checkpoint.remove();
-                String::new()
+                "\n  help: no replicate had finished, so nothing was kept; check that the disk has room and the output folder can be written, then run again".to_string()
             } else {
                 format!(
                     "\n  help: {} of {} replicates are finished and kept in {}; once the problem is fixed, resume with `pasar run --resume {}`",
