@@ -395,6 +395,13 @@ fn apply_set(tree: &mut MergedTree, argument: &str) -> Result<(), Problem> {
             "e.g. --set channels.social.take_rate=0.08",
         ));
     }
+    if path == "extends" || path.starts_with("extends.") || path.starts_with("extends[") {
+        return Err(fail(
+            Some("extends"),
+            "`extends` cannot be set from the command line: it names the file a scenario file builds on".into(),
+            "write extends = \"baseline.toml\" in a scenario file and run that file",
+        ));
+    }
     let value = parse_set_value(raw.trim());
     let segments = parse_key_path(path).ok_or_else(|| {
         fail(

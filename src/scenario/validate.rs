@@ -38,6 +38,8 @@ pub fn validate_tree(
         for e in &mut timeline {
             e.index = kept.binary_search(&e.index).unwrap_or(e.index);
         }
+        // The chain is merged: a resolved scenario extends nothing.
+        file.extends = None;
         Ok(Scenario {
             spec: file,
             timeline,
