@@ -544,12 +544,47 @@ fn a_full_disk_gives_a_clear_error_and_no_partial_csv() {
     );
     assert_eq!(names_in(dir.path()), ["out.partial", "s.toml"], "{stderr}");
     assert!(no_temporaries(dir.path()).is_empty());
-    let kept = finished_in(&dir.path().join("out.partial"));
+    let checkpoint = dir.path().join("out.partial");
+    let kept = finished_in(&checkpoint);
     assert_eq!(kept, [0, 1]);
-    ok(pasar(dir.path())
-        .args(["run", "--resume", "out", "--quiet"])
+
+    // A checkpoint from another version of pasar is not resumed.
+    let info_path = checkpoint.join("checkpoint.json");
+    let info = fs::read_to_string(&info_path).expect("read checkpoint.json");
+    let version = format!("\"pasar_version\": \"{}\"", env!("CARGO_PKG_VERSION"));
+    assert!(info.contains(&version), "{info}");
+    fs::write(
+        &info_path,
+        info.replace(&version, "\"pasar_version\": \"0.0.1\""),
+    )
+    .expect("write checkpoint.json");
+    let refused = pasar(dir.path())
+        .args(["run", "--resume", "out"])
         .output()
-        .expect("start pasar"));
+        .expect("start pasar");
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("was started by pasar 0.0.1 and this is pasar"),
+        "{err}"
+    );
+    fs::write(&info_path, &info).expect("restore checkpoint.json");
+
+    // A damaged replicate is run again, with a warning.
+    let rows = checkpoint.join("replicate-000001.csv");
+    let mut damaged = fs::read(&rows).expect("read rows");
+    damaged.truncate(damaged.len() / 2);
+    fs::write(&rows, damaged).expect("damage the rows");
+    let resumed = pasar(dir.path())
+        .args(["run", "--resume", "out.partial", "--quiet"])
+        .output()
+        .expect("start pasar");
+    let err = String::from_utf8_lossy(&resumed.stderr);
+    assert!(
+        err.contains("warning: replicate-000001.json: its rows are damaged"),
+        "{err}"
+    );
+    ok(resumed);
     let whole = scratch();
     ok(pasar(whole.path())
         .args(&small)
