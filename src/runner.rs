@@ -77,6 +77,18 @@ pub enum RunError {
     /// The cancellation flag was set; `finished` replicates were handed over.
     #[error("the run was cancelled with {} replicates finished", finished.len())]
     Cancelled { finished: Vec<u32> },
+    /// Entry outpaced exit until a replicate's sellers no longer fit in
+    /// the memory the run was given ([`Executor::seller_limit`]).
+    #[error(
+        "replicate {replicate} grew to {sellers} simulated sellers by tick {tick} (it started with {initial}), more than fit in memory (about {limit}): entry outpaces exit in this scenario\n  help: lower behaviour.umkm_entry_rate or behaviour.importer_entry_rate, raise the fixed costs, or simulate fewer sellers (a larger simulation.seller_scale)"
+    )]
+    TooManySellers {
+        replicate: u32,
+        tick: u32,
+        sellers: u64,
+        initial: u64,
+        limit: u64,
+    },
     /// The sink refused replicate `replicate`; the run stopped.
     #[error("{source}")]
     Sink {
@@ -105,6 +117,7 @@ pub struct Executor<'a> {
     observers: Vec<&'a dyn Observer>,
     skip: Vec<u32>,
     cancel: Option<&'a AtomicBool>,
+    seller_limit: u64,
 }
 
 impl<'a> Executor<'a> {
@@ -116,7 +129,15 @@ impl<'a> Executor<'a> {
             observers: Vec::new(),
             skip: Vec::new(),
             cancel: None,
+            seller_limit: u64::MAX,
         }
+    }
+
+    /// Stop with [`RunError::TooManySellers`] when a replicate's seller
+    /// slots pass `n` (entry outpacing exit would otherwise exhaust memory).
+    pub fn seller_limit(mut self, n: u64) -> Self {
+        self.seller_limit = n;
+        self
     }
 
     /// Leave out these replicates (already finished by an interrupted run).
@@ -199,10 +220,27 @@ impl<'a> Executor<'a> {
                 if stop() {
                     return;
                 }
-                let Some(result) = run_replicate_until(self.scenario, r, &self.observers, &stop)
-                else {
-                    return;
-                };
+                let limit = self.seller_limit;
+                let result =
+                    match run_replicate_within(self.scenario, r, &self.observers, &stop, limit) {
+                        Ok(result) => result,
+                        Err(Stopped::Cancelled) => return,
+                        Err(Stopped::TooManySellers {
+                            tick,
+                            sellers,
+                            initial,
+                        }) => {
+                            failed.store(true, Ordering::Relaxed);
+                            lock(&failure).get_or_insert(RunError::TooManySellers {
+                                replicate: r,
+                                tick,
+                                sellers,
+                                initial,
+                                limit,
+                            });
+                            return;
+                        }
+                    };
                 for o in &self.observers {
                     o.replicate_done(&result);
                 }
@@ -275,26 +313,74 @@ pub fn run_replicate_until(
     observers: &[&dyn Observer],
     stop: &dyn Fn() -> bool,
 ) -> Option<ReplicateResult> {
+    run_replicate_within(scenario, replicate, observers, stop, u64::MAX).ok()
+}
+
+/// Why a replicate did not reach the horizon.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stopped {
+    Cancelled,
+    TooManySellers {
+        tick: u32,
+        sellers: u64,
+        initial: u64,
+    },
+}
+
+/// Simulate one replicate, asking `stop` before every tick and checking
+/// after every tick that its seller slots stay within `seller_limit`.
+pub fn run_replicate_within(
+    scenario: &Scenario,
+    replicate: u32,
+    observers: &[&dyn Observer],
+    stop: &dyn Fn() -> bool,
+    seller_limit: u64,
+) -> Result<ReplicateResult, Stopped> {
     let start = Instant::now();
     let mut model = Model::new(scenario, replicate);
+    let initial = model.sellers().len() as u64;
     let mut records = Vec::with_capacity(scenario.ticks() as usize);
     let mut decisions = 0;
     for _ in 0..scenario.ticks() {
         if stop() {
-            return None;
+            return Err(Stopped::Cancelled);
         }
         let record = model.step();
         decisions += model.flows().decisions;
+        let sellers = model.sellers().len() as u64;
+        if sellers > seller_limit {
+            return Err(Stopped::TooManySellers {
+                tick: record.tick,
+                sellers,
+                initial,
+            });
+        }
         for o in observers {
             o.tick_done(replicate, record.tick);
         }
         records.push(record);
     }
-    Some(ReplicateResult {
+    Ok(ReplicateResult {
         replicate,
         seed: rng::replicate_seed(scenario.spec.simulation.seed, replicate),
         records,
         decisions,
         seconds: start.elapsed().as_secs_f64(),
     })
+}
+
+/// The most seller slots one replicate may reach when `threads` replicates
+/// run at once in `available` bytes: what is left once the consumers, the
+/// records and a fifth for everything else are set aside, shared among the
+/// threads. Never below the scenario's own estimate.
+pub fn seller_limit(scenario: &Scenario, replicates: u32, threads: usize, available: u64) -> u64 {
+    let spec = &scenario.spec;
+    let nk = spec.channels.len();
+    let busy = (threads.max(1) as u64).min(replicates.max(1) as u64);
+    let others = estimated_bytes(scenario, replicates, threads);
+    let per_seller = crate::model::footprint::bytes_per_seller(nk).max(1);
+    let room = (available / 5 * 4).saturating_sub(others) / busy;
+    let pop = &spec.population;
+    let planned = (pop.umkm.count + pop.importer.count + pop.affiliate.count).saturating_mul(3) / 2;
+    planned.saturating_add(room / per_seller)
 }

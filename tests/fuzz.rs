@@ -14,7 +14,8 @@
 //! about half a minute each in a debug build); e.g. `PASAR_FUZZ_CASES=20000
 //! cargo test --release --test fuzz -- --nocapture` for a long local run.
 //! The seed is fixed, so CI tries the same cases every time; set
-//! `PASAR_FUZZ_SEED` to try others.
+//! `PASAR_FUZZ_SEED` to try others, and `PASAR_FUZZ_VERBOSE` to print every
+//! refusal and shrunk run of the random valid scenarios.
 
 mod common;
 
@@ -190,11 +191,21 @@ fn shrink(s: &Scenario) -> Option<Scenario> {
     }
     spec.simulation.ticks = RUN_TICKS;
     spec.simulation.replicates = 1;
+    // Entry can double the sellers every tick: start with fewer then.
+    let growth = |rate: f64| (1.0 + rate.clamp(0.0, 10.0)).powi(RUN_TICKS as i32);
+    let b = &spec.behaviour;
+    let (umkm_growth, importer_growth) = (growth(b.umkm_entry_rate), growth(b.importer_entry_rate));
     let p = &mut spec.population;
-    p.umkm.count = p.umkm.count.min(150);
-    p.importer.count = p.importer.count.min(20);
+    p.umkm.count = p.umkm.count.min((150.0 / umkm_growth).ceil() as u64);
+    p.importer.count = p.importer.count.min((20.0 / importer_growth).ceil() as u64);
     p.affiliate.count = p.affiliate.count.min(20);
-    p.consumers.count = p.consumers.count.min(300);
+    // About 3,000 purchase attempts a tick at most, whatever the rate.
+    let rate = p.consumers.purchase_rate_mean.max(1.0);
+    p.consumers.count = p
+        .consumers
+        .count
+        .min((3000.0 / rate).ceil() as u64)
+        .min(300);
     Scenario::from_spec(&spec).ok()
 }
 
@@ -687,5 +698,104 @@ fn key_mutants_of_the_shipped_scenarios_never_panic_and_run_if_accepted() {
         panic!("{e}");
     }
     assert!(tally.refused.load(Ordering::Relaxed) > 0);
+    assert!(tally.ran.load(Ordering::Relaxed) > 0);
+}
+
+/// Every numeric leaf of the resolved baseline (`channels.social.take_rate`,
+/// `categories.food.demand_share`, ...) with its documented range.
+fn numeric_leaves() -> Vec<(String, Range)> {
+    let text = common::load(&[]).to_toml();
+    let doc: toml_edit::DocumentMut = text.parse().expect("resolved.toml parses");
+    let mut paths = Vec::new();
+    key_paths(doc.as_item(), "", &mut paths);
+    paths
+        .into_iter()
+        .filter(|p| !p.starts_with("events"))
+        .filter_map(|p| spec_for(&p).map(|s| (p, s.range)))
+        .collect()
+}
+
+#[test]
+fn random_valid_scenarios_never_put_nan_or_infinity_in_an_output() {
+    // Many parameters at once, each anywhere in its documented range
+    // (extremes included); the combinations that break a cross-key rule
+    // (shares summing to one, min below max) are refused and skipped.
+    let leaves = numeric_leaves();
+    assert!(leaves.len() > 50, "{} numeric parameters", leaves.len());
+    let base = common::baseline_path();
+    let base_shares: Vec<(String, f64)> = common::load(&[])
+        .spec
+        .categories
+        .iter()
+        .map(|(name, c)| (format!("categories.{name}.demand_share"), c.demand_share))
+        .collect();
+    let tally = Tally::default();
+    let started = Instant::now();
+    let mut runner = TestRunner::new(Config {
+        cases: (cases() / 4).max(1),
+        failure_persistence: None,
+        rng_seed: RngSeed::Fixed(seed() ^ 0xface),
+        max_shrink_iters: 512,
+        ..Config::default()
+    });
+    let pick = (any::<usize>(), 0..EXTREMES.len() + 3, 0.0..=1.0f64);
+    let strategy = prop::collection::vec(pick, 1..40);
+    let result = runner.run(&strategy, |picks| {
+        tally.tried.fetch_add(1, Ordering::Relaxed);
+        let mut sets: Vec<String> = Vec::new();
+        // Demand shares must sum to one: the drawn ones are rescaled with
+        // the others so that they do.
+        let mut shares: Vec<(String, f64)> = base_shares.clone();
+        for &(k, e, f) in &picks {
+            let (path, range) = &leaves[k % leaves.len()];
+            let Some(v) = in_range(*range, e, f) else {
+                continue;
+            };
+            match shares.iter_mut().find(|(p, _)| p == path) {
+                Some(share) => share.1 = v.parse().unwrap_or(share.1),
+                None => sets.push(format!("{path}={v}")),
+            }
+        }
+        let total: f64 = shares.iter().map(|s| s.1).sum();
+        if total > 0.0 && shares != base_shares {
+            sets.extend(shares.iter().map(|(p, v)| format!("{p}={:?}", v / total)));
+        }
+        let scenario = match Scenario::load(&base, &sets) {
+            Ok(s) => s,
+            Err(error) => {
+                tally.refused.fetch_add(1, Ordering::Relaxed);
+                if std::env::var("PASAR_FUZZ_VERBOSE").is_ok() {
+                    eprintln!("refused: {error}");
+                }
+                // Only cross-key rules may refuse values inside their ranges.
+                for p in &error.problems {
+                    prop_assert!(
+                        !p.message.contains("out of range") && !p.message.contains("wrong type"),
+                        "an in-range value was refused: {p}\n{sets:?}"
+                    );
+                }
+                return Ok(());
+            }
+        };
+        match shrink(&scenario) {
+            Some(small) => {
+                tally.ran.fetch_add(1, Ordering::Relaxed);
+                let t = Instant::now();
+                let r = check_run(&small);
+                if std::env::var("PASAR_FUZZ_VERBOSE").is_ok() {
+                    eprintln!("ran in {:?}: {sets:?}", t.elapsed());
+                }
+                r
+            }
+            None => {
+                tally.not_shrinkable.fetch_add(1, Ordering::Relaxed);
+                Ok(())
+            }
+        }
+    });
+    tally.report("random valid scenarios", started.elapsed());
+    if let Err(e) = result {
+        panic!("{e}");
+    }
     assert!(tally.ran.load(Ordering::Relaxed) > 0);
 }

@@ -337,7 +337,17 @@ fn execute(job: Job, args: &RunArgs, interrupts: &Interrupts) -> Result<(), Fail
             .push(record);
         Ok(())
     };
+    let threads = match args.threads as usize {
+        0 => rayon::current_num_threads(),
+        n => n,
+    };
+    // A scenario whose entry outpaces exit is stopped with a clear error
+    // before it exhausts the machine's memory.
+    let seller_limit = available_memory().map_or(u64::MAX, |bytes| {
+        pasar::runner::seller_limit(&scenario, left as u32, threads, bytes)
+    });
     let outcome = Executor::new(&scenario)
+        .seller_limit(seller_limit)
         .threads(args.threads as usize)
         .observe(&progress)
         .skip(&done_ids)
@@ -376,6 +386,7 @@ fn execute(job: Job, args: &RunArgs, interrupts: &Interrupts) -> Result<(), Fail
             };
             let what = match &e {
                 RunError::Sink { .. } => "saving a finished replicate failed",
+                RunError::TooManySellers { .. } => "the run was stopped",
                 _ => "the run failed",
             };
             return Err(Failure::Runtime(anyhow!("{what}: {e}{kept}")));
