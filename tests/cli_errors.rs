@@ -1149,6 +1149,7 @@ fn several_unknown_keys_are_all_reported() {
 /// A folder this process cannot create anything in: a read-only folder
 /// for an ordinary user; for root (who may write anywhere) a place in
 /// /sys, which nobody may create files in. `None` if there is neither.
+#[cfg(unix)]
 fn unwritable_folder(scratch: &Path) -> Option<PathBuf> {
     use std::os::unix::fs::PermissionsExt;
     let locked = scratch.join("locked");
@@ -1164,6 +1165,7 @@ fn unwritable_folder(scratch: &Path) -> Option<PathBuf> {
     (sys.is_dir() && fs::create_dir(sys.join("pasar-probe")).is_err()).then(|| sys.to_path_buf())
 }
 
+#[cfg(unix)]
 #[test]
 fn an_unwritable_output_folder_is_refused_before_running() {
     let scratch = tempfile::tempdir().expect("create a scratch folder");

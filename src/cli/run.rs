@@ -374,7 +374,11 @@ fn execute(job: Job, args: &RunArgs, interrupts: &Interrupts) -> Result<(), Fail
             let _ = checkpoint.save_info(&info);
             let kept = if info.finished.is_empty() && done_ids.is_empty() {
                 let _ = checkpoint.remove();
-                "\n  help: no replicate had finished, so nothing was kept; check that the disk has room and the output folder can be written, then run again".to_string()
+                match &e {
+                    RunError::Sink { .. } => "\n  help: no replicate had finished, so nothing was kept; check that the disk has room and the output folder can be written, then run again",
+                    _ => "\n  (no replicate had finished, so nothing was kept)",
+                }
+                .to_string()
             } else {
                 format!(
                     "\n  help: {} of {} replicates are finished and kept in {}; once the problem is fixed, resume with `pasar run --resume {}`",
@@ -392,6 +396,15 @@ fn execute(job: Job, args: &RunArgs, interrupts: &Interrupts) -> Result<(), Fail
             return Err(Failure::Runtime(anyhow!("{what}: {e}{kept}")));
         }
     };
+    if records.len() != info.replicates as usize {
+        return Err(Failure::Runtime(anyhow!(
+            "the run ended with {} of {} replicates in {}; resume with `pasar run --resume {}`",
+            records.len(),
+            info.replicates,
+            checkpoint.path().display(),
+            out.display()
+        )));
+    }
     // Every replicate is on disk: assemble the results folder.
     let stop = || interrupts.flag().load(Ordering::SeqCst);
     let wall_seconds = info.earlier_wall_seconds + session.elapsed().as_secs_f64();
