@@ -2,6 +2,7 @@
 //! library, report. One module per command.
 
 pub mod progress;
+pub mod resume;
 pub mod run;
 pub mod signals;
 

@@ -62,12 +62,12 @@ pub struct RunArgs {
 
 /// A run ready to go: its scenario, where it writes, its checkpoint and the
 /// replicates already finished.
-struct Job {
-    scenario: Scenario,
-    out: PathBuf,
-    checkpoint: Checkpoint,
-    info: CheckpointInfo,
-    done: Vec<ReplicateRecord>,
+pub(super) struct Job {
+    pub(super) scenario: Scenario,
+    pub(super) out: PathBuf,
+    pub(super) checkpoint: Checkpoint,
+    pub(super) info: CheckpointInfo,
+    pub(super) done: Vec<ReplicateRecord>,
 }
 
 pub fn run(args: RunArgs) -> Result<(), Failure> {
@@ -75,7 +75,7 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
     let interrupts = Interrupts::install()
         .map_err(|e| Failure::Runtime(anyhow!("cannot watch for Ctrl-C: {e}")))?;
     let job = match &args.resume {
-        Some(out) => resume(out, args.threads as usize)?,
+        Some(out) => super::resume::resume(out, args.threads as usize)?,
         None => start(&args)?,
     };
     execute(job, &args, &interrupts)
@@ -151,7 +151,7 @@ fn start(args: &RunArgs) -> Result<Job, Failure> {
     })
 }
 
-fn file_entries(scenario: &Scenario) -> Vec<ScenarioFileEntry> {
+pub(super) fn file_entries(scenario: &Scenario) -> Vec<ScenarioFileEntry> {
     scenario
         .sources
         .iter()
@@ -160,158 +160,6 @@ fn file_entries(scenario: &Scenario) -> Vec<ScenarioFileEntry> {
             sha256: s.sha256.clone(),
         })
         .collect()
-}
-
-/// An interrupted run: its checkpoint, and the scenario read again and
-/// compared with what the run started with.
-fn resume(out: &Path, threads: usize) -> Result<Job, Failure> {
-    let input = |e: anyhow::Error| Failure::Input(e);
-    // `--resume results/x.partial` names the checkpoint itself.
-    let out = match out.file_name().and_then(|n| n.to_str()) {
-        Some(name) if name.ends_with(".partial") && out.join("checkpoint.json").is_file() => {
-            out.with_file_name(name.trim_end_matches(".partial"))
-        }
-        _ => out.to_path_buf(),
-    };
-    let (checkpoint, mut info) = Checkpoint::open(&out).map_err(|e| input(anyhow!(e)))?;
-    let this = env!("CARGO_PKG_VERSION");
-    if info.pasar_version != this {
-        return Err(input(anyhow!(
-            "the interrupted run in {} was started by pasar {} and this is pasar {this}: the numbers could differ\n  \
-             help: finish it with pasar {}, or start again with --force",
-            checkpoint.path().display(),
-            info.pasar_version,
-            info.pasar_version
-        )));
-    }
-    let path = Path::new(&info.working_directory).join(&info.scenario_path);
-    let mut scenario = Scenario::load(&path, &info.sets).map_err(|e| {
-        input(anyhow!(e).context(format!(
-            "cannot resume {}: its scenario {} no longer loads",
-            out.display(),
-            path.display()
-        )))
-    })?;
-    let changes = changes_since(&checkpoint, &info, &scenario);
-    if !changes.is_empty() {
-        return Err(input(anyhow!(
-            "cannot resume {}: the scenario changed since the run started:\n  - {}\n  \
-             help: put the files back as they were to resume, or start the edited scenario afresh with --force (without --resume)",
-            out.display(),
-            changes.join("\n  - ")
-        )));
-    }
-    // The files as the first session named them, so the manifest is the same.
-    for (source, entry) in scenario.sources.iter_mut().zip(&info.scenario_files) {
-        source.path = PathBuf::from(&entry.path);
-    }
-    let (done, notes) = checkpoint.finished(&info);
-    for note in notes {
-        eprintln!("warning: {note}");
-    }
-    let left = info.replicates - done.len() as u32;
-    check_memory(&scenario, left, threads).map_err(|e| {
-        input(e.context(format!("{} is too large for this machine", path.display())))
-    })?;
-    info.resumed_utc
-        .push(output::utc_timestamp(SystemTime::now()));
-    info.status = "running".into();
-    checkpoint
-        .save_info(&info)
-        .map_err(|e| Failure::Runtime(anyhow!(e)))?;
-    Ok(Job {
-        scenario,
-        out,
-        checkpoint,
-        info,
-        done,
-    })
-}
-
-/// What differs between the run in the checkpoint and the scenario now:
-/// files whose SHA-256 changed, files added to or dropped from the
-/// `extends` chain, and the parameter paths whose resolved value differs.
-fn changes_since(checkpoint: &Checkpoint, info: &CheckpointInfo, now: &Scenario) -> Vec<String> {
-    let short = |h: &str| h.chars().take(12).collect::<String>();
-    let mut changes = Vec::new();
-    let then = &info.scenario_files;
-    let now_files = file_entries(now);
-    for (i, old) in then.iter().enumerate() {
-        match now_files.get(i) {
-            Some(new) if new.sha256 != old.sha256 => changes.push(format!(
-                "{} was edited (SHA-256 {}... then, {}... now)",
-                old.path,
-                short(&old.sha256),
-                short(&new.sha256)
-            )),
-            Some(_) => {}
-            None => changes.push(format!("{} is no longer read", old.path)),
-        }
-    }
-    for new in now_files.iter().skip(then.len()) {
-        changes.push(format!("{} is now read as well", new.path));
-    }
-    let resolved_now = now.to_toml();
-    if pasar::scenario::load::hex_sha256(resolved_now.as_bytes()) != info.resolved_toml_sha256 {
-        match checkpoint.resolved_toml() {
-            Ok(resolved_then) => {
-                let diff = parameter_changes(&resolved_then, &resolved_now);
-                if diff.is_empty() {
-                    changes.push("the resolved scenario differs".into());
-                }
-                changes.extend(diff);
-            }
-            Err(e) => changes.push(format!("the resolved scenario differs ({e})")),
-        }
-    }
-    changes
-}
-
-/// `simulation.ticks: 12 then, 14 now` for every path whose value differs.
-fn parameter_changes(then: &str, now: &str) -> Vec<String> {
-    let flat = |text: &str| {
-        let mut out = std::collections::BTreeMap::new();
-        if let Ok(table) = toml::from_str::<toml::Table>(text) {
-            flatten("", &toml::Value::Table(table), &mut out);
-        }
-        out
-    };
-    let (a, b) = (flat(then), flat(now));
-    let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
-    keys.sort();
-    keys.dedup();
-    let show = |v: Option<&String>| v.cloned().unwrap_or_else(|| "(absent)".into());
-    keys.into_iter()
-        .filter(|k| a.get(*k) != b.get(*k))
-        .map(|k| format!("`{k}`: {} then, {} now", show(a.get(k)), show(b.get(k))))
-        .collect()
-}
-
-fn flatten(
-    prefix: &str,
-    value: &toml::Value,
-    out: &mut std::collections::BTreeMap<String, String>,
-) {
-    match value {
-        toml::Value::Table(t) => {
-            for (k, v) in t {
-                let p = if prefix.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{prefix}.{k}")
-                };
-                flatten(&p, v, out);
-            }
-        }
-        toml::Value::Array(a) if a.iter().any(|v| v.is_table()) => {
-            for (i, v) in a.iter().enumerate() {
-                flatten(&format!("{prefix}[{i}]"), v, out);
-            }
-        }
-        v => {
-            out.insert(prefix.to_string(), v.to_string());
-        }
-    }
 }
 
 /// Run what is left, then assemble and commit the results folder.
@@ -498,7 +346,11 @@ fn interrupted(
 }
 
 /// Refuse, before allocating, a run that cannot fit in this machine's memory.
-fn check_memory(scenario: &Scenario, replicates: u32, threads: usize) -> anyhow::Result<()> {
+pub(super) fn check_memory(
+    scenario: &Scenario,
+    replicates: u32,
+    threads: usize,
+) -> anyhow::Result<()> {
     let threads = if threads == 0 {
         rayon::current_num_threads()
     } else {
