@@ -490,6 +490,15 @@ fn run_with_file_limit(dir: &Path, kib: u32, args: &[&str]) -> Output {
         .expect("start bash")
 }
 
+/// Copy a flat folder; returns the copy's path.
+fn copy_folder(from: &Path, to: &Path) -> PathBuf {
+    fs::create_dir(to).expect("create a folder");
+    for name in names_in(from) {
+        fs::copy(from.join(&name), to.join(&name)).expect("copy a file");
+    }
+    to.to_path_buf()
+}
+
 /// No file of `dir`'s tree is a temporary or a staging folder.
 fn no_temporaries(dir: &Path) -> Vec<PathBuf> {
     let mut bad = Vec::new();
@@ -575,6 +584,7 @@ fn a_full_disk_gives_a_clear_error_and_no_partial_csv() {
     let mut damaged = fs::read(&rows).expect("read rows");
     damaged.truncate(damaged.len() / 2);
     fs::write(&rows, damaged).expect("damage the rows");
+    let saved = copy_folder(&checkpoint, &dir.path().join("saved"));
     let resumed = pasar(dir.path())
         .args(["run", "--resume", "out.partial", "--quiet"])
         .output()
@@ -585,6 +595,22 @@ fn a_full_disk_gives_a_clear_error_and_no_partial_csv() {
         "{err}"
     );
     ok(resumed);
+
+    // A checkpoint left beside finished results (a crash just before its
+    // removal) is not resumed over them.
+    fs::rename(&saved, &checkpoint).expect("put the old checkpoint back");
+    let refused = pasar(dir.path())
+        .args(["run", "--resume", "out"])
+        .output()
+        .expect("start pasar");
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("cannot resume into out: out already exists"),
+        "{err}"
+    );
+    assert!(err.contains("is a leftover and can be removed"), "{err}");
+    fs::remove_dir_all(&checkpoint).expect("remove the leftover");
     let whole = scratch();
     ok(pasar(whole.path())
         .args(&small)

@@ -22,6 +22,16 @@ pub(super) fn resume(out: &Path, threads: usize) -> Result<Job, Failure> {
         _ => out.to_path_buf(),
     };
     let (checkpoint, mut info) = Checkpoint::open(&out).map_err(|e| input(anyhow!(e)))?;
+    // The results must still be free to write (they are, unless the run
+    // finished and only the checkpoint's removal was cut short).
+    if let Err(e) = output::check_destination(&out, info.force) {
+        return Err(input(anyhow!(
+            "cannot resume into {}: {e}\n  help: if {} holds the finished results, the checkpoint {} is a leftover and can be removed",
+            out.display(),
+            out.display(),
+            checkpoint.path().display()
+        )));
+    }
     let this = env!("CARGO_PKG_VERSION");
     if info.pasar_version != this {
         return Err(input(anyhow!(
