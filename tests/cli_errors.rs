@@ -1333,3 +1333,46 @@ fn a_damaged_checkpoint_is_refused_and_left_alone() {
         run.stderr()
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn paths_that_are_not_utf8_do_not_panic() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    // A scenario and an output folder whose names are Latin-1, not UTF-8:
+    // the run goes through (found: the command line recorded in the
+    // manifest panicked on them).
+    let scratch = tempfile::tempdir().expect("create a scratch folder");
+    let scenario = scratch.path().join(OsStr::from_bytes(b"caf\xe9.toml"));
+    fs::copy(common::baseline_path(), &scenario).expect("copy the baseline");
+    let out = scratch.path().join(OsStr::from_bytes(b"r\xe9sultats"));
+    let output = Command::new(env!("CARGO_BIN_EXE_pasar"))
+        .current_dir(scratch.path())
+        .arg("run")
+        .arg(&scenario)
+        .arg("--out")
+        .arg(&out)
+        .arg("--quiet")
+        .args(common::SMALL_RUN_FLAGS)
+        .env("RUST_BACKTRACE", "0")
+        .output()
+        .expect("start pasar");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(out.join("series.csv").is_file());
+    // A --set value that is not UTF-8 is refused by the argument parser.
+    let output = Command::new(env!("CARGO_BIN_EXE_pasar"))
+        .current_dir(scratch.path())
+        .arg("run")
+        .arg(&scenario)
+        .arg("--set")
+        .arg(OsStr::from_bytes(b"simulation.name=\xff"))
+        .env("RUST_BACKTRACE", "0")
+        .output()
+        .expect("start pasar");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(INPUT_ERROR), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(stderr.contains("invalid UTF-8"), "{stderr}");
+}

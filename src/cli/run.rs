@@ -120,7 +120,10 @@ fn start(args: &RunArgs) -> Result<Job, Failure> {
             .map(|d| d.display().to_string())
             .unwrap_or_default(),
         sets,
-        command: std::env::args().collect(),
+        // Lossy: a path that is not UTF-8 must not stop the run.
+        command: std::env::args_os()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect(),
         scenario_files: file_entries(&scenario),
         resolved_toml_sha256: pasar::scenario::load::hex_sha256(scenario.to_toml().as_bytes()),
         seed,
