@@ -1376,3 +1376,19 @@ fn paths_that_are_not_utf8_do_not_panic() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(stderr.contains("invalid UTF-8"), "{stderr}");
 }
+
+#[test]
+fn an_endless_file_is_refused_not_read_forever() {
+    let zero = Path::new("/dev/zero");
+    if !zero.exists() {
+        return; // not on this platform
+    }
+    assert_refused(
+        zero,
+        &[],
+        &[
+            "/dev/zero is larger than 16 MiB: not a scenario file",
+            "  help: name a .toml scenario file",
+        ],
+    );
+}

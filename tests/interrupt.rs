@@ -622,3 +622,30 @@ fn a_full_disk_gives_a_clear_error_and_no_partial_csv() {
         "series.csv after a full disk and a resume differs"
     );
 }
+
+#[test]
+fn a_signal_before_the_run_starts_exits_at_once_and_writes_nothing() {
+    // A named pipe nobody writes to: pasar waits to read the scenario.
+    let dir = tempfile::tempdir().expect("create a scratch folder");
+    let status = Command::new("mkfifo")
+        .arg(dir.path().join("pipe.toml"))
+        .status()
+        .expect("run mkfifo");
+    assert!(status.success());
+    let child = pasar(dir.path())
+        .args(["run", "pipe.toml", "--out", "out", "--quiet"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start pasar");
+    std::thread::sleep(Duration::from_millis(300));
+    send(&child, "INT");
+    let (status, stderr, took) = wait_exit(child, Instant::now());
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    assert!(took < STOP_BOUND, "stopping took {took:?}");
+    assert!(
+        stderr.contains("stopped before the run started"),
+        "{stderr}"
+    );
+    assert_eq!(names_in(dir.path()), ["pipe.toml"]);
+}

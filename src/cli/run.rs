@@ -174,6 +174,7 @@ fn execute(job: Job, args: &RunArgs, interrupts: &Interrupts) -> Result<(), Fail
         mut info,
         done,
     } = job;
+    interrupts.arm();
     let session = Instant::now();
     let done_ids: Vec<u32> = done.iter().map(|r| r.replicate).collect();
     let left = info.replicates as u64 - done.len() as u64;

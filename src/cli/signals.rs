@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 pub struct Interrupts {
     flag: Arc<AtomicBool>,
     signal: Arc<AtomicI32>,
+    armed: Arc<AtomicBool>,
 }
 
 impl Interrupts {
@@ -21,11 +22,17 @@ impl Interrupts {
         let mut signals = Signals::new([SIGINT, SIGTERM])?;
         let flag = Arc::new(AtomicBool::new(false));
         let signal = Arc::new(AtomicI32::new(0));
-        let (f, s) = (flag.clone(), signal.clone());
+        let armed = Arc::new(AtomicBool::new(false));
+        let (f, s, a) = (flag.clone(), signal.clone(), armed.clone());
         std::thread::Builder::new()
             .name("signals".into())
             .spawn(move || {
                 for sig in signals.forever() {
+                    if !a.load(Ordering::SeqCst) {
+                        // Still reading and checking: nothing to keep yet.
+                        eprintln!("\n{}: stopped before the run started", name(sig));
+                        std::process::exit(128 + sig);
+                    }
                     if s.compare_exchange(0, sig, Ordering::SeqCst, Ordering::SeqCst)
                         .is_ok()
                     {
@@ -46,7 +53,17 @@ impl Interrupts {
                     }
                 }
             })?;
-        Ok(Interrupts { flag, signal })
+        Ok(Interrupts {
+            flag,
+            signal,
+            armed,
+        })
+    }
+
+    /// From now on a first signal stops the run gracefully (before, while
+    /// the scenario is read and checked, it exits at once).
+    pub fn arm(&self) {
+        self.armed.store(true, Ordering::SeqCst);
     }
 
     /// The flag the executor reads.
