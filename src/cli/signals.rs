@@ -30,6 +30,7 @@ impl Interrupts {
                 for sig in signals.forever() {
                     if !a.load(Ordering::SeqCst) {
                         // Still reading and checking: nothing to keep yet.
+                        let _held = pasar::output::abandon_temporaries();
                         eprintln!("\n{}: stopped before the run started", name(sig));
                         std::process::exit(128 + sig);
                     }
