@@ -4,12 +4,21 @@
 //!
 //! Replicates are independent and each has its own streams, so results are
 //! identical whatever the thread count; they are returned in replicate order.
+//!
+//! A run can be cancelled from outside (the CLI's signal handler sets an
+//! [`AtomicBool`]; the model never knows): the flag is read between ticks, a
+//! replicate in flight is dropped and no new one starts. [`Executor::run_each`]
+//! hands each finished replicate to a sink as it finishes (the CLI writes it
+//! to the checkpoint), so records need not be held until the end, and
+//! [`Executor::skip`] leaves out replicates an interrupted run already has.
 
 use crate::metrics::TickRecord;
 use crate::model::Model;
 use crate::rng;
 use crate::scenario::Scenario;
 use rayon::prelude::*;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 /// Something that wants to hear how a run is going. Called from worker
@@ -58,10 +67,46 @@ impl RunResult {
     }
 }
 
+/// What a sink may fail with (writing a finished replicate, say).
+pub type SinkError = Box<dyn std::error::Error + Send + Sync>;
+
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
     #[error("cannot start {threads} worker threads: {message}")]
     Threads { threads: usize, message: String },
+    /// The cancellation flag was set; `finished` replicates were handed over.
+    #[error("the run was cancelled with {} replicates finished", finished.len())]
+    Cancelled { finished: Vec<u32> },
+    /// Entry outpaced exit until a replicate's sellers no longer fit in
+    /// the memory the run was given ([`Executor::seller_limit`]).
+    #[error(
+        "replicate {replicate} grew to {sellers} simulated sellers by tick {tick} (it started with {initial}), more than fit in memory (about {limit}): entry outpaces exit in this scenario\n  help: lower behaviour.umkm_entry_rate or behaviour.importer_entry_rate, raise the fixed costs, or simulate fewer sellers (a larger simulation.seller_scale)"
+    )]
+    TooManySellers {
+        replicate: u32,
+        tick: u32,
+        sellers: u64,
+        initial: u64,
+        limit: u64,
+    },
+    /// The sink refused replicate `replicate`; the run stopped.
+    #[error("{source}")]
+    Sink {
+        replicate: u32,
+        #[source]
+        source: SinkError,
+    },
+}
+
+/// How a streamed run ended (see [`Executor::run_each`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunStats {
+    /// Replicates run and handed to the sink, in replicate order.
+    pub finished: Vec<u32>,
+    /// True when the cancellation flag stopped the run before the end.
+    pub cancelled: bool,
+    pub threads: usize,
+    pub wall_seconds: f64,
 }
 
 /// Runs replicates `first..first + replicates` of a scenario (from 0 unless
@@ -72,6 +117,9 @@ pub struct Executor<'a> {
     replicates: u32,
     threads: usize,
     observers: Vec<&'a dyn Observer>,
+    skip: Vec<u32>,
+    cancel: Option<&'a AtomicBool>,
+    seller_limit: u64,
 }
 
 impl<'a> Executor<'a> {
@@ -82,7 +130,29 @@ impl<'a> Executor<'a> {
             replicates: scenario.spec.simulation.replicates,
             threads: 1,
             observers: Vec::new(),
+            skip: Vec::new(),
+            cancel: None,
+            seller_limit: u64::MAX,
         }
+    }
+
+    /// Stop with [`RunError::TooManySellers`] when a replicate's seller
+    /// slots pass `n` (entry outpacing exit would otherwise exhaust memory).
+    pub fn seller_limit(mut self, n: u64) -> Self {
+        self.seller_limit = n;
+        self
+    }
+
+    /// Leave out these replicates (already finished by an interrupted run).
+    pub fn skip(mut self, done: &[u32]) -> Self {
+        self.skip = done.to_vec();
+        self
+    }
+
+    /// Stop when `flag` becomes true: checked between ticks.
+    pub fn cancel_on(mut self, flag: &'a AtomicBool) -> Self {
+        self.cancel = Some(flag);
+        self
     }
 
     pub fn replicates(mut self, n: u32) -> Self {
@@ -109,7 +179,37 @@ impl<'a> Executor<'a> {
         self
     }
 
+    /// Run every replicate and return them all, in order. A cancelled run
+    /// is an error ([`RunError::Cancelled`]).
     pub fn run(&self) -> Result<RunResult, RunError> {
+        let done = Mutex::new(Vec::new());
+        let stats = self.run_each(&|result| {
+            lock(&done).push(result);
+            Ok(())
+        })?;
+        if stats.cancelled {
+            return Err(RunError::Cancelled {
+                finished: stats.finished,
+            });
+        }
+        let mut replicates = done.into_inner().unwrap_or_else(|p| p.into_inner());
+        replicates.sort_by_key(|r| r.replicate);
+        Ok(RunResult {
+            replicates,
+            threads: stats.threads,
+            wall_seconds: stats.wall_seconds,
+        })
+    }
+
+    /// Run the replicates not skipped and hand each to `sink` as soon as it
+    /// finishes (from a worker thread; replicates finish in any order). A
+    /// sink error stops the run: replicates in flight are dropped, and the
+    /// first error is returned. A cancellation returns `Ok` with
+    /// `cancelled` set and the replicates the sink accepted.
+    pub fn run_each(
+        &self,
+        sink: &(dyn Fn(ReplicateResult) -> Result<(), SinkError> + Sync),
+    ) -> Result<RunStats, RunError> {
         let start = Instant::now();
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(self.threads)
@@ -119,40 +219,89 @@ impl<'a> Executor<'a> {
                 message: e.to_string(),
             })?;
         let threads = pool.current_num_threads();
-        let replicates = pool.install(|| {
-            (self.first_replicate..self.first_replicate.saturating_add(self.replicates))
-                .into_par_iter()
-                .map(|r| {
-                    let result = run_replicate(self.scenario, r, &self.observers);
-                    for o in &self.observers {
-                        o.replicate_done(&result);
+        let todo: Vec<u32> = (self.first_replicate
+            ..self.first_replicate.saturating_add(self.replicates))
+            .filter(|r| !self.skip.contains(r))
+            .collect();
+        let failed = AtomicBool::new(false);
+        let stop = || failed.load(Ordering::Relaxed) || self.cancelled();
+        let finished = Mutex::new(Vec::new());
+        let failure = Mutex::new(None);
+        pool.install(|| {
+            todo.par_iter().for_each(|&r| {
+                if stop() {
+                    return;
+                }
+                let limit = self.seller_limit;
+                let result =
+                    match run_replicate_within(self.scenario, r, &self.observers, &stop, limit) {
+                        Ok(result) => result,
+                        Err(Stopped::Cancelled) => return,
+                        Err(Stopped::TooManySellers {
+                            tick,
+                            sellers,
+                            initial,
+                        }) => {
+                            failed.store(true, Ordering::Relaxed);
+                            lock(&failure).get_or_insert(RunError::TooManySellers {
+                                replicate: r,
+                                tick,
+                                sellers,
+                                initial,
+                                limit,
+                            });
+                            return;
+                        }
+                    };
+                for o in &self.observers {
+                    o.replicate_done(&result);
+                }
+                match sink(result) {
+                    Ok(()) => lock(&finished).push(r),
+                    Err(source) => {
+                        failed.store(true, Ordering::Relaxed);
+                        lock(&failure).get_or_insert(RunError::Sink {
+                            replicate: r,
+                            source,
+                        });
                     }
-                    result
-                })
-                .collect()
+                }
+            })
         });
-        Ok(RunResult {
-            replicates,
+        if let Some(error) = lock(&failure).take() {
+            return Err(error);
+        }
+        let mut finished = finished.into_inner().unwrap_or_else(|p| p.into_inner());
+        finished.sort_unstable();
+        Ok(RunStats {
+            cancelled: finished.len() < todo.len(),
+            finished,
             threads,
             wall_seconds: start.elapsed().as_secs_f64(),
         })
     }
+
+    fn cancelled(&self) -> bool {
+        self.cancel.is_some_and(|f| f.load(Ordering::Relaxed))
+    }
+}
+
+/// A lock that survives a panicking holder (the data are plain lists).
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// Estimated peak memory of running `replicates` replicates on `threads`
-/// worker threads: one model per busy thread, plus every replicate's
-/// records, which are held until the run is written.
+/// worker threads: one model and one replicate's records per busy thread
+/// (a finished replicate is handed to the sink and written to disk).
 pub fn estimated_bytes(scenario: &Scenario, replicates: u32, threads: usize) -> u64 {
     let spec = &scenario.spec;
     let busy = (threads.max(1) as u64).min(replicates.max(1) as u64);
     let per_tick = crate::metrics::observations_per_tick(spec.channels.len(), spec.categories.len())
         as u64
         * std::mem::size_of::<crate::metrics::Observation>() as u64;
-    let records = (replicates as u64)
-        .saturating_mul(scenario.ticks() as u64)
-        .saturating_mul(per_tick);
-    busy.saturating_mul(crate::model::footprint::bytes_per_replicate(spec))
-        .saturating_add(records)
+    let records = (scenario.ticks() as u64).saturating_mul(per_tick);
+    busy.saturating_mul(crate::model::footprint::bytes_per_replicate(spec).saturating_add(records))
 }
 
 /// Simulate one replicate from tick 0 to the horizon.
@@ -161,23 +310,89 @@ pub fn run_replicate(
     replicate: u32,
     observers: &[&dyn Observer],
 ) -> ReplicateResult {
+    let never = || false;
+    match run_replicate_until(scenario, replicate, observers, &never) {
+        Some(result) => result,
+        None => unreachable!("a replicate that is never stopped finishes"),
+    }
+}
+
+/// Simulate one replicate, asking `stop` before every tick; `None` if it
+/// said stop before the horizon.
+pub fn run_replicate_until(
+    scenario: &Scenario,
+    replicate: u32,
+    observers: &[&dyn Observer],
+    stop: &dyn Fn() -> bool,
+) -> Option<ReplicateResult> {
+    run_replicate_within(scenario, replicate, observers, stop, u64::MAX).ok()
+}
+
+/// Why a replicate did not reach the horizon.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stopped {
+    Cancelled,
+    TooManySellers {
+        tick: u32,
+        sellers: u64,
+        initial: u64,
+    },
+}
+
+/// Simulate one replicate, asking `stop` before every tick and checking
+/// after every tick that its seller slots stay within `seller_limit`.
+pub fn run_replicate_within(
+    scenario: &Scenario,
+    replicate: u32,
+    observers: &[&dyn Observer],
+    stop: &dyn Fn() -> bool,
+    seller_limit: u64,
+) -> Result<ReplicateResult, Stopped> {
     let start = Instant::now();
     let mut model = Model::new(scenario, replicate);
+    let initial = model.sellers().len() as u64;
     let mut records = Vec::with_capacity(scenario.ticks() as usize);
     let mut decisions = 0;
     for _ in 0..scenario.ticks() {
+        if stop() {
+            return Err(Stopped::Cancelled);
+        }
         let record = model.step();
         decisions += model.flows().decisions;
+        let sellers = model.sellers().len() as u64;
+        if sellers > seller_limit {
+            return Err(Stopped::TooManySellers {
+                tick: record.tick,
+                sellers,
+                initial,
+            });
+        }
         for o in observers {
             o.tick_done(replicate, record.tick);
         }
         records.push(record);
     }
-    ReplicateResult {
+    Ok(ReplicateResult {
         replicate,
         seed: rng::replicate_seed(scenario.spec.simulation.seed, replicate),
         records,
         decisions,
         seconds: start.elapsed().as_secs_f64(),
-    }
+    })
+}
+
+/// The most seller slots one replicate may reach when `threads` replicates
+/// run at once in `available` bytes: what is left once the consumers, the
+/// records and a fifth for everything else are set aside, shared among the
+/// threads. Never below the scenario's own estimate.
+pub fn seller_limit(scenario: &Scenario, replicates: u32, threads: usize, available: u64) -> u64 {
+    let spec = &scenario.spec;
+    let nk = spec.channels.len();
+    let busy = (threads.max(1) as u64).min(replicates.max(1) as u64);
+    let others = estimated_bytes(scenario, replicates, threads);
+    let per_seller = crate::model::footprint::bytes_per_seller(nk).max(1);
+    let room = (available / 5 * 4).saturating_sub(others) / busy;
+    let pop = &spec.population;
+    let planned = (pop.umkm.count + pop.importer.count + pop.affiliate.count).saturating_mul(3) / 2;
+    planned.saturating_add(room / per_seller)
 }

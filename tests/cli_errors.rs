@@ -545,6 +545,13 @@ const CASES: &[Case] = &[
     ),
     // `extends`.
     case(
+        "extends_directory.toml",
+        At(1, 1),
+        Some("extends"),
+        &["is a directory, not a scenario file"],
+        Some("name a .toml scenario file"),
+    ),
+    case(
         "extends_missing_file.toml",
         At(1, 1),
         Some("extends"),
@@ -635,6 +642,10 @@ fn check_case(case: &Case) -> Vec<String> {
         if !found {
             problems.push(format!("stderr lacks a `  help: ` line with `{help}`"));
         }
+    }
+    // Every refusal says what would be valid, on a help line.
+    if !stderr.lines().any(|l| l.starts_with("  help: ")) {
+        problems.push("stderr has no `  help: ` line saying what would be valid".into());
     }
     if !run.stdout().is_empty() {
         problems.push(format!("stdout is not empty: {:?}", run.stdout()));
@@ -1130,4 +1141,254 @@ fn several_unknown_keys_are_all_reported() {
     let stderr = run.stderr();
     assert!(stderr.contains("`simulation.tiks`"), "{stderr}");
     assert!(stderr.contains("`behaviour.markup_stepp`"), "{stderr}");
+}
+
+// ---------------------------------------------------------------------------
+// Output folders that cannot be written, and --resume misused.
+
+/// A folder this process cannot create anything in: a read-only folder
+/// for an ordinary user; for root (who may write anywhere) a place in
+/// /sys, which nobody may create files in. `None` if there is neither.
+#[cfg(unix)]
+fn unwritable_folder(scratch: &Path) -> Option<PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    let locked = scratch.join("locked");
+    fs::create_dir(&locked).expect("create a folder");
+    fs::set_permissions(&locked, fs::Permissions::from_mode(0o555)).expect("chmod");
+    if fs::create_dir(locked.join("probe")).is_err() {
+        return Some(locked);
+    }
+    let _ = fs::remove_dir(locked.join("probe"));
+    fs::set_permissions(&locked, fs::Permissions::from_mode(0o755)).expect("chmod");
+    fs::remove_dir(&locked).expect("remove the folder");
+    let sys = Path::new("/sys/fs");
+    (sys.is_dir() && fs::create_dir(sys.join("pasar-probe")).is_err()).then(|| sys.to_path_buf())
+}
+
+#[cfg(unix)]
+#[test]
+fn an_unwritable_output_folder_is_refused_before_running() {
+    let scratch = tempfile::tempdir().expect("create a scratch folder");
+    let Some(folder) = unwritable_folder(scratch.path()) else {
+        panic!("found no folder this test cannot write to");
+    };
+    let out = folder.join("results");
+    let output = Command::new(env!("CARGO_BIN_EXE_pasar"))
+        .current_dir(scratch.path())
+        .arg("run")
+        .arg(common::baseline_path())
+        .arg("--out")
+        .arg(&out)
+        .arg("--quiet")
+        .args(common::SMALL_RUN_FLAGS)
+        .env("RUST_BACKTRACE", "0")
+        .output()
+        .expect("start pasar");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(INPUT_ERROR), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        stderr.starts_with("error: cannot create the output folder"),
+        "{stderr}"
+    );
+    assert!(stderr.contains(&folder.display().to_string()), "{stderr}");
+    assert!(
+        stderr.contains("choose a folder you can write to with --out"),
+        "{stderr}"
+    );
+    assert!(output.stdout.is_empty(), "it ran before refusing");
+    assert!(!out.exists());
+    // Nothing beside it either (the scratch folder holds only the locked one).
+    let left: Vec<_> = fs::read_dir(scratch.path())
+        .expect("read scratch")
+        .map(|e| e.expect("an entry").file_name())
+        .filter(|n| n != "locked")
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    if folder.starts_with(scratch.path()) {
+        assert_eq!(fs::read_dir(&folder).expect("read").count(), 0);
+    }
+}
+
+#[test]
+fn extends_cannot_be_set_from_the_command_line() {
+    assert_refused(
+        &common::baseline_path(),
+        &["--set", "extends=other.toml"],
+        &[
+            "--set extends=other.toml: `extends`: `extends` cannot be set from the command line",
+            "  help: write extends = ",
+        ],
+    );
+}
+
+#[test]
+fn too_many_threads_are_refused() {
+    assert_refused(
+        &common::baseline_path(),
+        &["--threads", "100000"],
+        &["--threads", "100000 is not in 0..=1024"],
+    );
+}
+
+#[test]
+fn resume_without_an_interrupted_run_is_refused() {
+    let scratch = tempfile::tempdir().expect("create a scratch folder");
+    let output = Command::new(env!("CARGO_BIN_EXE_pasar"))
+        .current_dir(scratch.path())
+        .args(["run", "--resume", "results/nothing", "--quiet"])
+        .output()
+        .expect("start pasar");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(INPUT_ERROR), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        stderr.contains(
+            "there is no interrupted run to resume: results/nothing.partial does not exist"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(fs::read_dir(scratch.path()).expect("read").count(), 0);
+}
+
+#[test]
+fn resume_of_a_finished_run_says_it_is_complete() {
+    let scratch = tempfile::tempdir().expect("create a scratch folder");
+    let out = scratch.path().join("done");
+    fs::create_dir(&out).expect("create");
+    fs::write(out.join("manifest.json"), "{}").expect("write");
+    let output = Command::new(env!("CARGO_BIN_EXE_pasar"))
+        .current_dir(scratch.path())
+        .args(["run", "--resume", "done"])
+        .output()
+        .expect("start pasar");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(INPUT_ERROR), "{stderr}");
+    assert!(
+        stderr.contains("the run in this folder is complete"),
+        "{stderr}"
+    );
+    assert_eq!(fs::read_dir(&out).expect("read").count(), 1);
+}
+
+#[test]
+fn resume_with_a_scenario_or_overrides_is_refused() {
+    for extra in [
+        vec!["--resume", "out", "scenario.toml"],
+        vec!["--resume", "out", "--set", "simulation.ticks=3"],
+        vec!["--resume", "out", "--replicates", "3"],
+        vec!["--resume", "out", "--force"],
+    ] {
+        let scratch = tempfile::tempdir().expect("create a scratch folder");
+        let output = Command::new(env!("CARGO_BIN_EXE_pasar"))
+            .current_dir(scratch.path())
+            .arg("run")
+            .args(&extra)
+            .output()
+            .expect("start pasar");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(
+            output.status.code(),
+            Some(INPUT_ERROR),
+            "{extra:?}: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert!(
+            stderr.contains("cannot be used with"),
+            "{extra:?}: {stderr}"
+        );
+        assert_eq!(fs::read_dir(scratch.path()).expect("read").count(), 0);
+    }
+}
+
+#[test]
+fn a_damaged_checkpoint_is_refused_and_left_alone() {
+    let scratch = tempfile::tempdir().expect("create a scratch folder");
+    let checkpoint = scratch.path().join("out.partial");
+    fs::create_dir(&checkpoint).expect("create");
+    fs::write(checkpoint.join("checkpoint.json"), "{ \"format\": 1, ").expect("write");
+    let output = Command::new(env!("CARGO_BIN_EXE_pasar"))
+        .current_dir(scratch.path())
+        .args(["run", "--resume", "out"])
+        .output()
+        .expect("start pasar");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(INPUT_ERROR), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        stderr.contains("the checkpoint out.partial/checkpoint.json cannot be read"),
+        "{stderr}"
+    );
+    assert_eq!(
+        fs::read_to_string(checkpoint.join("checkpoint.json")).expect("read"),
+        "{ \"format\": 1, "
+    );
+    // A fresh run into the same folder is refused too (not silently replaced).
+    let run = run_in(scratch, &common::baseline_path(), &[]);
+    let problems = check_clean_failure(&run, INPUT_ERROR, &["out.partial"]);
+    assert!(problems.is_empty(), "{problems:?}\n{}", run.stderr());
+    assert!(
+        run.stderr().contains("an interrupted run is kept in"),
+        "{}",
+        run.stderr()
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn paths_that_are_not_utf8_do_not_panic() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    // A scenario and an output folder whose names are Latin-1, not UTF-8:
+    // the run goes through (found: the command line recorded in the
+    // manifest panicked on them).
+    let scratch = tempfile::tempdir().expect("create a scratch folder");
+    let scenario = scratch.path().join(OsStr::from_bytes(b"caf\xe9.toml"));
+    fs::copy(common::baseline_path(), &scenario).expect("copy the baseline");
+    let out = scratch.path().join(OsStr::from_bytes(b"r\xe9sultats"));
+    let output = Command::new(env!("CARGO_BIN_EXE_pasar"))
+        .current_dir(scratch.path())
+        .arg("run")
+        .arg(&scenario)
+        .arg("--out")
+        .arg(&out)
+        .arg("--quiet")
+        .args(common::SMALL_RUN_FLAGS)
+        .env("RUST_BACKTRACE", "0")
+        .output()
+        .expect("start pasar");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(out.join("series.csv").is_file());
+    // A --set value that is not UTF-8 is refused by the argument parser.
+    let output = Command::new(env!("CARGO_BIN_EXE_pasar"))
+        .current_dir(scratch.path())
+        .arg("run")
+        .arg(&scenario)
+        .arg("--set")
+        .arg(OsStr::from_bytes(b"simulation.name=\xff"))
+        .env("RUST_BACKTRACE", "0")
+        .output()
+        .expect("start pasar");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(INPUT_ERROR), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(stderr.contains("invalid UTF-8"), "{stderr}");
+}
+
+#[test]
+fn an_endless_file_is_refused_not_read_forever() {
+    let zero = Path::new("/dev/zero");
+    if !zero.exists() {
+        return; // not on this platform
+    }
+    assert_refused(
+        zero,
+        &[],
+        &[
+            "/dev/zero is larger than 16 MiB: not a scenario file",
+            "  help: name a .toml scenario file",
+        ],
+    );
 }

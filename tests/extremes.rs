@@ -116,3 +116,53 @@ fn extreme_tastes_and_prices_stay_finite() {
     assert_finite(&records);
     assert!(total(&records, Metric::Purchases, By::All, 0) > 0.0);
 }
+
+#[test]
+fn entry_that_outpaces_exit_is_stopped_with_a_clear_error() {
+    // Every UMKM brings one entrant a tick and nobody pays a fixed cost:
+    // the sellers double each tick. The runner stops the replicate at the
+    // seller limit (set from the memory available by `pasar run`) rather
+    // than exhaust the machine.
+    let s = common::small(&[
+        "behaviour.umkm_entry_rate=1.0",
+        "population.umkm.fixed_cost_idr=0",
+        "simulation.replicates=2",
+    ]);
+    let error = pasar::runner::Executor::new(&s)
+        .threads(2)
+        .seller_limit(5_000)
+        .run()
+        .expect_err("the sellers outgrow the limit");
+    let pasar::runner::RunError::TooManySellers {
+        tick,
+        sellers,
+        initial,
+        limit,
+        ..
+    } = error
+    else {
+        panic!("expected TooManySellers, got {error:?}");
+    };
+    assert!(sellers > limit && limit == 5_000);
+    assert!(
+        initial < 1_000 && tick < 20,
+        "tick {tick}, {initial} sellers at first"
+    );
+    let message = error.to_string();
+    assert!(message.contains("entry outpaces exit"), "{message}");
+    assert!(
+        message.contains("help: lower behaviour.umkm_entry_rate"),
+        "{message}"
+    );
+    // With room enough, the same scenario runs to its horizon.
+    let short = common::small(&[
+        "behaviour.umkm_entry_rate=1.0",
+        "population.umkm.fixed_cost_idr=0",
+        "simulation.ticks=3",
+    ]);
+    let ok = pasar::runner::Executor::new(&short)
+        .seller_limit(5_000)
+        .run()
+        .expect("three doublings fit");
+    assert_eq!(ok.replicates[0].records.len(), 3);
+}

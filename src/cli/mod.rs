@@ -3,7 +3,9 @@
 
 pub mod compare;
 pub mod progress;
+pub mod resume;
 pub mod run;
+pub mod signals;
 pub mod sweep;
 
 use clap::{Parser, Subcommand};
@@ -35,11 +37,14 @@ pub enum Command {
     Merge(sweep::MergeArgs),
 }
 
-/// How a command failed: bad input (exit 2) or a failure while working (exit 1).
+/// How a command failed: bad input (exit 2), a failure while working (exit
+/// 1), or a signal that stopped it (exit 128 + the signal: 130 for SIGINT,
+/// 143 for SIGTERM).
 #[derive(Debug)]
 pub enum Failure {
     Input(anyhow::Error),
     Runtime(anyhow::Error),
+    Interrupted { signal: i32, error: anyhow::Error },
 }
 
 impl Failure {
@@ -47,12 +52,13 @@ impl Failure {
         match self {
             Failure::Input(_) => 2,
             Failure::Runtime(_) => 1,
+            Failure::Interrupted { signal, .. } => 128 + signal,
         }
     }
 
     pub fn error(&self) -> &anyhow::Error {
         match self {
-            Failure::Input(e) | Failure::Runtime(e) => e,
+            Failure::Input(e) | Failure::Runtime(e) | Failure::Interrupted { error: e, .. } => e,
         }
     }
 }

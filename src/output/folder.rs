@@ -71,7 +71,11 @@ impl StagedFolder {
         if staging.exists() {
             fs::remove_dir_all(&staging).map_err(|e| OutputError::io(&staging, e))?;
         }
-        fs::create_dir(&staging).map_err(|e| OutputError::io(&staging, e))?;
+        super::atomic::register(&staging);
+        if let Err(e) = fs::create_dir(&staging) {
+            super::atomic::unregister(&staging);
+            return Err(OutputError::io(&staging, e));
+        }
         Ok(StagedFolder {
             staging,
             destination: destination.to_path_buf(),
@@ -120,6 +124,8 @@ impl StagedFolder {
             return Err(OutputError::io(&self.destination, e));
         }
         self.committed = true;
+        super::atomic::unregister(&self.staging);
+        super::atomic::sync_folder_of(&self.destination);
         if let Some(old) = old {
             // The new results are in place; an old copy that cannot be
             // removed is left hidden beside them rather than failing the run.
@@ -133,6 +139,7 @@ impl Drop for StagedFolder {
     fn drop(&mut self) {
         if !self.committed {
             let _ = fs::remove_dir_all(&self.staging);
+            super::atomic::unregister(&self.staging);
         }
     }
 }

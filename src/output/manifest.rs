@@ -2,10 +2,10 @@
 
 use crate::runner::RunResult;
 use crate::scenario::{Date, Scenario};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ScenarioFileEntry {
     pub path: String,
     pub sha256: String,
@@ -25,6 +25,9 @@ pub struct Manifest {
     pub random_generator: String,
     pub threads: usize,
     pub started_utc: String,
+    /// When an interrupted run was resumed (absent if it never was).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub resumed_utc: Vec<String>,
     pub finished_utc: String,
     pub wall_seconds: f64,
     pub purchase_decisions: u64,
@@ -61,6 +64,7 @@ impl Manifest {
             random_generator: "PCG-64 MCG (rand_pcg::Pcg64Mcg), state hashed from (seed, replicate, purpose, entity, tick)".into(),
             threads: result.threads,
             started_utc: utc_timestamp(started),
+            resumed_utc: Vec::new(),
             finished_utc: utc_timestamp(finished),
             wall_seconds: result.wall_seconds,
             purchase_decisions: decisions,

@@ -2,15 +2,22 @@
 //! `manifest.json` and `resolved.toml`, all in one folder that appears
 //! complete or not at all.
 
+mod atomic;
+mod checkpoint;
 pub mod compare;
 mod folder;
 mod manifest;
 mod series;
 pub mod sweep;
 
+pub use atomic::{abandon_temporaries, write_atomic};
+pub use checkpoint::{
+    CHECKPOINT_FORMAT, Checkpoint, CheckpointInfo, ReplicateRecord, check_checkpoint,
+    checkpoint_folder,
+};
 pub use folder::{StagedFolder, check_destination};
-pub use manifest::{Manifest, utc_timestamp};
-pub use series::{SERIES_COLUMNS, write_dictionary, write_series};
+pub use manifest::{Manifest, ScenarioFileEntry, utc_timestamp};
+pub use series::{SERIES_COLUMNS, SeriesRows, series_header, write_dictionary, write_series};
 
 use crate::runner::RunResult;
 use crate::scenario::Scenario;
@@ -28,6 +35,30 @@ pub enum OutputError {
     NotResults { path: PathBuf },
     #[error("{path} exists and is not a folder; choose another path with --out")]
     NotAFolder { path: PathBuf },
+    #[error(
+        "an interrupted run is kept in {path}; resume it with `pasar run --resume {destination}`, or pass --force to discard it and start again",
+        path = path.display(),
+        destination = destination.display()
+    )]
+    Interrupted { path: PathBuf, destination: PathBuf },
+    #[error(
+        "there is no interrupted run to resume: {path} does not exist{}",
+        if *complete { " (the run in this folder is complete)" } else { "" },
+        path = path.display()
+    )]
+    NoCheckpoint { path: PathBuf, complete: bool },
+    #[error("the checkpoint {path} cannot be read: {message}", path = path.display())]
+    BadCheckpoint { path: PathBuf, message: String },
+    #[error(
+        "cannot create the output folder {path}: {source}; choose a folder you can write to with --out",
+        path = path.display()
+    )]
+    Create {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write {path}: {message}", path = path.display())]
+    Json { path: PathBuf, message: String },
     #[error("cannot write {path}: {source}")]
     Io {
         path: PathBuf,
@@ -35,6 +66,17 @@ pub enum OutputError {
     },
     #[error("cannot write {path}: {source}")]
     Csv { path: PathBuf, source: csv::Error },
+    #[error("cannot format rows of series.csv: {source}")]
+    Memory { source: csv::Error },
+    #[error(
+        "replicate {replicate}, tick {tick}: `{what}` is {value}, not a finite number; nothing was written for this replicate (a bug in pasar: please report it with the scenario)"
+    )]
+    NotFinite {
+        replicate: u32,
+        tick: u32,
+        what: String,
+        value: f64,
+    },
 }
 
 impl OutputError {

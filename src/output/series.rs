@@ -1,11 +1,11 @@
 //! `series.csv` (tidy long format) and `dictionary.csv`.
 
 use super::OutputError;
-use crate::metrics::{GroupNames, METRICS};
-use crate::runner::RunResult;
+use crate::metrics::{GroupNames, METRICS, Observation};
+use crate::runner::{ReplicateResult, RunResult};
 use crate::scenario::Scenario;
 use std::fs::File;
-use std::io::BufWriter;
+use std::io::{BufWriter, Write};
 use std::path::Path;
 
 /// The columns of `series.csv`, in order.
@@ -28,29 +28,81 @@ pub fn write_series(
     scenario: &Scenario,
     result: &RunResult,
 ) -> Result<(), OutputError> {
-    let csv_err = |source| OutputError::Csv {
-        path: path.to_path_buf(),
-        source,
-    };
     let file = File::create(path).map_err(|e| OutputError::io(path, e))?;
-    let mut w = csv::Writer::from_writer(BufWriter::with_capacity(1 << 20, file));
-    w.write_record(SERIES_COLUMNS).map_err(csv_err)?;
-    let names = GroupNames {
-        channels: scenario.spec.channels.keys().cloned().collect(),
-        categories: scenario.spec.categories.keys().cloned().collect(),
-    };
-    let name = scenario.name();
-    let mut replicate = String::new();
-    let mut tick = String::new();
-    let mut value = String::new();
+    let mut w = BufWriter::with_capacity(1 << 20, file);
+    w.write_all(&series_header())
+        .map_err(|e| OutputError::io(path, e))?;
+    let rows = SeriesRows::new(scenario);
     for rep in &result.replicates {
-        replicate.clear();
-        replicate.push_str(&rep.replicate.to_string());
+        let chunk = rows.replicate(rep)?;
+        w.write_all(&chunk).map_err(|e| OutputError::io(path, e))?;
+    }
+    let file = w
+        .into_inner()
+        .map_err(|e| OutputError::io(path, e.into_error()))?;
+    file.sync_all().map_err(|e| OutputError::io(path, e))
+}
+
+/// The header line of `series.csv`.
+pub fn series_header() -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    // Writing to memory cannot fail.
+    let _ = w.write_record(SERIES_COLUMNS);
+    w.into_inner().unwrap_or_default()
+}
+
+/// Turns a replicate's records into its rows of `series.csv`. The file is
+/// the header followed by each replicate's rows in replicate order, so rows
+/// written replicate by replicate (checkpoints) assemble into the same bytes.
+pub struct SeriesRows<'a> {
+    scenario: &'a Scenario,
+    names: GroupNames,
+}
+
+impl<'a> SeriesRows<'a> {
+    pub fn new(scenario: &'a Scenario) -> SeriesRows<'a> {
+        SeriesRows {
+            scenario,
+            names: GroupNames {
+                channels: scenario.spec.channels.keys().cloned().collect(),
+                categories: scenario.spec.categories.keys().cloned().collect(),
+            },
+        }
+    }
+
+    /// The `metric/by/group` name of an observation (as in `series.csv`).
+    pub fn key(&self, o: &Observation) -> String {
+        format!(
+            "{}/{}/{}",
+            o.metric.def().name,
+            o.by.as_str(),
+            self.names.name(o.by, o.group)
+        )
+    }
+
+    /// The rows of one replicate, without header. A value that is not a
+    /// finite number is refused: no NaN or infinity reaches an output.
+    pub fn replicate(&self, rep: &ReplicateResult) -> Result<Vec<u8>, OutputError> {
+        let mut w = csv::WriterBuilder::new()
+            .has_headers(false)
+            .from_writer(Vec::new());
+        let name = self.scenario.name();
+        let replicate = rep.replicate.to_string();
+        let mut tick = String::new();
+        let mut value = String::new();
         for record in &rep.records {
             tick.clear();
             tick.push_str(&record.tick.to_string());
-            let date = scenario.date_of_tick(record.tick).to_string();
+            let date = self.scenario.date_of_tick(record.tick).to_string();
             for o in &record.observations {
+                if !o.value.is_finite() {
+                    return Err(OutputError::NotFinite {
+                        replicate: rep.replicate,
+                        tick: record.tick,
+                        what: self.key(o),
+                        value: o.value,
+                    });
+                }
                 value.clear();
                 value.push_str(&o.value.to_string());
                 w.write_record([
@@ -60,20 +112,16 @@ pub fn write_series(
                     &date,
                     o.metric.def().name,
                     o.by.as_str(),
-                    names.name(o.by, o.group),
+                    self.names.name(o.by, o.group),
                     &value,
                 ])
-                .map_err(csv_err)?;
+                .map_err(|source| OutputError::Memory { source })?;
             }
         }
+        w.into_inner().map_err(|e| OutputError::Memory {
+            source: csv::Error::from(e.into_error()),
+        })
     }
-    let inner = w
-        .into_inner()
-        .map_err(|e| OutputError::io(path, e.into_error()))?;
-    let file = inner
-        .into_inner()
-        .map_err(|e| OutputError::io(path, e.into_error()))?;
-    file.sync_all().map_err(|e| OutputError::io(path, e))
 }
 
 /// `dictionary.csv`: every metric with its unit, dimensions and meaning,

@@ -171,6 +171,9 @@ fn shift_event_index(key: &str, offset: usize) -> String {
     key.to_string()
 }
 
+/// Largest scenario file read (the shipped ones are a few KiB).
+pub const MAX_FILE_BYTES: u64 = 16 << 20;
+
 fn read_text(file: &Path, referenced_from: Option<Source>) -> Result<String, ScenarioError> {
     let fail = |message: String, help: &str| {
         let (source, key) = match &referenced_from {
@@ -196,12 +199,30 @@ fn read_text(file: &Path, referenced_from: Option<Source>) -> Result<String, Sce
             "name a .toml scenario file, e.g. scenarios/baseline.toml",
         ));
     }
-    let bytes = std::fs::read(file).map_err(|e| {
+    let cannot_read = |e: std::io::Error| {
         fail(
             format!("cannot read {}: {e}", file.display()),
             "check the path; `extends` paths are relative to the file that names them",
         )
-    })?;
+    };
+    // Read at most MAX_FILE_BYTES (and one more to notice): a device or an
+    // endless pipe named by mistake is refused rather than read forever.
+    let mut bytes = Vec::new();
+    std::fs::File::open(file)
+        .and_then(|f| {
+            std::io::Read::read_to_end(&mut std::io::Read::take(f, MAX_FILE_BYTES + 1), &mut bytes)
+        })
+        .map_err(cannot_read)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(fail(
+            format!(
+                "{} is larger than {} MiB: not a scenario file",
+                file.display(),
+                MAX_FILE_BYTES >> 20
+            ),
+            "name a .toml scenario file, e.g. scenarios/baseline.toml",
+        ));
+    }
     String::from_utf8(bytes).map_err(|e| {
         let offset = e.utf8_error().valid_up_to();
         let valid = &e.as_bytes()[..offset];
@@ -393,6 +414,13 @@ fn apply_set(tree: &mut MergedTree, argument: &str) -> Result<(), Problem> {
             None,
             "the key path before `=` is empty".into(),
             "e.g. --set channels.social.take_rate=0.08",
+        ));
+    }
+    if path == "extends" || path.starts_with("extends.") || path.starts_with("extends[") {
+        return Err(fail(
+            Some("extends"),
+            "`extends` cannot be set from the command line: it names the file a scenario file builds on".into(),
+            "write extends = \"baseline.toml\" in a scenario file and run that file",
         ));
     }
     let value = parse_set_value(raw.trim());

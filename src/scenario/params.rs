@@ -282,13 +282,13 @@ pub const PARAMS: &[ParamSpec] = &[
     p(
         "population.umkm.initial_cash_idr",
         "IDR per real seller",
-        NonNegative,
+        Closed(0.0, MAX_IDR),
         "cash at the start (and of entrants)",
     ),
     p(
         "population.umkm.fixed_cost_idr",
         "IDR per real seller per tick",
-        NonNegative,
+        Closed(0.0, MAX_IDR),
         "fixed cost F",
     ),
     p(
@@ -312,7 +312,7 @@ pub const PARAMS: &[ParamSpec] = &[
     p(
         "population.importer.shipping_idr",
         "IDR per unit",
-        NonNegative,
+        Closed(0.0, MAX_IDR),
         "per-unit cross-border shipping cost (importers and affiliates)",
     ),
     p(
@@ -348,13 +348,13 @@ pub const PARAMS: &[ParamSpec] = &[
     p(
         "population.importer.initial_cash_idr",
         "IDR per real seller",
-        NonNegative,
+        Closed(0.0, MAX_IDR),
         "cash at the start (and of entrants, affiliates too)",
     ),
     p(
         "population.importer.fixed_cost_idr",
         "IDR per real seller per tick",
-        NonNegative,
+        Closed(0.0, MAX_IDR),
         "fixed cost F of importers and affiliates",
     ),
     p(
@@ -497,6 +497,12 @@ pub const PARAMS: &[ParamSpec] = &[
     ),
 ];
 
+/// Largest amount of money a per-seller parameter may take (10^12 IDR,
+/// about US$64 million): sums over sellers, scales and ticks stay far from
+/// overflowing to infinity, which an unbounded amount did (found by the
+/// fuzz test: a fixed cost of 1.8e308 IDR made profit -inf).
+pub const MAX_IDR: f64 = 1e12;
+
 /// The spec for a concrete path (`channels.social.take_rate`), if any.
 pub fn spec_for(path: &str) -> Option<&'static ParamSpec> {
     let pattern = generic_path(path);
@@ -523,6 +529,22 @@ mod tests {
         assert!(!Range::Positive.contains(0.0));
         assert!(!Range::NonNegative.contains(f64::INFINITY));
         assert!(!Range::Integer(1, 5).contains(2.5));
+    }
+
+    #[test]
+    fn every_parameter_has_a_bounded_range() {
+        // An unbounded parameter lets a valid scenario overflow to infinity.
+        for p in PARAMS {
+            assert!(
+                matches!(
+                    p.range,
+                    Range::Unit | Range::Closed(..) | Range::Integer(..)
+                ),
+                "{} has the unbounded range {:?}",
+                p.path,
+                p.range
+            );
+        }
     }
 
     #[test]

@@ -38,6 +38,8 @@ pub fn validate_tree(
         for e in &mut timeline {
             e.index = kept.binary_search(&e.index).unwrap_or(e.index);
         }
+        // The chain is merged: a resolved scenario extends nothing.
+        file.extends = None;
         Ok(Scenario {
             spec: file,
             timeline,
@@ -168,7 +170,26 @@ fn plain_type_message(message: &str) -> String {
     ] {
         out = out.replace(rust, words);
     }
+    // "expected a table Simulation": the Rust type's name means nothing here.
+    if let Some(i) = out.find("expected a table ") {
+        let rest = &out[i + "expected a table ".len()..];
+        let name_len = rest
+            .find(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+            .unwrap_or(rest.len());
+        if rest[..name_len].starts_with(|c: char| c.is_ascii_uppercase()) {
+            out = format!("{}expected a table{}", &out[..i], &rest[name_len..]);
+        }
+    }
     out
+}
+
+/// A number as a person reads it: 1e308 rather than 309 digits.
+pub(crate) fn show_number(x: f64) -> String {
+    if x.is_finite() && x != 0.0 && !(1e-6..1e15).contains(&x.abs()) {
+        format!("{x:e}")
+    } else {
+        x.to_string()
+    }
 }
 
 fn missing_help(key: &str) -> String {
@@ -216,7 +237,7 @@ fn check_number(x: f64, path: &str, origins: &Origins, problems: &mut Vec<Proble
     if !spec.range.contains(x) {
         problems.push(origins.problem(
             path,
-            format!("{x} is out of range"),
+            format!("{} is out of range", show_number(x)),
             Some(format!(
                 "expected {} ({}): {}",
                 spec.range, spec.unit, spec.meaning
@@ -522,7 +543,7 @@ fn check_event(
         if value.is_some() && !range.contains(x) {
             range_problems.push(origins.problem(
                 &at(field),
-                format!("{x} is out of range"),
+                format!("{} is out of range", show_number(x)),
                 Some(format!("expected {range}: {what}")),
             ));
         }

@@ -1,0 +1,94 @@
+//! Files that appear whole or not at all: written to `name.tmp`, synced,
+//! then renamed. Temporaries being written are listed, so that an abort (a
+//! second Ctrl-C) can remove them before the process exits.
+
+use super::OutputError;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+/// Temporary files and staging folders being written right now.
+static TEMPORARIES: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+fn temporaries() -> MutexGuard<'static, Vec<PathBuf>> {
+    TEMPORARIES.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// List `path` as a temporary to remove on abort.
+pub(crate) fn register(path: &Path) {
+    temporaries().push(path.to_path_buf());
+}
+
+/// `path` is no longer a temporary (renamed into place or removed).
+pub(crate) fn unregister(path: &Path) {
+    let mut list = temporaries();
+    if let Some(i) = list.iter().position(|p| p == path) {
+        list.swap_remove(i);
+    }
+}
+
+/// For an immediate exit: remove every temporary being written and return
+/// with the list locked, so that no new one is started or renamed into
+/// place by this process. The caller exits while holding the guard.
+pub fn abandon_temporaries() -> MutexGuard<'static, Vec<PathBuf>> {
+    let list = temporaries();
+    for path in list.iter() {
+        // A folder may gain a file while it is being removed: try again.
+        for _ in 0..3 {
+            let gone = if path.is_dir() {
+                fs::remove_dir_all(path)
+            } else {
+                fs::remove_file(path)
+            };
+            if gone.is_ok() || !path.exists() {
+                break;
+            }
+        }
+    }
+    list
+}
+
+/// The temporary beside `path`: `name.tmp`.
+pub fn temporary_for(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".tmp");
+    path.with_file_name(name)
+}
+
+/// Write `bytes` to `path` so that `path` holds either its old content or
+/// all of `bytes`, never part of them.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
+    let tmp = temporary_for(path);
+    register(&tmp);
+    let result = write_synced(&tmp, bytes)
+        .and_then(|()| fs::rename(&tmp, path).map_err(|e| OutputError::io(path, e)));
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    unregister(&tmp);
+    if result.is_ok() {
+        sync_folder_of(path);
+    }
+    result
+}
+
+/// Make a rename in `path`'s folder durable (best effort: not every
+/// platform can sync a folder).
+pub fn sync_folder_of(path: &Path) {
+    if let Some(parent) = path.parent() {
+        let parent = if parent.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            parent
+        };
+        let _ = fs::File::open(parent).and_then(|d| d.sync_all());
+    }
+}
+
+fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
+    let mut file = fs::File::create(path).map_err(|e| OutputError::io(path, e))?;
+    file.write_all(bytes)
+        .map_err(|e| OutputError::io(path, e))?;
+    file.sync_all().map_err(|e| OutputError::io(path, e))
+}

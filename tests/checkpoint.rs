@@ -1,0 +1,155 @@
+//! The checkpoint in the library: replicates saved one by one, in any
+//! order, assemble into the same `series.csv` as the whole run written at
+//! once; damaged or foreign replicate files are not trusted; a value that
+//! is not finite never reaches a file.
+
+mod common;
+
+use pasar::metrics::{By, Metric, Observation};
+use pasar::output::{
+    CHECKPOINT_FORMAT, Checkpoint, CheckpointInfo, OutputError, SeriesRows, StagedFolder,
+    write_series,
+};
+use pasar::runner::Executor;
+use std::fs;
+
+fn info(scenario: &pasar::scenario::Scenario) -> CheckpointInfo {
+    let seed = scenario.spec.simulation.seed;
+    let replicates = scenario.spec.simulation.replicates;
+    CheckpointInfo {
+        format: CHECKPOINT_FORMAT,
+        pasar_version: env!("CARGO_PKG_VERSION").into(),
+        scenario: scenario.name().into(),
+        scenario_path: "s.toml".into(),
+        working_directory: ".".into(),
+        sets: Vec::new(),
+        command: Vec::new(),
+        scenario_files: Vec::new(),
+        resolved_toml_sha256: String::new(),
+        seed,
+        replicates,
+        replicate_seeds: (0..replicates)
+            .map(|r| pasar::rng::replicate_seed(seed, r))
+            .collect(),
+        started_utc: String::new(),
+        earlier_wall_seconds: 0.0,
+        resumed_utc: Vec::new(),
+        status: "running".into(),
+        finished: Vec::new(),
+        force: false,
+    }
+}
+
+#[test]
+fn replicates_saved_in_any_order_assemble_into_the_same_series() {
+    let scenario = common::small(&["simulation.replicates=3", "simulation.ticks=8"]);
+    let run = Executor::new(&scenario).threads(2).run().expect("run");
+    let dir = tempfile::tempdir().expect("a folder");
+    let whole = dir.path().join("whole.csv");
+    write_series(&whole, &scenario, &run).expect("write series.csv");
+
+    let out = dir.path().join("out");
+    let info = info(&scenario);
+    let checkpoint = Checkpoint::create(&out, false, &info, &scenario.to_toml()).expect("create");
+    assert_eq!(checkpoint.path(), dir.path().join("out.partial"));
+    let rows = SeriesRows::new(&scenario);
+    for rep in run.replicates.iter().rev() {
+        checkpoint.save_replicate(&rows, rep).expect("save");
+    }
+    // A leftover temporary (an aborted write) is cleared, and ignored.
+    fs::write(checkpoint.path().join("replicate-000001.csv.tmp"), "half").expect("write");
+    let (records, notes) = checkpoint.finished(&info);
+    assert!(notes.is_empty(), "{notes:?}");
+    assert_eq!(
+        records.iter().map(|r| r.replicate).collect::<Vec<_>>(),
+        [0, 1, 2]
+    );
+    assert!(!checkpoint.path().join("replicate-000001.csv.tmp").exists());
+    for (record, rep) in records.iter().zip(&run.replicates) {
+        assert_eq!(record.seed, rep.seed);
+        assert_eq!(record.decisions, rep.decisions);
+        let last = rep.records.last().expect("a last tick");
+        let share = last
+            .get(Metric::GmvShare, By::Kind, 0)
+            .expect("a UMKM share");
+        assert_eq!(record.last_tick.get("gmv_share/kind/umkm"), Some(&share));
+    }
+    let folder = StagedFolder::create(&out, false).expect("stage");
+    assert!(
+        checkpoint
+            .assemble_series(&folder, &records, &|| false)
+            .expect("assemble")
+    );
+    let assembled = fs::read(folder.path("series.csv")).expect("read");
+    assert!(
+        assembled == fs::read(&whole).expect("read"),
+        "assembled series.csv differs from the whole run's"
+    );
+    // Asked to stop, it stops.
+    assert!(
+        !checkpoint
+            .assemble_series(&folder, &records, &|| true)
+            .expect("assemble")
+    );
+    drop(folder);
+
+    // Damage one replicate and claim another is from another run's seeds.
+    let rows1 = checkpoint.path().join("replicate-000001.csv");
+    let mut text = fs::read(&rows1).expect("read");
+    text[10] ^= 1;
+    fs::write(&rows1, text).expect("write");
+    let mut other = info.clone();
+    other.replicate_seeds[2] ^= 1;
+    let (records, notes) = checkpoint.finished(&other);
+    assert_eq!(records.iter().map(|r| r.replicate).collect::<Vec<_>>(), [0]);
+    assert_eq!(notes.len(), 2, "{notes:?}");
+    assert!(notes[0].contains("damaged"), "{notes:?}");
+    assert!(notes[1].contains("seed"), "{notes:?}");
+
+    // A second checkpoint for the same folder is refused: it is the lock.
+    let again = Checkpoint::create(&out, false, &info, "");
+    assert!(
+        matches!(again, Err(OutputError::Interrupted { .. })),
+        "{again:?}"
+    );
+    checkpoint.remove().expect("remove");
+    assert_eq!(fs::read_dir(dir.path()).expect("read").count(), 1);
+}
+
+#[test]
+fn a_value_that_is_not_finite_never_reaches_a_file() {
+    let scenario = common::small(&["simulation.ticks=2"]);
+    let mut run = Executor::new(&scenario).run().expect("run");
+    let record = &mut run.replicates[0].records[1];
+    record.observations.push(Observation {
+        metric: Metric::Hhi,
+        by: By::Channel,
+        group: 1,
+        value: f64::NAN,
+    });
+    let rows = SeriesRows::new(&scenario);
+    let error = rows
+        .replicate(&run.replicates[0])
+        .expect_err("NaN is refused");
+    let message = error.to_string();
+    assert!(
+        message
+            .contains("replicate 0, tick 1: `hhi/channel/marketplace` is NaN, not a finite number"),
+        "{message}"
+    );
+    let dir = tempfile::tempdir().expect("a folder");
+    let out = dir.path().join("out");
+    let checkpoint =
+        Checkpoint::create(&out, false, &info(&scenario), &scenario.to_toml()).expect("create");
+    assert!(
+        checkpoint
+            .save_replicate(&rows, &run.replicates[0])
+            .is_err()
+    );
+    let (records, _) = checkpoint.finished(&info(&scenario));
+    assert!(records.is_empty(), "a replicate with a NaN was kept");
+    assert!(
+        !checkpoint.path().join("replicate-000000.csv").exists(),
+        "rows with a NaN were written"
+    );
+}
