@@ -1,0 +1,365 @@
+//! `pasar sweep` and `pasar merge` from the command line: outputs, results
+//! that do not depend on threads or on sharding, resuming a killed sweep,
+//! the SLURM script, and refusals.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn scenario(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+/// A small sweep: two factors of the Project S scenario, shrunk.
+fn sweep_args(design: &str, replicates: &str) -> Vec<String> {
+    let mut args: Vec<String> = vec![
+        "sweep".into(),
+        scenario("project_s.toml"),
+        "--vary".into(),
+        "channels.social.self_preference=0:2".into(),
+        "--vary".into(),
+        "population.umkm.initial_online_share=0.2:0.5".into(),
+        "--design".into(),
+        design.into(),
+        "--replicates".into(),
+        replicates.into(),
+        "--quiet".into(),
+    ];
+    for set in [
+        "population.umkm.count=200",
+        "population.importer.count=5",
+        "population.consumers.count=200",
+        "simulation.ticks=10",
+        "simulation.start_date=2023-05-29",
+    ] {
+        args.extend(["--set".into(), set.into()]);
+    }
+    args
+}
+
+fn pasar(args: &[String], extra: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pasar"))
+        .args(args)
+        .args(extra)
+        .output()
+        .expect("start pasar")
+}
+
+fn ok(output: Output) -> String {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "pasar failed:\n{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn refused(output: Output, needles: &[&str]) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "{stderr}{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    for n in needles {
+        assert!(stderr.contains(n), "no `{n}` in\n{stderr}");
+    }
+}
+
+fn path(p: &Path) -> String {
+    p.display().to_string()
+}
+
+const RESULT_FILES: [&str; 3] = ["design.csv", "sweep.csv", "sensitivity.csv"];
+
+fn same_results(a: &Path, b: &Path) {
+    for file in RESULT_FILES {
+        assert!(
+            fs::read(a.join(file)).expect("a") == fs::read(b.join(file)).expect("b"),
+            "{file} differs between {} and {}",
+            a.display(),
+            b.display()
+        );
+    }
+}
+
+#[test]
+fn a_sobol_sweep_writes_one_row_per_run_and_indices_per_parameter() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("sa");
+    ok(pasar(&sweep_args("sobol:4", "2"), &["--out", &path(&out)]));
+    let sweep = fs::read_to_string(out.join("sweep.csv")).expect("sweep.csv");
+    let mut lines = sweep.lines();
+    let header = lines.next().expect("a header");
+    assert!(header.starts_with(
+        "sample,replicate,channels.social.self_preference,population.umkm.initial_online_share,gmv_share_kind_umkm_last,"
+    ));
+    // sobol:4 with two factors: 4 (2 + 2) = 16 samples, 2 replicates each.
+    assert_eq!(lines.count(), 32);
+    let sensitivity = fs::read_to_string(out.join("sensitivity.csv")).expect("sensitivity.csv");
+    let indicators = header.split(',').count() - 4;
+    assert_eq!(sensitivity.lines().count(), 1 + 2 * indicators);
+    assert!(
+        sensitivity
+            .lines()
+            .nth(1)
+            .is_some_and(|l| l.contains(",sobol,"))
+    );
+    assert!(
+        !dir.path().join(".sa.sweep-checkpoint").exists(),
+        "checkpoint left behind"
+    );
+}
+
+#[test]
+fn shards_merge_into_the_bytes_of_one_machine_whatever_the_threads() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let args = sweep_args("morris:3", "2");
+    ok(pasar(
+        &args,
+        &["--out", &path(&d.join("one")), "--threads", "1"],
+    ));
+    ok(pasar(
+        &args,
+        &["--out", &path(&d.join("two")), "--threads", "2"],
+    ));
+    same_results(&d.join("one"), &d.join("two"));
+    let mut parts = Vec::new();
+    for i in 0..3 {
+        let part = d.join(format!("parts/{i}"));
+        ok(pasar(
+            &args,
+            &["--out", &path(&part), "--shard", &format!("{i}/3")],
+        ));
+        parts.push(path(&part));
+    }
+    let merged = d.join("merged");
+    let mut merge: Vec<String> = vec!["merge".into()];
+    merge.extend(parts.iter().cloned());
+    merge.extend(["--out".into(), path(&merged)]);
+    ok(pasar(&merge, &[]));
+    same_results(&d.join("one"), &merged);
+
+    // A missing part, a part given twice, a part of another sweep.
+    let out = path(&d.join("bad"));
+    refused(
+        pasar(
+            &[
+                "merge".into(),
+                parts[0].clone(),
+                parts[2].clone(),
+                "--out".into(),
+                out.clone(),
+            ],
+            &[],
+        ),
+        &["shards 1/3 are missing"],
+    );
+    refused(
+        pasar(
+            &[
+                "merge".into(),
+                parts[0].clone(),
+                parts[1].clone(),
+                parts[1].clone(),
+                parts[2].clone(),
+                "--out".into(),
+                out.clone(),
+            ],
+            &[],
+        ),
+        &["are both shard 1/3"],
+    );
+    let other = d.join("other/1");
+    ok(pasar(
+        &args,
+        &["--out", &path(&other), "--shard", "1/3", "--seed", "99"],
+    ));
+    refused(
+        pasar(
+            &[
+                "merge".into(),
+                parts[0].clone(),
+                path(&other),
+                parts[2].clone(),
+                "--out".into(),
+                out,
+            ],
+            &[],
+        ),
+        &["are parts of different sweeps"],
+    );
+    assert!(!d.join("bad").exists());
+}
+
+#[test]
+fn a_killed_sweep_resumes_where_it_stopped() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let args = sweep_args("lhs:40", "1");
+    let whole = d.join("whole");
+    ok(pasar(&args, &["--out", &path(&whole)]));
+
+    let out = d.join("stopped");
+    let tasks = d.join(".stopped.sweep-checkpoint/tasks.csv");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pasar"))
+        .args(&args)
+        .args(["--out", &path(&out), "--threads", "1"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start pasar");
+    let start = Instant::now();
+    // Kill it (SIGKILL: no chance to clean up) once a few runs are saved.
+    loop {
+        let saved = fs::read_to_string(&tasks).map_or(0, |t| t.lines().count());
+        if saved >= 3 {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "no runs saved in a minute"
+        );
+        assert!(
+            child.try_wait().expect("poll").is_none(),
+            "the sweep ended before it was killed"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().expect("kill the sweep");
+    child.wait().expect("reap");
+    assert!(!out.exists(), "a killed sweep wrote results");
+
+    let stdout = ok(pasar(&args, &["--out", &path(&out)]));
+    assert!(stdout.contains("resumed:"), "{stdout}");
+    let manifest: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("manifest.json")).expect("manifest"))
+            .expect("JSON");
+    let resumed = manifest["runs_resumed"].as_u64().unwrap_or(0);
+    assert!((3..40).contains(&resumed), "{resumed} runs resumed");
+    for file in ["design.csv", "sweep.csv"] {
+        assert!(
+            fs::read(whole.join(file)).expect("whole")
+                == fs::read(out.join(file)).expect("resumed"),
+            "{file}"
+        );
+    }
+    // Another sweep must not pick up a checkpoint that is not its own.
+    fs::create_dir_all(d.join(".third.sweep-checkpoint")).expect("mkdir");
+    let mut plan = manifest.clone();
+    plan["fingerprint"] = serde_json::Value::String("another sweep".into());
+    fs::write(
+        d.join(".third.sweep-checkpoint/plan.json"),
+        plan.to_string(),
+    )
+    .expect("write");
+    refused(
+        pasar(&args, &["--out", &path(&d.join("third"))]),
+        &["holds the finished runs of a different sweep", "--force"],
+    );
+}
+
+#[test]
+fn the_slurm_script_runs_shards_then_a_dependent_merge() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("sa");
+    let script = ok(pasar(
+        &sweep_args("sobol:4", "1"),
+        &["--out", &path(&out), "--slurm", "--shards", "4"],
+    ));
+    for needle in [
+        "#!/bin/bash",
+        "#SBATCH --array=0-3",
+        "--shard \"$SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT\"",
+        "--dependency=afterok:\"$SLURM_ARRAY_JOB_ID\"",
+        " merge ",
+        "sa.parts",
+    ] {
+        assert!(script.contains(needle), "no `{needle}` in\n{script}");
+    }
+    assert!(!out.exists(), "--slurm ran the sweep");
+}
+
+#[test]
+fn bad_sweeps_are_refused_before_anything_runs() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = path(&dir.path().join("x"));
+    let base = |design: &str, vary: &str| -> Vec<String> {
+        vec![
+            "sweep".into(),
+            scenario("baseline.toml"),
+            "--design".into(),
+            design.into(),
+            "--vary".into(),
+            vary.into(),
+            "--out".into(),
+            out.clone(),
+        ]
+    };
+    refused(
+        pasar(&base("sobol:8", "channels.social.take_rat=0:0.1"), &[]),
+        &["did you mean", "take_rate"],
+    );
+    refused(
+        pasar(&base("sobol:8", "channels.social.take_rate=0:1.5"), &[]),
+        &["channels.social.take_rate = 1.5"],
+    );
+    refused(
+        pasar(&base("sobol:8", "channels.social.take_rate=0.2:0.1"), &[]),
+        &["LOW < HIGH"],
+    );
+    refused(
+        pasar(&base("halton:8", "channels.social.take_rate=0:0.1"), &[]),
+        &["unknown design `halton:8`"],
+    );
+    refused(
+        pasar(&base("lhs:8", "channels.social.take_rate=0.01,0.02"), &[]),
+        &["only makes sense in a grid"],
+    );
+    refused(
+        pasar(
+            &[
+                "sweep".into(),
+                scenario("baseline.toml"),
+                "--out".into(),
+                out.clone(),
+            ],
+            &[],
+        ),
+        &["nothing to vary"],
+    );
+    let samples = dir.path().join("design.csv");
+    fs::write(
+        &samples,
+        "channels.social.take_rate,population.umkm.count\n0.05,300\n0.07\n",
+    )
+    .expect("write");
+    refused(
+        pasar(
+            &[
+                "sweep".into(),
+                scenario("baseline.toml"),
+                "--samples".into(),
+                path(&samples),
+                "--out".into(),
+                out.clone(),
+            ],
+            &[],
+        ),
+        &["samples file, line 3"],
+    );
+    refused(
+        pasar(
+            &base("sobol:8", "channels.social.take_rate=0:0.1"),
+            &["--shard", "3/3"],
+        ),
+        &["3/3"],
+    );
+    assert!(!dir.path().join("x").exists());
+}
