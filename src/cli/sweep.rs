@@ -607,6 +607,9 @@ fn slurm_script(args: &SweepArgs, out: &Path, tasks: usize) -> anyhow::Result<St
             .map_or_else(|| "sweep".into(), |n| n.to_string_lossy().into_owned())
     ));
     let logs = parts.join("slurm");
+    // SLURM opens a job's output file before the job starts: the folder must
+    // exist when the script is submitted.
+    std::fs::create_dir_all(&logs).with_context(|| format!("cannot create {}", logs.display()))?;
     let mut sweep_args: Vec<String> = vec![
         "sweep".into(),
         std::path::absolute(&args.scenario)?.display().to_string(),
@@ -640,7 +643,7 @@ fn slurm_script(args: &SweepArgs, out: &Path, tasks: usize) -> anyhow::Result<St
          #SBATCH --job-name=pasar-sweep\n\
          #SBATCH --array=0-{last}\n\
          #SBATCH --cpus-per-task={cpus}\n\
-         #SBATCH --output={logs}/sweep_%A_%a.out\n\
+         #SBATCH --output={logs_raw}/sweep_%A_%a.out\n\
          set -euo pipefail\n\
          PASAR={exe}\n\
          cd {cwd}\n\
@@ -653,6 +656,7 @@ fn slurm_script(args: &SweepArgs, out: &Path, tasks: usize) -> anyhow::Result<St
          fi\n",
         last = shards - 1,
         logs = sh(&logs.display().to_string()),
+        logs_raw = logs.display(),
         exe = sh(&exe.display().to_string()),
         cwd = sh(&cwd.display().to_string()),
         args = quoted.join(" "),

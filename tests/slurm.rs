@@ -1,0 +1,128 @@
+//! A sharded sweep on a real SLURM cluster: the script `pasar sweep --slurm`
+//! writes is submitted with sbatch, its array tasks run the shards, its
+//! merge job (queued with a dependency) merges them, and the result is
+//! byte-identical to the same sweep run here in one process.
+//!
+//! `.ci/run` brings up a single-node cluster (`.ci/slurm/up.sh`) and sets
+//! PASAR_SLURM_REQUIRED, so CI cannot skip this; elsewhere it is skipped,
+//! and says so, when `sbatch` is not on the PATH.
+
+use std::fs;
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+fn sbatch_available() -> bool {
+    Command::new("sbatch")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+#[test]
+fn a_sweep_on_slurm_merges_to_the_bytes_of_a_local_run() {
+    if !sbatch_available() {
+        assert!(
+            std::env::var_os("PASAR_SLURM_REQUIRED").is_none(),
+            "PASAR_SLURM_REQUIRED is set but sbatch is missing: .ci/slurm/up.sh should have installed it"
+        );
+        eprintln!(
+            "SKIPPED: no sbatch on the PATH (run .ci/slurm/up.sh as root to bring up a cluster)"
+        );
+        return;
+    }
+    // The jobs run as this user on this host; a folder under the target
+    // directory is visible to them (a private /tmp might not be).
+    let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("slurm-sweep");
+    let _ = fs::remove_dir_all(&root);
+    fs::create_dir_all(&root).expect("create a work folder");
+    let scenario = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios/project_s.toml");
+    let mut args: Vec<String> = vec![
+        "sweep".into(),
+        scenario.display().to_string(),
+        "--vary".into(),
+        "channels.social.self_preference=0:2".into(),
+        "--vary".into(),
+        "population.umkm.initial_online_share=0.2:0.5".into(),
+        "--design".into(),
+        "sobol:4".into(),
+        "--replicates".into(),
+        "2".into(),
+        "--quiet".into(),
+    ];
+    for set in [
+        "population.umkm.count=200",
+        "population.importer.count=5",
+        "population.consumers.count=200",
+        "simulation.ticks=10",
+        "simulation.start_date=2023-05-29",
+    ] {
+        args.extend(["--set".into(), set.into()]);
+    }
+    let pasar = |extra: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_pasar"))
+            .current_dir(&root)
+            .args(&args)
+            .args(extra)
+            .output()
+            .expect("start pasar");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        output.stdout
+    };
+    let local = root.join("local");
+    pasar(&["--out", &local.display().to_string()]);
+
+    let cluster = root.join("cluster");
+    let script = pasar(&[
+        "--out",
+        &cluster.display().to_string(),
+        "--slurm",
+        "--shards",
+        "3",
+    ]);
+    let script_path = root.join("sweep.sbatch");
+    fs::write(&script_path, script).expect("write the script");
+    let start = Instant::now();
+    let submitted = Command::new("sbatch")
+        .current_dir(&root)
+        .arg("--wait")
+        .arg(&script_path)
+        .output()
+        .expect("run sbatch");
+    assert!(
+        submitted.status.success(),
+        "sbatch failed: {}{}",
+        String::from_utf8_lossy(&submitted.stdout),
+        String::from_utf8_lossy(&submitted.stderr)
+    );
+    // The array is done; the merge job it queued runs next.
+    while !cluster.join("manifest.json").exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(300),
+            "the merge job did not finish; see {}",
+            root.join("cluster.parts/slurm").display()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    println!(
+        "SLURM array of 3 shards and merge: {:.1} s",
+        start.elapsed().as_secs_f64()
+    );
+    for file in ["design.csv", "sweep.csv", "sensitivity.csv"] {
+        assert!(
+            fs::read(local.join(file)).expect("local")
+                == fs::read(cluster.join(file)).expect("cluster"),
+            "{file} from SLURM differs from the local run"
+        );
+    }
+    for shard in 0..3 {
+        assert!(
+            root.join(format!("cluster.parts/{shard}/part.json"))
+                .exists()
+        );
+    }
+}
