@@ -10,6 +10,7 @@
 use crate::analysis::design::{Design, DesignError, DesignKind, Factor};
 use crate::analysis::effects::{TickRange, range_mean};
 use crate::analysis::panel::{Panel, SeriesKey};
+use crate::analysis::sensitivity::{MorrisIndex, SobolIndex, morris_indices, sobol_indices};
 use crate::analysis::summary::headline_series;
 use crate::runner::run_replicate;
 use crate::scenario::error::did_you_mean;
@@ -98,7 +99,7 @@ impl SweepPlan {
         };
         // Every factor must be a numeric parameter, valid at its extremes.
         for factor in &design.factors {
-            if params::spec_for(&factor.path).is_none() {
+            if !is_numeric_path(&factor.path) {
                 let paths: Vec<String> =
                     params::PARAMS.iter().map(|p| p.path.to_string()).collect();
                 let suggestion = did_you_mean(
@@ -206,7 +207,7 @@ pub enum SweepError {
     #[error(transparent)]
     Design(#[from] DesignError),
     #[error(
-        "`{path}` is not a numeric scenario parameter{suggestion}\n  help: vary a path listed in docs/ODD.md, as in scenario files and --set"
+        "`{path}` is not a numeric scenario parameter{suggestion}\n  help: vary a path listed in docs/ODD.md, as in scenario files and --set, or an event's number such as events[1].bonus"
     )]
     UnknownParameter { path: String, suggestion: String },
     #[error("{path} = {value} is not a valid value")]
@@ -279,12 +280,46 @@ impl SweepSpec {
     }
 }
 
+/// Numeric arguments of events that a sweep may vary (`events[1].bonus`):
+/// (name, whole number?).
+const EVENT_NUMBERS: &[(&str, bool)] = &[
+    ("tick", true),
+    ("usd", false),
+    ("usd_idr", false),
+    ("rate", false),
+    ("bonus", false),
+    ("every", true),
+    ("top", true),
+    ("entrants", true),
+    ("cost_factor", false),
+    ("redirect_success", false),
+    ("idr_per_tick", false),
+];
+
+/// `events[1].bonus` → its entry in [`EVENT_NUMBERS`].
+fn event_number(path: &str) -> Option<(&'static str, bool)> {
+    let rest = path.strip_prefix("events[")?;
+    let (index, field) = rest.split_once("].")?;
+    index.parse::<usize>().ok()?;
+    EVENT_NUMBERS
+        .iter()
+        .find(|(name, _)| *name == field)
+        .copied()
+}
+
+/// Whether a sweep can vary `path`: a numeric parameter or a numeric
+/// event argument.
+fn is_numeric_path(path: &str) -> bool {
+    params::spec_for(path).is_some() || event_number(path).is_some()
+}
+
 /// Integer parameters (counts, ticks) take whole values: a design's
 /// continuous draws are rounded for them, and the row records the value
 /// used.
 fn value_literal(path: &str, value: f64) -> String {
-    let integer = crate::scenario::params::spec_for(path)
-        .is_some_and(|p| matches!(p.range, crate::scenario::params::Range::Integer(..)));
+    let integer = params::spec_for(path)
+        .is_some_and(|p| matches!(p.range, params::Range::Integer(..)))
+        || event_number(path).is_some_and(|(_, whole)| whole);
     if integer {
         format!("{}", value.round() as i64)
     } else {
@@ -395,4 +430,58 @@ pub fn sample_means(samples: usize, n_indicators: usize, results: &[TaskResult])
                 .collect()
         })
         .collect()
+}
+
+/// Sensitivity statistics of one parameter for one indicator.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum SensitivityStats {
+    Morris(MorrisIndex),
+    Sobol(SobolIndex),
+}
+
+/// Every indicator's sensitivity to every parameter, for Morris and Sobol
+/// designs (estimated on per-sample means over replicates).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sensitivity {
+    /// "morris" or "sobol".
+    pub method: &'static str,
+    /// Per indicator (in [`indicators`] order), per factor.
+    pub stats: Vec<Vec<SensitivityStats>>,
+}
+
+/// Bootstrap resamples for Sobol intervals.
+pub const BOOTSTRAP_RESAMPLES: usize = 1000;
+
+/// The sensitivity analysis the design allows, if any (`seed` draws the
+/// bootstrap resamples).
+pub fn sensitivity(
+    design: &Design,
+    n_indicators: usize,
+    results: &[TaskResult],
+    seed: u64,
+) -> Option<Sensitivity> {
+    let method = match design.kind {
+        DesignKind::Morris { .. } => "morris",
+        DesignKind::Sobol { .. } => "sobol",
+        _ => return None,
+    };
+    let means = sample_means(design.len(), n_indicators, results);
+    let k = design.factors.len();
+    let stats = (0..n_indicators)
+        .map(|i| {
+            let y: Vec<f64> = means.iter().map(|m| m[i]).collect();
+            if method == "morris" {
+                morris_indices(design, &y)
+                    .into_iter()
+                    .map(SensitivityStats::Morris)
+                    .collect()
+            } else {
+                sobol_indices(k, &y, BOOTSTRAP_RESAMPLES, seed)
+                    .into_iter()
+                    .map(SensitivityStats::Sobol)
+                    .collect()
+            }
+        })
+        .collect();
+    Some(Sensitivity { method, stats })
 }

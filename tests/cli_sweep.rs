@@ -20,8 +20,9 @@ fn sweep_args(design: &str, replicates: &str) -> Vec<String> {
     let mut args: Vec<String> = vec![
         "sweep".into(),
         scenario("project_s.toml"),
+        // The strength of Project S's self-preferencing (its second event).
         "--vary".into(),
-        "channels.social.self_preference=0:2".into(),
+        "events[2].bonus=0:2".into(),
         "--vary".into(),
         "population.umkm.initial_online_share=0.2:0.5".into(),
         "--design".into(),
@@ -97,7 +98,7 @@ fn a_sobol_sweep_writes_one_row_per_run_and_indices_per_parameter() {
     let mut lines = sweep.lines();
     let header = lines.next().expect("a header");
     assert!(header.starts_with(
-        "sample,replicate,channels.social.self_preference,population.umkm.initial_online_share,gmv_share_kind_umkm_last,"
+        "sample,replicate,events[2].bonus,population.umkm.initial_online_share,gmv_share_kind_umkm_last,"
     ));
     // sobol:4 with two factors: 4 (2 + 2) = 16 samples, 2 replicates each.
     assert_eq!(lines.count(), 32);
@@ -305,6 +306,10 @@ fn bad_sweeps_are_refused_before_anything_runs() {
     refused(
         pasar(&base("sobol:8", "channels.social.take_rat=0:0.1"), &[]),
         &["did you mean", "take_rate"],
+    );
+    refused(
+        pasar(&base("sobol:8", "events[0].lever=0:1"), &[]),
+        &["not a numeric scenario parameter", "events[1].bonus"],
     );
     refused(
         pasar(&base("sobol:8", "channels.social.take_rate=0:1.5"), &[]),

@@ -4,7 +4,8 @@
 //!
 //! Estimators (Saltelli et al. 2010, "Variance based sensitivity analysis of
 //! model output", table 2):
-//! - first order, S1_i = mean(f(B) (f(AB_i) − f(A))) / V;
+//! - first order, S1_i = mean((f(B) − f0) (f(AB_i) − f(A))) / V, with f0
+//!   the mean output (centring, as SALib does by standardising outputs);
 //! - total, ST_i = mean((f(A) − f(AB_i))²) / (2 V) (Jansen 1999);
 //! - V the variance of f(A) and f(B) together.
 
@@ -79,7 +80,9 @@ fn sobol_on(k: usize, y: &[f64], rows: &[usize]) -> Vec<(f64, f64)> {
                 let a = y[j * block];
                 let ab = y[j * block + 1 + i];
                 let b = y[j * block + k + 1];
-                first += b * (ab - a);
+                // Centring f(B) leaves S1's expectation unchanged and removes
+                // the noise an output far from zero would multiply in.
+                first += (b - mean) * (ab - a);
                 total += (a - ab) * (a - ab);
             }
             (first / m / variance, total / (2.0 * m) / variance)

@@ -7,6 +7,7 @@ use anyhow::{Context, anyhow, bail};
 use clap::Args;
 use pasar::output::sweep::{TaskStore, read_tasks, write_design, write_sensitivity, write_sweep};
 use pasar::output::{self, StagedFolder, utc_timestamp};
+use pasar::report::sweep_report::sweep_report;
 use pasar::sweep::{
     SweepPlan, SweepSpec, Task, TaskResult, indicators, parse_shard, run_task, shard_tasks,
 };
@@ -451,14 +452,22 @@ fn write_outputs(
     let folder = StagedFolder::create(out, force)?;
     write_design(&folder.path("design.csv"), &spec.design)?;
     write_sweep(&folder.path("sweep.csv"), &spec.design, indicators, results)?;
-    write_sensitivity(
-        &folder.path("sensitivity.csv"),
-        &spec.design,
-        indicators,
-        results,
-        manifest.plan.seed,
-    )?;
+    let sensitivity =
+        pasar::sweep::sensitivity(&spec.design, indicators.len(), results, manifest.plan.seed);
+    if let Some(s) = &sensitivity {
+        write_sensitivity(&folder.path("sensitivity.csv"), &spec.design, indicators, s)?;
+    }
     output::write_dictionary(&folder.path("dictionary.csv"))?;
+    let charts = folder.subfolder("charts")?;
+    let html = sweep_report(
+        spec,
+        &manifest.fingerprint,
+        manifest.plan.seed,
+        indicators,
+        sensitivity.as_ref(),
+        &charts,
+    )?;
+    folder.write("report.html", html.as_bytes())?;
     let json = serde_json::to_string_pretty(manifest)? + "\n";
     folder.write("manifest.json", json.as_bytes())?;
     Ok(folder.commit()?)

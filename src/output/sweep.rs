@@ -2,15 +2,11 @@
 //! shardable, and the final `design.csv`, `sweep.csv` and `sensitivity.csv`.
 
 use super::OutputError;
-use crate::analysis::design::{Design, DesignKind};
-use crate::analysis::sensitivity::{morris_indices, sobol_indices};
-use crate::sweep::{Indicator, Task, TaskResult, sample_means};
+use crate::analysis::design::Design;
+use crate::sweep::{Indicator, Sensitivity, SensitivityStats, Task, TaskResult};
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
-
-/// Bootstrap resamples for Sobol intervals.
-pub const BOOTSTRAP_RESAMPLES: usize = 1000;
 
 fn number(v: f64) -> String {
     if v.is_finite() {
@@ -194,73 +190,51 @@ pub const SENSITIVITY_COLUMNS: [&str; 12] = [
     "st_ci95_high",
 ];
 
-/// `sensitivity.csv` for Morris and Sobol designs (per-sample means over
-/// replicates); `false` (nothing written) for other designs.
+/// `sensitivity.csv`: per indicator and parameter, Morris mu, mu* and
+/// sigma, or Sobol S1 and ST with their 95% bootstrap intervals.
 pub fn write_sensitivity(
     path: &Path,
     design: &Design,
     indicators: &[Indicator],
-    results: &[TaskResult],
-    seed: u64,
-) -> Result<bool, OutputError> {
-    let method = match design.kind {
-        DesignKind::Morris { .. } => "morris",
-        DesignKind::Sobol { .. } => "sobol",
-        _ => return Ok(false),
-    };
-    let means = sample_means(design.len(), indicators.len(), results);
+    sensitivity: &Sensitivity,
+) -> Result<(), OutputError> {
     let mut w = csv::Writer::from_path(path).map_err(csv_err(path))?;
     w.write_record(SENSITIVITY_COLUMNS).map_err(csv_err(path))?;
-    let k = design.factors.len();
-    for (i, indicator) in indicators.iter().enumerate() {
-        let y: Vec<f64> = means.iter().map(|m| m[i]).collect();
-        let rows: Vec<[String; 9]> = if method == "morris" {
-            morris_indices(design, &y)
-                .iter()
-                .map(|m| {
-                    let e = String::new;
-                    [
-                        number(m.mu),
-                        number(m.mu_star),
-                        number(m.sigma),
-                        e(),
-                        e(),
-                        e(),
-                        e(),
-                        e(),
-                        e(),
-                    ]
-                })
-                .collect()
-        } else {
-            sobol_indices(k, &y, BOOTSTRAP_RESAMPLES, seed)
-                .iter()
-                .map(|s| {
-                    let e = String::new;
-                    [
-                        e(),
-                        e(),
-                        e(),
-                        number(s.s1),
-                        number(s.s1_ci95.0),
-                        number(s.s1_ci95.1),
-                        number(s.st),
-                        number(s.st_ci95.0),
-                        number(s.st_ci95.1),
-                    ]
-                })
-                .collect()
-        };
-        for (factor, stats) in design.factors.iter().zip(rows) {
+    for (indicator, per_factor) in indicators.iter().zip(&sensitivity.stats) {
+        for (factor, stats) in design.factors.iter().zip(per_factor) {
+            let e = String::new;
+            let fields: [String; 9] = match stats {
+                SensitivityStats::Morris(m) => [
+                    number(m.mu),
+                    number(m.mu_star),
+                    number(m.sigma),
+                    e(),
+                    e(),
+                    e(),
+                    e(),
+                    e(),
+                    e(),
+                ],
+                SensitivityStats::Sobol(s) => [
+                    e(),
+                    e(),
+                    e(),
+                    number(s.s1),
+                    number(s.s1_ci95.0),
+                    number(s.s1_ci95.1),
+                    number(s.st),
+                    number(s.st_ci95.0),
+                    number(s.st_ci95.1),
+                ],
+            };
             let mut record = vec![
                 indicator.name.clone(),
                 factor.path.clone(),
-                method.to_string(),
+                sensitivity.method.to_string(),
             ];
-            record.extend(stats);
+            record.extend(fields);
             w.write_record(&record).map_err(csv_err(path))?;
         }
     }
-    finish(path, w)?;
-    Ok(true)
+    finish(path, w)
 }

@@ -238,14 +238,30 @@ fn register_fonts() {
     });
 }
 
+/// A chart that can draw itself on any plotters backend.
+pub trait Drawable {
+    fn title(&self) -> &str;
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String>;
+}
+
+impl Drawable for ChartSpec {
+    fn title(&self) -> &str {
+        &self.title
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        draw(root, self)
+    }
+}
+
 /// The chart as an SVG document.
-pub fn svg(spec: &ChartSpec) -> Result<String, ReportError> {
+pub fn svg(chart: &impl Drawable) -> Result<String, ReportError> {
     register_fonts();
     let mut out = String::new();
     {
         let root = SVGBackend::with_string(&mut out, SIZE).into_drawing_area();
-        draw(&root, spec).map_err(|message| ReportError::Chart {
-            title: spec.title.clone(),
+        chart.draw(&root).map_err(|message| ReportError::Chart {
+            title: chart.title().to_string(),
             message,
         })?;
     }
@@ -253,17 +269,17 @@ pub fn svg(spec: &ChartSpec) -> Result<String, ReportError> {
 }
 
 /// The chart as a PNG file.
-pub fn png(spec: &ChartSpec, path: &Path) -> Result<(), ReportError> {
+pub fn png(chart: &impl Drawable, path: &Path) -> Result<(), ReportError> {
     register_fonts();
     let root = BitMapBackend::new(path, SIZE).into_drawing_area();
-    draw(&root, spec).map_err(|message| ReportError::Chart {
-        title: spec.title.clone(),
+    chart.draw(&root).map_err(|message| ReportError::Chart {
+        title: chart.title().to_string(),
         message,
     })
 }
 
 /// Decimals for axis labels spaced `step` apart.
-fn axis_decimals(step: f64) -> usize {
+pub(crate) fn axis_decimals(step: f64) -> usize {
     if !(step.is_finite() && step > 0.0) {
         return 0;
     }

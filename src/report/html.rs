@@ -60,7 +60,7 @@ fn inline_svg(svg: &str) -> &str {
     }
 }
 
-const STYLE: &str = "
+pub(crate) const STYLE: &str = "
 body{font-family:'DejaVu Sans',Helvetica,Arial,sans-serif;color:#1a1a1a;max-width:1100px;margin:2em auto;padding:0 1em;line-height:1.45}
 h1{font-size:1.7em;margin-bottom:.2em}h2{border-bottom:2px solid #444;padding-bottom:.2em;margin-top:2em}
 h3{margin-top:1.5em}.lede{color:#444}

@@ -5,6 +5,8 @@
 pub mod charts;
 pub mod format;
 pub mod html;
+pub mod sensitivity_charts;
+pub mod sweep_report;
 pub mod table;
 
 use crate::analysis::Comparison;
