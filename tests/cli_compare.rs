@@ -2,24 +2,12 @@
 //! depend on threads or on whether it ran the scenarios itself, when
 //! `--precision` stops, and how it refuses what it cannot compare.
 
+mod common;
+
+use common::{BAN_WINDOW, set_flags};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-/// The baseline shrunk to a couple of seconds, with the payment ban
-/// (2023-10-04, tick 18) inside a 24-week horizon.
-const SMALL: &[&str] = &[
-    "--set",
-    "population.umkm.count=300",
-    "--set",
-    "population.importer.count=5",
-    "--set",
-    "population.consumers.count=400",
-    "--set",
-    "simulation.ticks=24",
-    "--set",
-    "simulation.start_date=2023-05-29",
-];
 
 fn scenario(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -47,7 +35,7 @@ fn compare(inputs: &[PathBuf], out: &Path, extra: &[&str]) -> Output {
     let mut args: Vec<String> = vec!["compare".into()];
     args.extend(inputs.iter().map(|p| p.display().to_string()));
     args.extend(["--out".into(), out.display().to_string(), "--quiet".into()]);
-    args.extend(SMALL.iter().map(|s| s.to_string()));
+    args.extend(set_flags(BAN_WINDOW));
     args.extend(extra.iter().map(|s| s.to_string()));
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     pasar(&args, out.parent().expect("a parent"))
@@ -195,7 +183,8 @@ fn results_do_not_depend_on_threads_or_on_who_ran_the_scenarios() {
         let run_str = run.display().to_string();
         args.push(&run_str);
         args.extend(["--quiet", "--replicates", "3"]);
-        args.extend(SMALL);
+        let small = set_flags(BAN_WINDOW);
+        args.extend(small.iter().map(String::as_str));
         ok(&pasar(&args, dir.path()));
         folders.push(run);
     }
@@ -340,7 +329,8 @@ fn incompatible_runs_are_refused_with_what_differs() {
         ];
         let o = out.display().to_string();
         args.push(&o);
-        args.extend(SMALL);
+        let small = set_flags(BAN_WINDOW);
+        args.extend(small.iter().map(String::as_str));
         let path = scenario(s);
         args[1] = path.to_str().expect("UTF-8");
         ok(&pasar(&args, d));
@@ -459,7 +449,10 @@ fn bad_comparisons_of_scenario_files_are_refused() {
         &["compare", &base, &l, "--out", &c],
         d,
         &out,
-        &["simulate different periods", "simulation.ticks 200 vs 157"],
+        &[
+            "simulate different periods",
+            "simulation.ticks 200 differs from the baseline's 157",
+        ],
     );
     let broken = d.join("broken.toml");
     fs::write(&broken, "extends = \"nowhere.toml\"\n").expect("write");

@@ -2,6 +2,9 @@
 //! that do not depend on threads or on sharding, resuming a killed sweep,
 //! the SLURM script, and refusals.
 
+mod common;
+
+use common::{BAN_WINDOW, set_flags};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -31,15 +34,9 @@ fn sweep_args(design: &str, replicates: &str) -> Vec<String> {
         replicates.into(),
         "--quiet".into(),
     ];
-    for set in [
-        "population.umkm.count=200",
-        "population.importer.count=5",
-        "population.consumers.count=200",
-        "simulation.ticks=10",
-        "simulation.start_date=2023-05-29",
-    ] {
-        args.extend(["--set".into(), set.into()]);
-    }
+    // Ten weeks: Project S's events (2023-07-03) fall at tick 5.
+    args.extend(set_flags(BAN_WINDOW));
+    args.extend(set_flags(&["simulation.ticks=10"]));
     args
 }
 

@@ -15,21 +15,15 @@ use pasar::scenario::Scenario;
 use rand::SeedableRng;
 use std::path::PathBuf;
 
-/// The baseline shrunk to a few seconds, with the payment ban's date
-/// (2023-10-04, tick 18) inside the horizon.
-const SETS: &[&str] = &[
-    "population.umkm.count=300",
-    "population.importer.count=5",
-    "population.consumers.count=400",
-    "simulation.ticks=24",
-    "simulation.start_date=2023-05-29",
-];
-
 fn scenario(file: &str, extra: &[&str]) -> Scenario {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("scenarios")
         .join(file);
-    let sets: Vec<String> = SETS.iter().chain(extra).map(|s| s.to_string()).collect();
+    let sets: Vec<String> = common::BAN_WINDOW
+        .iter()
+        .chain(extra)
+        .map(|s| s.to_string())
+        .collect();
     Scenario::load(&path, &sets).unwrap_or_else(|e| panic!("{file}: {e:?}"))
 }
 

@@ -4,6 +4,9 @@
 //! Debian packages when it is missing; elsewhere the test says it was
 //! skipped rather than pass silently.
 
+mod common;
+
+use common::{BAN_WINDOW, set_flags};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -79,18 +82,8 @@ fn report_renders_in_a_real_browser() {
         .arg(root.join("scenarios/payment_ban.toml"))
         .args(["--replicates", "2", "--quiet", "--out"])
         .arg(&out)
-        .args([
-            "--set",
-            "population.umkm.count=300",
-            "--set",
-            "population.importer.count=5",
-            "--set",
-            "population.consumers.count=400",
-            "--set",
-            "simulation.ticks=40",
-            "--set",
-            "simulation.start_date=2023-05-29",
-        ])
+        .args(set_flags(BAN_WINDOW))
+        .args(["--set", "simulation.ticks=40"])
         .stdout(Stdio::null())
         .status()
         .expect("run pasar compare");

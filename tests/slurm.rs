@@ -7,6 +7,9 @@
 //! PASAR_SLURM_REQUIRED, so CI cannot skip this; elsewhere it is skipped,
 //! and says so, when `sbatch` is not on the PATH.
 
+mod common;
+
+use common::{BAN_WINDOW, set_flags};
 use std::fs;
 use std::path::PathBuf;
 use std::process::Command;
@@ -50,15 +53,9 @@ fn a_sweep_on_slurm_merges_to_the_bytes_of_a_local_run() {
         "2".into(),
         "--quiet".into(),
     ];
-    for set in [
-        "population.umkm.count=200",
-        "population.importer.count=5",
-        "population.consumers.count=200",
-        "simulation.ticks=10",
-        "simulation.start_date=2023-05-29",
-    ] {
-        args.extend(["--set".into(), set.into()]);
-    }
+    // Ten weeks: Project S's events (2023-07-03) fall at tick 5.
+    args.extend(set_flags(BAN_WINDOW));
+    args.extend(set_flags(&["simulation.ticks=10"]));
     let pasar = |extra: &[&str]| {
         let output = Command::new(env!("CARGO_BIN_EXE_pasar"))
             .current_dir(&root)

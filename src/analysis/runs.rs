@@ -89,28 +89,37 @@ pub fn incompatibilities(
             pi.seed, bi.seed, bi.seed
         ));
     }
-    let (b, p) = (&bs.spec.simulation, &ps.spec.simulation);
-    if b.start_date != p.start_date {
-        out.push(format!(
-            "simulation.start_date {} differs from the baseline's {}",
-            p.start_date, b.start_date
-        ));
-    }
-    if b.ticks != p.ticks {
-        out.push(format!(
-            "simulation.ticks {} differs from the baseline's {}",
-            p.ticks, b.ticks
-        ));
-    }
-    if b.days_per_tick != p.days_per_tick {
-        out.push(format!(
-            "simulation.days_per_tick {} differs from the baseline's {}",
-            p.days_per_tick, b.days_per_tick
-        ));
-    }
+    out.extend(horizon_differences(bs, ps));
     let common = bi.replicate_seeds.len().min(pi.replicate_seeds.len());
     if common > 0 && bi.replicate_seeds[..common] != pi.replicate_seeds[..common] {
         out.push("the replicate seeds differ from the baseline's".into());
     }
+    out
+}
+
+/// How two scenarios' horizons differ (start date, ticks, days per tick),
+/// as "simulation.ticks 200 differs from the baseline's 157"; empty when
+/// replicate r of each covers the same days.
+pub fn horizon_differences(baseline: &Scenario, policy: &Scenario) -> Vec<String> {
+    let (b, p) = (&baseline.spec.simulation, &policy.spec.simulation);
+    let mut out = Vec::new();
+    let mut differ = |name: &str, theirs: String, ours: String| {
+        if theirs != ours {
+            out.push(format!(
+                "simulation.{name} {theirs} differs from the baseline's {ours}"
+            ));
+        }
+    };
+    differ(
+        "start_date",
+        p.start_date.to_string(),
+        b.start_date.to_string(),
+    );
+    differ("ticks", p.ticks.to_string(), b.ticks.to_string());
+    differ(
+        "days_per_tick",
+        p.days_per_tick.to_string(),
+        b.days_per_tick.to_string(),
+    );
     out
 }

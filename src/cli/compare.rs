@@ -503,25 +503,8 @@ fn precision_decision(
 /// Paired replicates must cover the same days.
 fn check_horizons(scenarios: &[(PathBuf, Scenario)]) -> anyhow::Result<()> {
     let (base_path, base) = &scenarios[0];
-    let b = &base.spec.simulation;
     for (path, s) in &scenarios[1..] {
-        let p = &s.spec.simulation;
-        let mut differences = Vec::new();
-        if p.start_date != b.start_date {
-            differences.push(format!(
-                "simulation.start_date {} vs {}",
-                p.start_date, b.start_date
-            ));
-        }
-        if p.ticks != b.ticks {
-            differences.push(format!("simulation.ticks {} vs {}", p.ticks, b.ticks));
-        }
-        if p.days_per_tick != b.days_per_tick {
-            differences.push(format!(
-                "simulation.days_per_tick {} vs {}",
-                p.days_per_tick, b.days_per_tick
-            ));
-        }
+        let differences = pasar::analysis::runs::horizon_differences(base, s);
         if !differences.is_empty() {
             bail!(
                 "{} and the baseline {} simulate different periods: {}\n  help: give them the same start_date, ticks and days_per_tick (or --set them for both)",

@@ -408,16 +408,24 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, spec: &ChartSpec) -> 
             )))
             .map_err(e)?;
     }
+    draw_legend(&mut chart, SeriesLabelPosition::LowerLeft)?;
+    root.present().map_err(e)?;
+    Ok(())
+}
+
+/// The legend, boxed and half see-through, in every chart's style.
+pub(crate) fn draw_legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+) -> Result<(), String> {
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::LowerLeft)
+        .position(position)
         .label_font(("sans-serif", 15))
         .background_style(WHITE.mix(0.85))
         .border_style(RGBColor(160, 160, 160))
         .draw()
-        .map_err(e)?;
-    root.present().map_err(e)?;
-    Ok(())
+        .map_err(|err| err.to_string())
 }
 
 /// Runs of consecutive ticks with a value.

@@ -1,7 +1,7 @@
 //! Charts of a sensitivity analysis: Sobol indices as bars with their 95%
 //! bootstrap intervals, and Morris mu* against sigma.
 
-use super::charts::{Drawable, axis_decimals, colour};
+use super::charts::{Drawable, axis_decimals, colour, draw_legend};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -125,14 +125,7 @@ impl Drawable for SobolChart {
                 )
                 .map_err(e)?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .label_font(("sans-serif", 14))
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(160, 160, 160))
-            .draw()
-            .map_err(e)?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
         root.present().map_err(e)?;
         Ok(())
     }

@@ -32,6 +32,24 @@ pub const SMALL_RUN_FLAGS: &[&str] = &[
     "2",
 ];
 
+/// The baseline shrunk for comparisons and sweeps (`key=value`): a couple
+/// of seconds in a debug build, with the payment ban of 2023-10-04 at tick
+/// 18 and Project S's events of 2023-07-03 at tick 5 inside the horizon.
+pub const BAN_WINDOW: &[&str] = &[
+    "population.umkm.count=300",
+    "population.importer.count=5",
+    "population.consumers.count=400",
+    "simulation.ticks=24",
+    "simulation.start_date=2023-05-29",
+];
+
+/// `--set` flags for `sets`.
+pub fn set_flags(sets: &[&str]) -> Vec<String> {
+    sets.iter()
+        .flat_map(|s| ["--set".to_string(), s.to_string()])
+        .collect()
+}
+
 /// Baseline with `sets` applied (panics with the scenario error otherwise).
 pub fn load(sets: &[&str]) -> Scenario {
     let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
