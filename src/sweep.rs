@@ -11,7 +11,7 @@ use crate::analysis::design::{Design, DesignError, DesignKind, Factor};
 use crate::analysis::effects::{TickRange, range_mean};
 use crate::analysis::panel::{Panel, SeriesKey};
 use crate::analysis::sensitivity::{MorrisIndex, SobolIndex, morris_indices, sobol_indices};
-use crate::analysis::summary::headline_series;
+use crate::analysis::summary::{all_series, headline_series};
 use crate::runner::run_replicate;
 use crate::scenario::error::did_you_mean;
 use crate::scenario::params;
@@ -52,6 +52,8 @@ pub struct Indicator {
     pub name: String,
     pub key: SeriesKey,
     pub summary: Summary,
+    /// One of the headline series (shown in the report).
+    pub headline: bool,
 }
 
 /// A task's indicators, in the order of [`indicators`] (NaN where the
@@ -327,11 +329,12 @@ fn value_literal(path: &str, value: f64) -> String {
     }
 }
 
-/// The indicators of a sweep: every headline series, at the last tick and
-/// over the last 13 weeks.
+/// The indicators of a sweep: every series the scenario records (every
+/// metric in every group), at the last tick and over the last 13 weeks.
 pub fn indicators(scenario: &Scenario) -> Vec<Indicator> {
+    let headline = headline_series(scenario);
     let mut out = Vec::new();
-    for key in headline_series(scenario) {
+    for key in all_series(scenario) {
         let stem = if key.by == "all" {
             key.metric.clone()
         } else {
@@ -345,6 +348,7 @@ pub fn indicators(scenario: &Scenario) -> Vec<Indicator> {
                 name: format!("{stem}_{suffix}"),
                 key: key.clone(),
                 summary,
+                headline: headline.contains(&key),
             });
         }
     }

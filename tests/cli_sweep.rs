@@ -95,8 +95,22 @@ fn a_sobol_sweep_writes_one_row_per_run_and_indices_per_parameter() {
     let mut lines = sweep.lines();
     let header = lines.next().expect("a header");
     assert!(header.starts_with(
-        "sample,replicate,events[2].bonus,population.umkm.initial_online_share,gmv_share_kind_umkm_last,"
+        "sample,replicate,events[2].bonus,population.umkm.initial_online_share,gmv_idr_last,gmv_idr_last13w,"
     ));
+    // Every metric in every group, twice: 3 channels and 6 categories.
+    let columns: Vec<&str> = header.split(',').collect();
+    assert_eq!(
+        columns.len(),
+        4 + 2 * pasar::metrics::observations_per_tick(3, 6)
+    );
+    for metric in pasar::metrics::METRICS {
+        assert!(
+            columns.iter().any(|c| c.starts_with(metric.name)),
+            "no indicator of {}",
+            metric.name
+        );
+    }
+    assert!(columns.contains(&"gmv_share_channel_social_last13w"));
     // sobol:4 with two factors: 4 (2 + 2) = 16 samples, 2 replicates each.
     assert_eq!(lines.count(), 32);
     let sensitivity = fs::read_to_string(out.join("sensitivity.csv")).expect("sensitivity.csv");

@@ -84,26 +84,50 @@ pub fn headline_keys(panel: &Panel) -> Vec<SeriesKey> {
         .collect()
 }
 
-/// The headline series a scenario records, in table order, named from its
-/// channels (without running it).
-pub fn headline_series(scenario: &Scenario) -> Vec<SeriesKey> {
-    let names = crate::metrics::GroupNames {
+/// The groups of `by` in a scenario: (index, name).
+fn groups(names: &crate::metrics::GroupNames, by: By) -> Vec<String> {
+    let n = match by {
+        By::All => 1,
+        By::Kind => 3,
+        By::Origin => 2,
+        By::Channel | By::DiscoveryChannel => names.channels.len(),
+        By::Category => names.categories.len(),
+    };
+    (0..n)
+        .map(|g| names.name(by, g as u16).to_string())
+        .collect()
+}
+
+fn group_names(scenario: &Scenario) -> crate::metrics::GroupNames {
+    crate::metrics::GroupNames {
         channels: scenario.spec.channels.keys().cloned().collect(),
         categories: scenario.spec.categories.keys().cloned().collect(),
-    };
+    }
+}
+
+/// Every series a scenario records, in the order of `series.csv`, named
+/// from its channels and categories (without running it).
+pub fn all_series(scenario: &Scenario) -> Vec<SeriesKey> {
+    let names = group_names(scenario);
+    let mut out = Vec::new();
+    for def in METRICS {
+        for &by in def.by {
+            for group in groups(&names, by) {
+                out.push(SeriesKey::new(def.name, by.as_str(), &group));
+            }
+        }
+    }
+    out
+}
+
+/// The headline series a scenario records, in table order.
+pub fn headline_series(scenario: &Scenario) -> Vec<SeriesKey> {
+    let names = group_names(scenario);
     let mut out = Vec::new();
     for h in HEADLINES {
-        let groups = match h.by {
-            By::All => 1,
-            By::Kind => 3,
-            By::Origin => 2,
-            By::Channel | By::DiscoveryChannel => names.channels.len(),
-            By::Category => names.categories.len(),
-        };
-        for g in 0..groups {
-            let group = names.name(h.by, g as u16);
+        for group in groups(&names, h.by) {
             if h.group.is_none_or(|want| want == group) {
-                out.push(SeriesKey::new(h.metric.def().name, h.by.as_str(), group));
+                out.push(SeriesKey::new(h.metric.def().name, h.by.as_str(), &group));
             }
         }
     }

@@ -644,6 +644,12 @@ fn slurm_script(args: &SweepArgs, out: &Path, tasks: usize) -> anyhow::Result<St
         sweep_args.extend(["--set".into(), s.clone()]);
     }
     let cpus = if args.threads == 0 { 1 } else { args.threads };
+    // Memory: one model per worker thread, with room to spare.
+    let base = pasar::scenario::Scenario::load(&args.scenario, &args.sets)
+        .map_err(|e| anyhow!(e).context(format!("invalid scenario {}", args.scenario.display())))?;
+    let mem_mb = (pasar::runner::estimated_bytes(&base, cpus as u32, cpus) as f64 * 1.5 / 1048576.0)
+        .ceil()
+        .max(256.0) as u64;
     sweep_args.extend(["--threads".into(), cpus.to_string(), "--quiet".into()]);
     let quoted: Vec<String> = sweep_args.iter().map(|a| sh(a)).collect();
     Ok(format!(
@@ -652,6 +658,7 @@ fn slurm_script(args: &SweepArgs, out: &Path, tasks: usize) -> anyhow::Result<St
          #SBATCH --job-name=pasar-sweep\n\
          #SBATCH --array=0-{last}\n\
          #SBATCH --cpus-per-task={cpus}\n\
+         #SBATCH --mem={mem_mb}M\n\
          #SBATCH --output={logs_raw}/sweep_%A_%a.out\n\
          set -euo pipefail\n\
          PASAR={exe}\n\

@@ -15,10 +15,10 @@ use std::fmt::Write;
 use std::path::Path;
 
 /// The indicators the report shows: the mean over the last 13 weeks of
-/// every headline series.
+/// every headline series (`sensitivity.csv` has them all).
 fn shown(indicators: &[Indicator]) -> Vec<usize> {
     (0..indicators.len())
-        .filter(|&i| indicators[i].summary == Summary::Last13Weeks)
+        .filter(|&i| indicators[i].headline && indicators[i].summary == Summary::Last13Weeks)
         .collect()
 }
 
