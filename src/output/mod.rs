@@ -59,6 +59,11 @@ pub enum OutputError {
     },
     #[error("cannot write {path}: {message}", path = path.display())]
     Json { path: PathBuf, message: String },
+    #[error(
+        "{path} was not moved into place: the run is being aborted and its temporaries removed",
+        path = path.display()
+    )]
+    Abandoned { path: PathBuf },
     #[error("cannot write {path}: {source}")]
     Io {
         path: PathBuf,
