@@ -55,6 +55,35 @@ fn is_replaceable(folder: &Path) -> bool {
     empty || folder.join("manifest.json").is_file()
 }
 
+/// Remove the folders `parent/<prefix><pid>` left by processes that no
+/// longer exist (a run killed with SIGKILL cannot remove its staging
+/// folder). Where it cannot be known whether a process is alive (no
+/// `/proc`), nothing is removed. Best effort: errors are ignored.
+pub(crate) fn remove_stale(parent: &Path, prefix: &str) {
+    let proc = Path::new("/proc");
+    if !proc.join("self").exists() {
+        return;
+    }
+    let Ok(entries) = fs::read_dir(parent) else {
+        return;
+    };
+    let own = std::process::id();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(prefix))
+            .and_then(|pid| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+        if pid != own && is_dir && !proc.join(pid.to_string()).exists() {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 impl StagedFolder {
     pub fn create(destination: &Path, force: bool) -> Result<StagedFolder, OutputError> {
         check_destination(destination, force)?;
@@ -67,6 +96,9 @@ impl StagedFolder {
             _ => PathBuf::from("."),
         };
         fs::create_dir_all(&parent).map_err(|e| OutputError::io(&parent, e))?;
+        // A killed run (SIGKILL, a crash) cannot clear up after itself.
+        remove_stale(&parent, &format!(".{name}.partial-"));
+        remove_stale(&parent, &format!(".{name}.old-"));
         let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
         if staging.exists() {
             fs::remove_dir_all(&staging).map_err(|e| OutputError::io(&staging, e))?;

@@ -42,11 +42,34 @@ pub enum OutputError {
     )]
     Interrupted { path: PathBuf, destination: PathBuf },
     #[error(
-        "there is no interrupted run to resume: {path} does not exist{}",
-        if *complete { " (the run in this folder is complete)" } else { "" },
+        "{path} is left by a run that was stopped before it started (it has no checkpoint.json), so there is nothing to resume; pass --force to remove it and start the run again",
         path = path.display()
     )]
-    NoCheckpoint { path: PathBuf, complete: bool },
+    Unstarted { path: PathBuf },
+    #[error(
+        "{path} is not a pasar checkpoint (it has files a checkpoint does not hold); --force only replaces pasar checkpoints, so remove it yourself or choose another folder with --out",
+        path = path.display()
+    )]
+    NotCheckpoint { path: PathBuf },
+    #[error(
+        "{path} is in use by another pasar (the run is going on, or being resumed, now); wait for it to end or stop it first",
+        path = path.display()
+    )]
+    Busy { path: PathBuf },
+    #[error(
+        "there is no interrupted run to resume: {}{}",
+        if *folder {
+            format!("{} has no checkpoint.json (the run was stopped before it started); start it again with --force to discard {}", path.display(), path.display())
+        } else {
+            format!("{} does not exist", path.display())
+        },
+        if *complete { " (the run in this folder is complete)" } else { "" }
+    )]
+    NoCheckpoint {
+        path: PathBuf,
+        folder: bool,
+        complete: bool,
+    },
     #[error("the checkpoint {path} cannot be read: {message}", path = path.display())]
     BadCheckpoint { path: PathBuf, message: String },
     #[error(
