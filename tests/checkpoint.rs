@@ -250,3 +250,14 @@ fn a_checkpoint_appears_whole_and_one_never_started_is_named_and_discarded_with_
     );
     assert!(partial.join("thesis.tex").is_file());
 }
+
+#[test]
+fn replicates_already_finished_are_skipped_however_listed() {
+    let scenario = common::small(&["simulation.replicates=5", "simulation.ticks=2"]);
+    let stats = Executor::new(&scenario)
+        .skip(&[3, 0, 3])
+        .run_each(&|_| Ok(()))
+        .expect("run");
+    assert_eq!(stats.finished, [1, 2, 4]);
+    assert!(!stats.cancelled);
+}

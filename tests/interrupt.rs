@@ -699,11 +699,13 @@ fn a_run_in_progress_is_neither_resumed_nor_replaced_meanwhile() {
             "{args:?}:\n{err}"
         );
     }
-    // The first run is undisturbed: stopped, its checkpoint is whole.
+    // The first run is undisturbed: stopped (by a closed terminal, which
+    // is handled as SIGTERM is), its checkpoint is whole.
     assert!(wait_until(&mut child, || !finished_in(&checkpoint).is_empty()));
-    send(&child, "INT");
+    send(&child, "HUP");
     let (status, stderr, _) = wait_exit(child, Instant::now());
-    assert_eq!(status.code(), Some(130), "{stderr}");
+    assert_eq!(status.code(), Some(129), "{stderr}");
+    assert!(stderr.contains("interrupted by SIGHUP"), "{stderr}");
     assert_checkpoint_whole(&checkpoint, REPLICATES as u64);
     assert_eq!(names_in(dir.path()), ["out.partial", "s.toml"]);
 }

@@ -19,8 +19,6 @@ pub use folder::{StagedFolder, check_destination};
 pub use manifest::{Manifest, ScenarioFileEntry, utc_timestamp};
 pub use series::{SERIES_COLUMNS, SeriesRows, series_header, write_dictionary, write_series};
 
-use crate::runner::RunResult;
-use crate::scenario::Scenario;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
@@ -114,20 +112,4 @@ impl OutputError {
             source,
         }
     }
-}
-
-/// Everything `pasar run` writes, in `destination`.
-pub fn write_run(
-    destination: &Path,
-    force: bool,
-    scenario: &Scenario,
-    result: &RunResult,
-    manifest: &Manifest,
-) -> Result<PathBuf, OutputError> {
-    let folder = StagedFolder::create(destination, force)?;
-    write_series(&folder.path("series.csv"), scenario, result)?;
-    write_dictionary(&folder.path("dictionary.csv"))?;
-    folder.write("resolved.toml", scenario.to_toml().as_bytes())?;
-    folder.write("manifest.json", manifest.to_json().as_bytes())?;
-    folder.commit()
 }
