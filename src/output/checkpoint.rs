@@ -210,36 +210,45 @@ impl Checkpoint {
     ) -> Result<Checkpoint, OutputError> {
         check_checkpoint(destination, force)?;
         let dir = checkpoint_folder(destination);
+        let parent = match dir.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let name = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "output.partial".into());
         if force && dir.is_dir() {
-            // Held while it is removed: no other pasar starts using it meanwhile.
+            // Held while it is moved aside: no other pasar starts using it
+            // meanwhile. Moved aside (as a listed temporary) and then
+            // removed, so that an abort never leaves half of it in place.
             let _held = if dir.join(LOCK).is_file() {
                 Some(lock(&dir)?)
             } else {
                 None
             };
-            fs::remove_dir_all(&dir).map_err(|e| OutputError::io(&dir, e))?;
+            let old = parent.join(format!(".{name}.old-{}", std::process::id()));
+            atomic::register(&old);
+            let discarded = fs::rename(&dir, &old)
+                .map_err(|e| OutputError::io(&dir, e))
+                .and_then(|()| fs::remove_dir_all(&old).map_err(|e| OutputError::io(&old, e)));
+            atomic::unregister(&old);
+            discarded?;
         }
-        let parent = match dir.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
         fs::create_dir_all(&parent).map_err(|e| OutputError::Create {
             path: parent.clone(),
             source: e,
         })?;
         // Built aside, renamed into place once it describes its run.
-        let name = dir
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "output.partial".into());
         let prefix = format!(".{name}.new-");
         super::folder::remove_stale(&parent, &prefix);
+        super::folder::remove_stale(&parent, &format!(".{name}.old-"));
         let staging = parent.join(format!("{prefix}{}", std::process::id()));
         if staging.exists() {
             fs::remove_dir_all(&staging).map_err(|e| OutputError::io(&staging, e))?;
         }
         atomic::register(&staging);
-        let built = Self::build(&staging, info, resolved_toml).and_then(|lock| {
+        let built = Self::build(&staging, &dir, info, resolved_toml).and_then(|lock| {
             atomic::rename_into_place(&staging, &dir, None).map_err(|e| match e {
                 // Another run put its checkpoint there meanwhile.
                 OutputError::Io { source, .. }
@@ -248,9 +257,13 @@ impl Checkpoint {
                         std::io::ErrorKind::DirectoryNotEmpty | std::io::ErrorKind::AlreadyExists
                     ) =>
                 {
-                    OutputError::Interrupted {
-                        path: dir.clone(),
-                        destination: destination.to_path_buf(),
+                    if in_use(&dir) {
+                        OutputError::Busy { path: dir.clone() }
+                    } else {
+                        OutputError::Interrupted {
+                            path: dir.clone(),
+                            destination: destination.to_path_buf(),
+                        }
                     }
                 }
                 e => e,
@@ -268,14 +281,15 @@ impl Checkpoint {
     }
 
     /// Write a new checkpoint's lock, resolved scenario and description in
-    /// `staging`; the lock, held.
+    /// `staging` (which becomes `dir`); the lock, held.
     fn build(
         staging: &Path,
+        dir: &Path,
         info: &CheckpointInfo,
         resolved_toml: &str,
     ) -> Result<fs::File, OutputError> {
         fs::create_dir(staging).map_err(|e| OutputError::Create {
-            path: staging.to_path_buf(),
+            path: dir.to_path_buf(),
             source: e,
         })?;
         let lock = lock(staging)?;
