@@ -15,7 +15,11 @@ use std::time::SystemTime;
 pub(super) fn resume(out: &Path, threads: usize) -> Result<Job, Failure> {
     // `--resume results/x.partial` names the checkpoint itself.
     let out = match out.file_name().and_then(|n| n.to_str()) {
-        Some(name) if name.ends_with(".partial") && out.join("checkpoint.json").is_file() => {
+        Some(name)
+            if name.ends_with(".partial")
+                && out.is_dir()
+                && !out.join("manifest.json").is_file() =>
+        {
             out.with_file_name(name.trim_end_matches(".partial"))
         }
         _ => out.to_path_buf(),
