@@ -59,6 +59,11 @@ fn is_replaceable(folder: &Path) -> bool {
 /// longer exist (a run killed with SIGKILL cannot remove its staging
 /// folder). Where it cannot be known whether a process is alive (no
 /// `/proc`), nothing is removed. Best effort: errors are ignored.
+///
+/// The PID is checked on this machine: on a folder shared between machines,
+/// two runs writing the same destination from different machines at once
+/// would remove each other's staging folders (they would also overwrite
+/// each other's results, so such a setup is wrong anyway).
 pub(crate) fn remove_stale(parent: &Path, prefix: &str) {
     let proc = Path::new("/proc");
     if !proc.join("self").exists() {
