@@ -117,6 +117,7 @@ pub struct Executor<'a> {
     replicates: u32,
     threads: usize,
     observers: Vec<&'a dyn Observer>,
+    /// Sorted and without repeats.
     skip: Vec<u32>,
     cancel: Option<&'a AtomicBool>,
     seller_limit: u64,
@@ -145,7 +146,10 @@ impl<'a> Executor<'a> {
 
     /// Leave out these replicates (already finished by an interrupted run).
     pub fn skip(mut self, done: &[u32]) -> Self {
+        // Sorted, for a binary search per replicate.
         self.skip = done.to_vec();
+        self.skip.sort_unstable();
+        self.skip.dedup();
         self
     }
 
@@ -221,7 +225,7 @@ impl<'a> Executor<'a> {
         let threads = pool.current_num_threads();
         let todo: Vec<u32> = (self.first_replicate
             ..self.first_replicate.saturating_add(self.replicates))
-            .filter(|r| !self.skip.contains(r))
+            .filter(|r| self.skip.binary_search(r).is_err())
             .collect();
         let failed = AtomicBool::new(false);
         let stop = || failed.load(Ordering::Relaxed) || self.cancelled();

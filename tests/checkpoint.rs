@@ -106,12 +106,15 @@ fn replicates_saved_in_any_order_assemble_into_the_same_series() {
     assert!(notes[0].contains("damaged"), "{notes:?}");
     assert!(notes[1].contains("seed"), "{notes:?}");
 
-    // A second checkpoint for the same folder is refused: it is the lock.
-    let again = Checkpoint::create(&out, false, &info, "");
-    assert!(
-        matches!(again, Err(OutputError::Interrupted { .. })),
-        "{again:?}"
-    );
+    // A second checkpoint for the same folder is refused while the first
+    // is in use, even with --force, and so is opening it to resume.
+    for force in [false, true] {
+        let again = Checkpoint::create(&out, force, &info, "");
+        assert!(matches!(again, Err(OutputError::Busy { .. })), "{again:?}");
+    }
+    let again = Checkpoint::open(&out);
+    assert!(matches!(again, Err(OutputError::Busy { .. })), "{again:?}");
+    assert!(checkpoint.path().join("checkpoint.json").is_file());
     checkpoint.remove().expect("remove");
     assert_eq!(fs::read_dir(dir.path()).expect("read").count(), 1);
 }
@@ -152,4 +155,109 @@ fn a_value_that_is_not_finite_never_reaches_a_file() {
         !checkpoint.path().join("replicate-000000.csv").exists(),
         "rows with a NaN were written"
     );
+}
+
+/// Names in a folder, sorted.
+fn names(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .expect("read a folder")
+        .map(|e| {
+            e.expect("an entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+#[cfg(unix)]
+#[test]
+fn a_checkpoint_appears_whole_and_one_never_started_is_named_and_discarded_with_force() {
+    let scenario = common::small(&["simulation.replicates=2", "simulation.ticks=2"]);
+    let info = info(&scenario);
+    let dir = tempfile::tempdir().expect("a folder");
+    let out = dir.path().join("out");
+    let partial = dir.path().join("out.partial");
+
+    // A checkpoint's folder is built aside: what a killed process left of
+    // it is removed, what a live one is building is not.
+    let dead = dir.path().join(".out.partial.new-4294000000");
+    let live = dir.path().join(format!(
+        ".out.partial.new-{}",
+        std::os::unix::process::parent_id()
+    ));
+    fs::create_dir(&dead).expect("create");
+    fs::create_dir(&live).expect("create");
+    let checkpoint = Checkpoint::create(&out, false, &info, "x = 1\n").expect("create");
+    assert_eq!(
+        names(dir.path()),
+        [
+            format!(".out.partial.new-{}", std::os::unix::process::parent_id()),
+            "out.partial".to_string()
+        ]
+    );
+    assert_eq!(
+        names(&partial),
+        ["checkpoint.json", "lock", "resolved.toml"]
+    );
+    drop(checkpoint);
+    fs::remove_dir(&live).expect("remove");
+
+    // Not in use any more: refused as an interrupted run, resumable.
+    let again = Checkpoint::create(&out, false, &info, "");
+    assert!(
+        matches!(again, Err(OutputError::Interrupted { .. })),
+        "{again:?}"
+    );
+    let (opened, read) = Checkpoint::open(&out).expect("open");
+    assert_eq!(read, info);
+    drop(opened);
+
+    // A folder without checkpoint.json (a run stopped as it started, by an
+    // earlier pasar): nothing to resume, and --force discards it.
+    fs::remove_file(partial.join("checkpoint.json")).expect("remove");
+    let again = Checkpoint::create(&out, false, &info, "");
+    let Err(e) = again else {
+        panic!("a checkpoint without checkpoint.json was replaced without --force")
+    };
+    assert!(matches!(e, OutputError::Unstarted { .. }), "{e:?}");
+    assert!(e.to_string().contains("has no checkpoint.json"), "{e}");
+    assert!(e.to_string().contains("--force"), "{e}");
+    let Err(e) = Checkpoint::open(&out) else {
+        panic!("a checkpoint without checkpoint.json was opened")
+    };
+    assert!(
+        e.to_string().contains("has no checkpoint.json")
+            && !e.to_string().contains("does not exist"),
+        "{e}"
+    );
+    let replaced = Checkpoint::create(&out, true, &info, "").expect("--force replaces it");
+    assert_eq!(
+        names(&partial),
+        ["checkpoint.json", "lock", "resolved.toml"]
+    );
+    drop(replaced);
+
+    // --force removes only what a checkpoint holds.
+    fs::remove_file(partial.join("checkpoint.json")).expect("remove");
+    fs::write(partial.join("thesis.tex"), "mine").expect("write");
+    let again = Checkpoint::create(&out, true, &info, "");
+    assert!(
+        matches!(again, Err(OutputError::NotCheckpoint { .. })),
+        "{again:?}"
+    );
+    assert!(partial.join("thesis.tex").is_file());
+}
+
+#[test]
+fn replicates_already_finished_are_skipped_however_listed() {
+    let scenario = common::small(&["simulation.replicates=5", "simulation.ticks=2"]);
+    let stats = Executor::new(&scenario)
+        .skip(&[3, 0, 3])
+        .run_each(&|_| Ok(()))
+        .expect("run");
+    assert_eq!(stats.finished, [1, 2, 4]);
+    assert!(!stats.cancelled);
 }

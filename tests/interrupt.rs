@@ -40,6 +40,28 @@ const FLAGS: &[&str] = &[
     "--quiet",
 ];
 
+/// The seed of the run whose `series.csv` is pinned by [`SERIES_SHA256`].
+const PINNED_SEED: &[&str] = &["--seed", "20231004"];
+
+/// SHA-256 of `series.csv` for `run s.toml` with [`FLAGS`] and
+/// [`PINNED_SEED`] (any thread count), computed once with pasar and kept
+/// here as a literal: an independent check that an uninterrupted run and an
+/// interrupted, resumed one write exactly these bytes (comparing the two
+/// runs with each other would not notice both changing). If the model's
+/// numbers change on purpose, update this together with the reference
+/// fingerprint in tests/determinism.rs.
+const SERIES_SHA256: &str = "78313b7a217f7472de527ab15f931af2eb2cc28a5cb4bcaf83fbbbfe1647cd91";
+
+/// SHA-256 of a file, in hex (sha2 directly, not pasar's own helper).
+fn sha256_of(path: &Path) -> String {
+    use sha2::{Digest, Sha256};
+    let bytes = fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// How long a stop may take after a signal (the issue asks for a second).
 const STOP_BOUND: Duration = Duration::from_secs(5);
 
@@ -143,9 +165,15 @@ fn wait_exit(mut child: Child, since: Instant) -> (ExitStatus, String, Duration)
 
 /// Start a run, wait until at least one replicate is checkpointed, send
 /// `signal`, and return the exit status, stderr and time to stop.
-fn interrupt_run(dir: &Path, threads: &str, signal: &str) -> (ExitStatus, String, Duration) {
+fn interrupt_run(
+    dir: &Path,
+    threads: &str,
+    extra: &[&str],
+    signal: &str,
+) -> (ExitStatus, String, Duration) {
     let mut child = pasar(dir)
         .args(run_args(threads))
+        .args(extra)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -236,14 +264,20 @@ fn sigint_keeps_finished_replicates_and_resume_gives_the_same_bytes() {
     let whole = scratch();
     ok(pasar(whole.path())
         .args(run_args("1"))
+        .args(PINNED_SEED)
         .output()
         .expect("start pasar"));
     let reference = whole.path().join("out");
+    assert_eq!(
+        sha256_of(&reference.join("series.csv")),
+        SERIES_SHA256,
+        "series.csv of the uninterrupted run is not the pinned one"
+    );
     let reference_series =
         fs::read_to_string(reference.join("series.csv")).expect("read series.csv");
 
     let cut = scratch();
-    let (status, stderr, took) = interrupt_run(cut.path(), "1", "INT");
+    let (status, stderr, took) = interrupt_run(cut.path(), "1", PINNED_SEED, "INT");
     eprintln!("SIGINT: pasar stopped {took:?} after the signal");
     assert_eq!(
         status.code(),
@@ -293,6 +327,11 @@ fn sigint_keeps_finished_replicates_and_resume_gives_the_same_bytes() {
     assert!(stdout.contains("12 replicates x 40 ticks"), "{stdout}");
     assert_eq!(names_in(cut.path()), ["out", "s.toml"]);
     let resumed = cut.path().join("out");
+    assert_eq!(
+        sha256_of(&resumed.join("series.csv")),
+        SERIES_SHA256,
+        "series.csv of the interrupted and resumed run is not the pinned one"
+    );
     for file in ["series.csv", "dictionary.csv", "resolved.toml"] {
         let a = fs::read(reference.join(file)).expect("read the reference");
         let b = fs::read(resumed.join(file)).expect("read the resumed file");
@@ -319,7 +358,7 @@ fn sigint_keeps_finished_replicates_and_resume_gives_the_same_bytes() {
 #[test]
 fn sigterm_stops_and_a_changed_scenario_is_not_resumed() {
     let dir = scratch();
-    let (status, stderr, took) = interrupt_run(dir.path(), "2", "TERM");
+    let (status, stderr, took) = interrupt_run(dir.path(), "2", &[], "TERM");
     eprintln!("SIGTERM: pasar stopped {took:?} after the signal");
     assert_eq!(
         status.code(),
@@ -648,4 +687,222 @@ fn a_signal_before_the_run_starts_exits_at_once_and_writes_nothing() {
         "{stderr}"
     );
     assert_eq!(names_in(dir.path()), ["pipe.toml"]);
+}
+
+/// `run s.toml --out out --threads 1` with the small run's flags and `extra`.
+fn small_run(extra: &[&str]) -> Vec<String> {
+    let mut a: Vec<String> = ["run", "s.toml", "--out", "out", "--threads", "1", "--quiet"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    a.extend(common::SMALL_RUN_FLAGS.iter().map(|s| s.to_string()));
+    a.extend(extra.iter().map(|s| s.to_string()));
+    a
+}
+
+fn refused(output: Output) -> String {
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    stderr
+}
+
+#[test]
+fn a_run_in_progress_is_neither_resumed_nor_replaced_meanwhile() {
+    let dir = scratch();
+    // Many replicates, so that the run is still going on, even on a loaded
+    // machine, when the others are refused (it is stopped long before the end).
+    let args: Vec<&str> = run_args("1")
+        .into_iter()
+        .map(|a| if a == "12" { "400" } else { a })
+        .collect();
+    assert!(args.contains(&"400"));
+    let mut child = pasar(dir.path())
+        .args(&args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start pasar");
+    let checkpoint = dir.path().join("out.partial");
+    assert!(
+        wait_until(&mut child, || checkpoint.join("checkpoint.json").is_file()),
+        "pasar exited before its checkpoint was written: {:?}",
+        child.wait()
+    );
+    // A resume and a --force run while the first run goes on: both refused,
+    // whether given the results folder or the checkpoint itself.
+    for args in [
+        vec!["run", "--resume", "out", "--quiet"],
+        vec!["run", "--resume", "out.partial", "--quiet"],
+        ["run", "s.toml", "--out", "out", "--force"]
+            .into_iter()
+            .chain(FLAGS.iter().copied())
+            .collect(),
+    ] {
+        let err = refused(pasar(dir.path()).args(&args).output().expect("start pasar"));
+        assert!(
+            err.contains("out.partial is in use by another pasar"),
+            "{args:?}:\n{err}"
+        );
+    }
+    // The first run is undisturbed: stopped (by a closed terminal, which
+    // is handled as SIGTERM is), its checkpoint is whole.
+    assert!(wait_until(&mut child, || !finished_in(&checkpoint).is_empty()));
+    send(&child, "HUP");
+    let (status, stderr, _) = wait_exit(child, Instant::now());
+    assert_eq!(status.code(), Some(129), "{stderr}");
+    assert!(stderr.contains("interrupted by SIGHUP"), "{stderr}");
+    assert_checkpoint_whole(&checkpoint, 400);
+    assert_eq!(names_in(dir.path()), ["out.partial", "s.toml"]);
+}
+
+#[test]
+fn a_checkpoint_without_its_description_is_named_and_force_discards_it() {
+    let dir = scratch();
+    // What a run stopped as it started left (before pasar built the
+    // checkpoint aside): the folder and its resolved scenario only.
+    let checkpoint = dir.path().join("out.partial");
+    fs::create_dir(&checkpoint).expect("create");
+    fs::write(checkpoint.join("resolved.toml"), "name = \"x\"\n").expect("write");
+    // Staging folders of killed runs are cleared; a live process's are not.
+    let live = format!(".out.partial-{}", std::process::id());
+    for stale in [".out.partial-4294000000", ".out.old-4294000001", &live] {
+        fs::create_dir(dir.path().join(stale)).expect("create");
+        fs::write(dir.path().join(stale).join("series.csv"), "x").expect("write");
+    }
+
+    let err = refused(
+        pasar(dir.path())
+            .args(small_run(&[]))
+            .output()
+            .expect("start pasar"),
+    );
+    assert!(
+        err.contains("out.partial is left by a run that was stopped before it started")
+            && err.contains("nothing to resume")
+            && err.contains("--force")
+            && !err.contains("an interrupted run is kept"),
+        "{err}"
+    );
+    let err = refused(
+        pasar(dir.path())
+            .args(["run", "--resume", "out"])
+            .output()
+            .expect("start pasar"),
+    );
+    assert!(
+        err.contains("out.partial has no checkpoint.json") && !err.contains("does not exist"),
+        "{err}"
+    );
+    let err = refused(
+        pasar(dir.path())
+            .args(["run", "--resume", "out.partial"])
+            .output()
+            .expect("start pasar"),
+    );
+    assert!(
+        err.contains("out.partial has no checkpoint.json") && !err.contains("does not exist"),
+        "{err}"
+    );
+    ok(pasar(dir.path())
+        .args(small_run(&["--force"]))
+        .output()
+        .expect("start pasar"));
+    assert_eq!(names_in(dir.path()), [live.as_str(), "out", "s.toml"]);
+}
+
+/// Keep the replicates of a small run in a checkpoint without finishing it
+/// (file writes are limited so that series.csv cannot be written).
+fn kept_checkpoint(dir: &Path) -> PathBuf {
+    let args = small_run(&[]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let output = run_with_file_limit(dir, 100, &args);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let checkpoint = dir.join("out.partial");
+    assert_eq!(finished_in(&checkpoint), [0, 1], "{stderr}");
+    checkpoint
+}
+
+#[test]
+fn a_checkpoint_whose_counts_or_seeds_were_edited_is_refused_as_damaged() {
+    let dir = scratch();
+    let checkpoint = kept_checkpoint(dir.path());
+    let info_path = checkpoint.join("checkpoint.json");
+    let original = fs::read_to_string(&info_path).expect("read checkpoint.json");
+    let info: serde_json::Value = serde_json::from_str(&original).expect("JSON");
+    let edits: [(&str, serde_json::Value, &str); 4] = [
+        (
+            "replicates",
+            1.into(),
+            "it lists 1 replicates but its scenario has 2",
+        ),
+        (
+            "replicates",
+            7.into(),
+            "it lists 7 replicates but its scenario has 2",
+        ),
+        ("seed", 5.into(), "it lists seed 5 but its scenario has"),
+        (
+            "replicate_seeds",
+            serde_json::json!([info["replicate_seeds"][0], 3]),
+            "its replicate seeds are not those of its seed",
+        ),
+    ];
+    for (key, value, says) in edits {
+        let mut edited = info.clone();
+        edited[key] = value;
+        fs::write(
+            &info_path,
+            serde_json::to_string_pretty(&edited).expect("JSON"),
+        )
+        .expect("write checkpoint.json");
+        let err = refused(
+            pasar(dir.path())
+                .args(["run", "--resume", "out", "--quiet"])
+                .output()
+                .expect("start pasar"),
+        );
+        assert!(
+            err.contains("the checkpoint is damaged") && err.contains(says),
+            "{key}:\n{err}"
+        );
+        assert_eq!(names_in(dir.path()), ["out.partial", "s.toml"]);
+    }
+    fs::write(&info_path, original).expect("restore checkpoint.json");
+    ok(pasar(dir.path())
+        .args(["run", "--resume", "out", "--quiet"])
+        .output()
+        .expect("start pasar"));
+    assert_eq!(names_in(dir.path()), ["out", "s.toml"]);
+}
+
+#[test]
+fn a_signal_as_the_run_starts_leaves_a_whole_checkpoint_or_none() {
+    // Signals at moments spread over the start (reading, checking, building
+    // the checkpoint, the first ticks): whatever the moment, out.partial is
+    // either absent or holds checkpoint.json, and nothing else is left.
+    for attempt in 0..16u64 {
+        let dir = scratch();
+        let mut child = pasar(dir.path())
+            .args(small_run(&[]))
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start pasar");
+        std::thread::sleep(Duration::from_millis(5 * attempt));
+        if child.try_wait().expect("poll pasar").is_none() {
+            send(&child, "INT");
+        }
+        let (status, stderr, _) = wait_exit(child, Instant::now());
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        let names = names_in(dir.path());
+        match names.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+            ["s.toml"] | ["out", "s.toml"] => {}
+            ["out.partial", "s.toml"] => {
+                assert_checkpoint_whole(&dir.path().join("out.partial"), 2);
+            }
+            _ => panic!("attempt {attempt}, exit {status:?}: left {names:?}\n{stderr}"),
+        }
+    }
 }

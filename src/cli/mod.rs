@@ -39,7 +39,7 @@ pub enum Command {
 
 /// How a command failed: bad input (exit 2), a failure while working (exit
 /// 1), or a signal that stopped it (exit 128 + the signal: 130 for SIGINT,
-/// 143 for SIGTERM).
+/// 143 for SIGTERM, 129 for SIGHUP).
 #[derive(Debug)]
 pub enum Failure {
     Input(anyhow::Error),

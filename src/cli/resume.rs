@@ -13,19 +13,22 @@ use std::time::SystemTime;
 /// An interrupted run: its checkpoint, and the scenario read again and
 /// compared with what the run started with.
 pub(super) fn resume(out: &Path, threads: usize) -> Result<Job, Failure> {
-    let input = |e: anyhow::Error| Failure::Input(e);
     // `--resume results/x.partial` names the checkpoint itself.
     let out = match out.file_name().and_then(|n| n.to_str()) {
-        Some(name) if name.ends_with(".partial") && out.join("checkpoint.json").is_file() => {
+        Some(name)
+            if name.ends_with(".partial")
+                && out.is_dir()
+                && !out.join("manifest.json").is_file() =>
+        {
             out.with_file_name(name.trim_end_matches(".partial"))
         }
         _ => out.to_path_buf(),
     };
-    let (checkpoint, mut info) = Checkpoint::open(&out).map_err(|e| input(anyhow!(e)))?;
+    let (checkpoint, mut info) = Checkpoint::open(&out).map_err(|e| Failure::Input(anyhow!(e)))?;
     // The results must still be free to write (they are, unless the run
     // finished and only the checkpoint's removal was cut short).
     if let Err(e) = output::check_destination(&out, info.force) {
-        return Err(input(anyhow!(
+        return Err(Failure::Input(anyhow!(
             "cannot resume into {}: {e}\n  help: if {} holds the finished results, the checkpoint {} is a leftover and can be removed",
             out.display(),
             out.display(),
@@ -34,7 +37,7 @@ pub(super) fn resume(out: &Path, threads: usize) -> Result<Job, Failure> {
     }
     let this = env!("CARGO_PKG_VERSION");
     if info.pasar_version != this {
-        return Err(input(anyhow!(
+        return Err(Failure::Input(anyhow!(
             "the interrupted run in {} was started by pasar {} and this is pasar {this}: the numbers could differ\n  \
              help: finish it with pasar {}, or start again with --force",
             checkpoint.path().display(),
@@ -44,7 +47,7 @@ pub(super) fn resume(out: &Path, threads: usize) -> Result<Job, Failure> {
     }
     let path = Path::new(&info.working_directory).join(&info.scenario_path);
     let mut scenario = Scenario::load(&path, &info.sets).map_err(|e| {
-        input(anyhow!(e).context(format!(
+        Failure::Input(anyhow!(e).context(format!(
             "cannot resume {}: its scenario {} no longer loads",
             out.display(),
             path.display()
@@ -52,13 +55,14 @@ pub(super) fn resume(out: &Path, threads: usize) -> Result<Job, Failure> {
     })?;
     let changes = changes_since(&checkpoint, &info, &scenario);
     if !changes.is_empty() {
-        return Err(input(anyhow!(
+        return Err(Failure::Input(anyhow!(
             "cannot resume {}: the scenario changed since the run started:\n  - {}\n  \
              help: put the files back as they were to resume, or start the edited scenario afresh with --force (without --resume)",
             out.display(),
             changes.join("\n  - ")
         )));
     }
+    check_consistent(&checkpoint, &info, &scenario).map_err(Failure::Input)?;
     // The files as the first session named them, so the manifest is the same.
     for (source, entry) in scenario.sources.iter_mut().zip(&info.scenario_files) {
         source.path = PathBuf::from(&entry.path);
@@ -67,9 +71,9 @@ pub(super) fn resume(out: &Path, threads: usize) -> Result<Job, Failure> {
     for note in notes {
         eprintln!("warning: {note}");
     }
-    let left = info.replicates - done.len() as u32;
+    let left = info.replicates.saturating_sub(done.len() as u32);
     check_memory(&scenario, left, threads).map_err(|e| {
-        input(e.context(format!("{} is too large for this machine", path.display())))
+        Failure::Input(e.context(format!("{} is too large for this machine", path.display())))
     })?;
     info.resumed_utc
         .push(output::utc_timestamp(SystemTime::now()));
@@ -84,6 +88,45 @@ pub(super) fn resume(out: &Path, threads: usize) -> Result<Job, Failure> {
         info,
         done,
     })
+}
+
+/// The replicate count and seeds in `checkpoint.json` are those of the
+/// scenario read again (it records them for people and to check replicate
+/// files; a hand-edited or damaged file must not steer the run).
+fn check_consistent(
+    checkpoint: &Checkpoint,
+    info: &CheckpointInfo,
+    scenario: &Scenario,
+) -> anyhow::Result<()> {
+    let sim = &scenario.spec.simulation;
+    let problem = if info.replicates != sim.replicates {
+        Some(format!(
+            "it lists {} replicates but its scenario has {}",
+            info.replicates, sim.replicates
+        ))
+    } else if info.seed != sim.seed {
+        Some(format!(
+            "it lists seed {} but its scenario has {}",
+            info.seed, sim.seed
+        ))
+    } else if !info
+        .replicate_seeds
+        .iter()
+        .copied()
+        .eq((0..sim.replicates).map(|r| pasar::rng::replicate_seed(sim.seed, r)))
+    {
+        Some("its replicate seeds are not those of its seed".to_string())
+    } else {
+        None
+    };
+    match problem {
+        None => Ok(()),
+        Some(problem) => Err(anyhow!(
+            "the checkpoint is damaged: {}: {problem}\n  \
+             help: it cannot be resumed; start the run again with --force",
+            checkpoint.path().join("checkpoint.json").display()
+        )),
+    }
 }
 
 /// What differs between the run in the checkpoint and the scenario now:

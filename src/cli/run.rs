@@ -140,9 +140,12 @@ fn start(args: &RunArgs) -> Result<Job, Failure> {
     };
     let checkpoint =
         Checkpoint::create(&out, args.force, &info, &scenario.to_toml()).map_err(|e| match e {
-            OutputError::Create { .. } | OutputError::Interrupted { .. } => {
-                Failure::Input(anyhow!(e))
-            }
+            OutputError::Create { .. }
+            | OutputError::Interrupted { .. }
+            | OutputError::Busy { .. }
+            | OutputError::Unstarted { .. }
+            | OutputError::NotCheckpoint { .. }
+            | OutputError::NotAFolder { .. } => Failure::Input(anyhow!(e)),
             e => Failure::Runtime(anyhow!(e)),
         })?;
     Ok(Job {
@@ -177,7 +180,7 @@ fn execute(job: Job, args: &RunArgs, interrupts: &Interrupts) -> Result<(), Fail
     interrupts.arm();
     let session = Instant::now();
     let done_ids: Vec<u32> = done.iter().map(|r| r.replicate).collect();
-    let left = info.replicates as u64 - done.len() as u64;
+    let left = (info.replicates as u64).saturating_sub(done.len() as u64);
     let progress = ProgressObserver::new(left * scenario.ticks() as u64, args.quiet);
     let rows = SeriesRows::new(&scenario);
     let records = Mutex::new(done);
@@ -208,18 +211,13 @@ fn execute(job: Job, args: &RunArgs, interrupts: &Interrupts) -> Result<(), Fail
     progress.finish();
     let mut records = records.into_inner().unwrap_or_else(|p| p.into_inner());
     records.sort_by_key(|r| r.replicate);
+    // A first signal stopped the run (while simulating or assembling).
+    let stopped =
+        |info: &mut CheckpointInfo| interrupted(interrupts, &checkpoint, info, &out, session);
     info.finished = records.iter().map(|r| r.replicate).collect();
     let threads = match outcome {
         Ok(stats) if !stats.cancelled => stats.threads,
-        Ok(_) => {
-            return Err(interrupted(
-                interrupts,
-                &checkpoint,
-                &mut info,
-                &out,
-                session,
-            ));
-        }
+        Ok(_) => return Err(stopped(&mut info)),
         Err(e) => {
             info.status = format!("failed: {e}");
             info.earlier_wall_seconds += session.elapsed().as_secs_f64();
@@ -297,13 +295,7 @@ fn execute(job: Job, args: &RunArgs, interrupts: &Interrupts) -> Result<(), Fail
         .map_err(writing)?
     {
         drop(folder);
-        return Err(interrupted(
-            interrupts,
-            &checkpoint,
-            &mut info,
-            &out,
-            session,
-        ));
+        return Err(stopped(&mut info));
     }
     output::write_dictionary(&folder.path("dictionary.csv")).map_err(writing)?;
     folder

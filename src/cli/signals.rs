@@ -1,14 +1,14 @@
-//! Ctrl-C (SIGINT) and SIGTERM during a run. The first sets the flag the
+//! Ctrl-C (SIGINT), SIGTERM and SIGHUP (the terminal closed) during a run. The first sets the flag the
 //! executor reads between ticks: the run stops, keeps what finished and
 //! says how to resume. A second one aborts at once: the files being written
 //! are removed and the process exits, so nothing is left half-written.
 
-use signal_hook::consts::{SIGINT, SIGTERM};
+use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 
-/// Watches for SIGINT and SIGTERM from construction on.
+/// Watches for SIGINT, SIGTERM and SIGHUP from construction on.
 pub struct Interrupts {
     flag: Arc<AtomicBool>,
     signal: Arc<AtomicI32>,
@@ -19,7 +19,7 @@ impl Interrupts {
     /// Start watching. The handler runs on a thread of its own (not in the
     /// signal context), so it may print and remove files.
     pub fn install() -> std::io::Result<Interrupts> {
-        let mut signals = Signals::new([SIGINT, SIGTERM])?;
+        let mut signals = Signals::new([SIGINT, SIGTERM, SIGHUP])?;
         let flag = Arc::new(AtomicBool::new(false));
         let signal = Arc::new(AtomicI32::new(0));
         let armed = Arc::new(AtomicBool::new(false));
@@ -81,11 +81,12 @@ impl Interrupts {
     }
 }
 
-/// `SIGINT`, `SIGTERM`.
+/// `SIGINT`, `SIGTERM`, `SIGHUP`.
 pub fn name(sig: i32) -> &'static str {
     match sig {
         SIGINT => "SIGINT (Ctrl-C)",
         SIGTERM => "SIGTERM",
+        SIGHUP => "SIGHUP (the terminal closed)",
         _ => "a signal",
     }
 }

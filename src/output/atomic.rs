@@ -1,6 +1,15 @@
 //! Files that appear whole or not at all: written to `name.tmp`, synced,
 //! then renamed. Temporaries being written are listed, so that an abort (a
 //! second Ctrl-C) can remove them before the process exits.
+//!
+//! The list's lock also orders an abort against a rename: every temporary
+//! (file or staging folder) is moved into place by [`rename_into_place`],
+//! which holds the lock, checks that the temporary is still listed, renames
+//! it and takes it off the list. An abort holds the same lock while it
+//! removes the listed temporaries and until the process exits, so a
+//! temporary is either renamed whole before the abort starts or removed by
+//! it, never renamed while it is being removed (which would leave a
+//! half-emptied folder under its final name).
 
 use super::OutputError;
 use std::fs;
@@ -11,7 +20,7 @@ use std::sync::{Mutex, MutexGuard};
 /// Temporary files and staging folders being written right now.
 static TEMPORARIES: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 
-fn temporaries() -> MutexGuard<'static, Vec<PathBuf>> {
+pub(crate) fn temporaries() -> MutexGuard<'static, Vec<PathBuf>> {
     TEMPORARIES.lock().unwrap_or_else(|p| p.into_inner())
 }
 
@@ -29,8 +38,9 @@ pub(crate) fn unregister(path: &Path) {
 }
 
 /// For an immediate exit: remove every temporary being written and return
-/// with the list locked, so that no new one is started or renamed into
-/// place by this process. The caller exits while holding the guard.
+/// with the list locked, so that no new one is renamed into place by this
+/// process ([`rename_into_place`] waits for the lock, and finds its
+/// temporary gone from the list). The caller exits while holding the guard.
 pub fn abandon_temporaries() -> MutexGuard<'static, Vec<PathBuf>> {
     let list = temporaries();
     for path in list.iter() {
@@ -61,16 +71,50 @@ pub fn temporary_for(path: &Path) -> PathBuf {
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
     let tmp = temporary_for(path);
     register(&tmp);
-    let result = write_synced(&tmp, bytes)
-        .and_then(|()| fs::rename(&tmp, path).map_err(|e| OutputError::io(path, e)));
+    let result = write_synced(&tmp, bytes).and_then(|()| rename_into_place(&tmp, path, None));
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
-    }
-    unregister(&tmp);
-    if result.is_ok() {
-        sync_folder_of(path);
+        unregister(&tmp);
     }
     result
+}
+
+/// Move the listed temporary `from` (a file or a staging folder) to `to`
+/// and take it off the list, all while holding the list's lock, so that an
+/// abort cannot be removing `from` meanwhile. If `from` is no longer listed
+/// (an abort removed it), nothing is renamed: [`OutputError::Abandoned`].
+///
+/// With `set_aside`, an existing `to` is first moved there (and put back if
+/// the rename fails); the caller removes it afterwards.
+pub(crate) fn rename_into_place(
+    from: &Path,
+    to: &Path,
+    set_aside: Option<&Path>,
+) -> Result<(), OutputError> {
+    let mut list = temporaries();
+    let Some(i) = list.iter().position(|p| p == from) else {
+        return Err(OutputError::Abandoned {
+            path: from.to_path_buf(),
+        });
+    };
+    let aside = match set_aside {
+        Some(aside) if to.exists() => {
+            fs::rename(to, aside).map_err(|e| OutputError::io(to, e))?;
+            Some(aside)
+        }
+        _ => None,
+    };
+    if let Err(e) = fs::rename(from, to) {
+        // Put the old one back rather than leave it hidden.
+        if let Some(aside) = aside {
+            let _ = fs::rename(aside, to);
+        }
+        return Err(OutputError::io(to, e));
+    }
+    list.swap_remove(i);
+    drop(list);
+    sync_folder_of(to);
+    Ok(())
 }
 
 /// Make a rename in `path`'s folder durable (best effort: not every

@@ -9,6 +9,11 @@
 //! | `resolved.toml` | the resolved scenario, to name the parameters that changed if the files are edited before a resume |
 //! | `replicate-000003.csv` | replicate 3's rows of `series.csv` (no header) |
 //! | `replicate-000003.json` | its seed, decisions, timing, the SHA-256 of its rows and its last tick's values; written last, so it marks the replicate finished |
+//! | `lock` | empty; the session running or resuming the run holds an exclusive lock on it, so that no other pasar resumes, replaces or runs into the same checkpoint meanwhile |
+//!
+//! The folder is built as `.x.partial.new-<pid>` and renamed to
+//! `x.partial` only once `checkpoint.json` is in it, so `x.partial` always
+//! describes its run, even when the process is stopped at once.
 //!
 //! Every file is written whole or not at all (temporary, sync, rename). When
 //! every replicate is there, `series.csv` is assembled as the header then
@@ -16,7 +21,7 @@
 //! was never interrupted. The checkpoint folder is removed once the results
 //! are in place.
 
-use super::atomic::write_atomic;
+use super::atomic::{self, write_atomic};
 use super::manifest::ScenarioFileEntry;
 use super::series::{SeriesRows, series_header};
 use super::{OutputError, StagedFolder};
@@ -32,6 +37,7 @@ pub const CHECKPOINT_FORMAT: u32 = 1;
 
 const INFO: &str = "checkpoint.json";
 const RESOLVED: &str = "resolved.toml";
+const LOCK: &str = "lock";
 
 /// What an interrupted run was doing: enough to resume it and to check that
 /// nothing changed since.
@@ -86,6 +92,8 @@ pub struct ReplicateRecord {
 #[derive(Debug)]
 pub struct Checkpoint {
     dir: PathBuf,
+    /// The open `lock` file, locked exclusively while this value lives.
+    _lock: fs::File,
 }
 
 /// `results/x` → `results/x.partial`.
@@ -100,6 +108,7 @@ pub fn checkpoint_folder(destination: &Path) -> PathBuf {
 
 /// Refuse early (before a long run) when an interrupted run would be
 /// overwritten: it is resumed with `--resume`, or discarded with `--force`.
+/// A checkpoint in use by another pasar is never overwritten.
 pub fn check_checkpoint(destination: &Path, force: bool) -> Result<(), OutputError> {
     let dir = checkpoint_folder(destination);
     if !dir.exists() {
@@ -108,17 +117,82 @@ pub fn check_checkpoint(destination: &Path, force: bool) -> Result<(), OutputErr
     if !dir.is_dir() {
         return Err(OutputError::NotAFolder { path: dir });
     }
+    if in_use(&dir) {
+        return Err(OutputError::Busy { path: dir });
+    }
+    let described = dir.join(INFO).is_file();
     if !force {
-        return Err(OutputError::Interrupted {
-            path: dir,
-            destination: destination.to_path_buf(),
+        return Err(if described {
+            OutputError::Interrupted {
+                path: dir,
+                destination: destination.to_path_buf(),
+            }
+        } else {
+            OutputError::Unstarted { path: dir }
         });
     }
-    let empty = fs::read_dir(&dir).is_ok_and(|mut e| e.next().is_none());
-    if !empty && !dir.join(INFO).is_file() {
-        return Err(OutputError::NotResults { path: dir });
+    if !described && !only_checkpoint_files(&dir) {
+        return Err(OutputError::NotCheckpoint { path: dir });
     }
     Ok(())
+}
+
+/// Every entry of `dir` is a name a checkpoint holds (so that `--force`
+/// may remove a checkpoint whose `checkpoint.json` was never written, and
+/// nothing else).
+fn only_checkpoint_files(dir: &Path) -> bool {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return false;
+    };
+    entries.into_iter().all(|e| {
+        let Ok(e) = e else { return false };
+        let name = e.file_name().to_string_lossy().into_owned();
+        let name = name.strip_suffix(".tmp").unwrap_or(&name);
+        e.file_type().is_ok_and(|t| t.is_file())
+            && ([INFO, RESOLVED, LOCK].contains(&name)
+                || name.strip_prefix("replicate-").is_some_and(|rest| {
+                    let number = rest
+                        .strip_suffix(".csv")
+                        .or_else(|| rest.strip_suffix(".json"));
+                    number.is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+                }))
+    })
+}
+
+/// Another process holds the lock of the checkpoint in `dir`.
+fn in_use(dir: &Path) -> bool {
+    fs::File::open(dir.join(LOCK))
+        .is_ok_and(|f| matches!(f.try_lock(), Err(fs::TryLockError::WouldBlock)))
+}
+
+/// Open (creating it if need be) and lock `dir/lock`; `Busy` if another
+/// process holds it.
+fn lock(dir: &Path) -> Result<fs::File, OutputError> {
+    let path = dir.join(LOCK);
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| OutputError::io(&path, e))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(fs::TryLockError::WouldBlock) => Err(OutputError::Busy {
+            path: dir.to_path_buf(),
+        }),
+        Err(fs::TryLockError::Error(e)) => Err(OutputError::io(&path, e)),
+    }
+}
+
+/// Write `dir/checkpoint.json`.
+fn write_info(dir: &Path, info: &CheckpointInfo) -> Result<(), OutputError> {
+    let path = dir.join(INFO);
+    let mut json = serde_json::to_string_pretty(info).map_err(|e| OutputError::Json {
+        path: path.clone(),
+        message: e.to_string(),
+    })?;
+    json.push('\n');
+    write_atomic(&path, json.as_bytes())
 }
 
 fn replicate_name(replicate: u32, ext: &str) -> String {
@@ -136,46 +210,115 @@ impl Checkpoint {
     ) -> Result<Checkpoint, OutputError> {
         check_checkpoint(destination, force)?;
         let dir = checkpoint_folder(destination);
+        let parent = match dir.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let name = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "output.partial".into());
         if force && dir.is_dir() {
-            fs::remove_dir_all(&dir).map_err(|e| OutputError::io(&dir, e))?;
+            // Held while it is moved aside: no other pasar starts using it
+            // meanwhile. Moved aside (as a listed temporary) and then
+            // removed, so that an abort never leaves half of it in place.
+            let _held = if dir.join(LOCK).is_file() {
+                Some(lock(&dir)?)
+            } else {
+                None
+            };
+            let old = parent.join(format!(".{name}.old-{}", std::process::id()));
+            atomic::register(&old);
+            let discarded = fs::rename(&dir, &old)
+                .map_err(|e| OutputError::io(&dir, e))
+                .and_then(|()| fs::remove_dir_all(&old).map_err(|e| OutputError::io(&old, e)));
+            atomic::unregister(&old);
+            discarded?;
         }
-        if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
-            fs::create_dir_all(parent).map_err(|e| OutputError::Create {
-                path: parent.to_path_buf(),
-                source: e,
-            })?;
-        }
-        // Creating the folder is also the lock: a second run with the same
-        // --out started meanwhile finds it and is refused.
-        fs::create_dir(&dir).map_err(|e| match e.kind() {
-            std::io::ErrorKind::AlreadyExists => OutputError::Interrupted {
-                path: dir.clone(),
-                destination: destination.to_path_buf(),
-            },
-            _ => OutputError::Create {
-                path: dir.clone(),
-                source: e,
-            },
+        fs::create_dir_all(&parent).map_err(|e| OutputError::Create {
+            path: parent.clone(),
+            source: e,
         })?;
-        let checkpoint = Checkpoint { dir };
-        let written = write_atomic(&checkpoint.dir.join(RESOLVED), resolved_toml.as_bytes())
-            .and_then(|()| checkpoint.save_info(info));
-        if let Err(e) = written {
-            let _ = fs::remove_dir_all(&checkpoint.dir);
-            return Err(e);
+        // Built aside, renamed into place once it describes its run.
+        let prefix = format!(".{name}.new-");
+        super::folder::remove_stale(&parent, &prefix);
+        super::folder::remove_stale(&parent, &format!(".{name}.old-"));
+        let staging = parent.join(format!("{prefix}{}", std::process::id()));
+        if staging.exists() {
+            fs::remove_dir_all(&staging).map_err(|e| OutputError::io(&staging, e))?;
         }
-        Ok(checkpoint)
+        atomic::register(&staging);
+        let built = Self::build(&staging, &dir, info, resolved_toml).and_then(|lock| {
+            atomic::rename_into_place(&staging, &dir, None).map_err(|e| match e {
+                // Another run put its checkpoint there meanwhile.
+                OutputError::Io { source, .. }
+                    if matches!(
+                        source.kind(),
+                        std::io::ErrorKind::DirectoryNotEmpty | std::io::ErrorKind::AlreadyExists
+                    ) =>
+                {
+                    if in_use(&dir) {
+                        OutputError::Busy { path: dir.clone() }
+                    } else {
+                        OutputError::Interrupted {
+                            path: dir.clone(),
+                            destination: destination.to_path_buf(),
+                        }
+                    }
+                }
+                e => e,
+            })?;
+            Ok(lock)
+        });
+        match built {
+            Ok(lock) => Ok(Checkpoint { dir, _lock: lock }),
+            Err(e) => {
+                let _ = fs::remove_dir_all(&staging);
+                atomic::unregister(&staging);
+                Err(e)
+            }
+        }
+    }
+
+    /// Write a new checkpoint's lock, resolved scenario and description in
+    /// `staging` (which becomes `dir`); the lock, held.
+    fn build(
+        staging: &Path,
+        dir: &Path,
+        info: &CheckpointInfo,
+        resolved_toml: &str,
+    ) -> Result<fs::File, OutputError> {
+        fs::create_dir(staging).map_err(|e| OutputError::Create {
+            path: dir.to_path_buf(),
+            source: e,
+        })?;
+        let lock = lock(staging)?;
+        write_atomic(&staging.join(RESOLVED), resolved_toml.as_bytes())?;
+        write_info(staging, info)?;
+        Ok(lock)
     }
 
     /// The checkpoint of an interrupted run that was writing to `destination`.
     pub fn open(destination: &Path) -> Result<(Checkpoint, CheckpointInfo), OutputError> {
         let dir = checkpoint_folder(destination);
         let info_path = dir.join(INFO);
+        let missing = |folder: bool| OutputError::NoCheckpoint {
+            path: dir.clone(),
+            folder,
+            complete: destination.join("manifest.json").is_file(),
+        };
+        if !dir.is_dir() {
+            return Err(missing(false));
+        }
+        // Locked before it is read: a session that finishes meanwhile
+        // removes the folder first and its lock last.
+        let lock = match lock(&dir) {
+            Ok(lock) => lock,
+            Err(OutputError::Io { .. }) if !dir.is_dir() => return Err(missing(false)),
+            Err(e) => return Err(e),
+        };
         if !info_path.is_file() {
-            return Err(OutputError::NoCheckpoint {
-                path: dir,
-                complete: destination.join("manifest.json").is_file(),
-            });
+            return Err(missing(dir.is_dir()));
         }
         let bad = |message: String| OutputError::BadCheckpoint {
             path: info_path.clone(),
@@ -189,7 +332,7 @@ impl Checkpoint {
                 info.format
             )));
         }
-        Ok((Checkpoint { dir }, info))
+        Ok((Checkpoint { dir, _lock: lock }, info))
     }
 
     pub fn path(&self) -> &Path {
@@ -198,12 +341,7 @@ impl Checkpoint {
 
     /// Write `checkpoint.json`.
     pub fn save_info(&self, info: &CheckpointInfo) -> Result<(), OutputError> {
-        let mut json = serde_json::to_string_pretty(info).map_err(|e| OutputError::Json {
-            path: self.dir.join(INFO),
-            message: e.to_string(),
-        })?;
-        json.push('\n');
-        write_atomic(&self.dir.join(INFO), json.as_bytes())
+        write_info(&self.dir, info)
     }
 
     /// The resolved scenario the run started with.
@@ -280,8 +418,8 @@ impl Checkpoint {
                 Err(why) => notes.push(format!("{name}: {why}; it is run again")),
             }
         }
+        // One record per replicate: each is read from the file named after it.
         records.sort_by_key(|r| r.replicate);
-        records.dedup_by_key(|r| r.replicate);
         (records, notes)
     }
 

@@ -55,6 +55,40 @@ fn is_replaceable(folder: &Path) -> bool {
     empty || folder.join("manifest.json").is_file()
 }
 
+/// Remove the folders `parent/<prefix><pid>` left by processes that no
+/// longer exist (a run killed with SIGKILL cannot remove its staging
+/// folder). Where it cannot be known whether a process is alive (no
+/// `/proc`), nothing is removed. Best effort: errors are ignored.
+///
+/// The PID is checked on this machine: on a folder shared between machines,
+/// two runs writing the same destination from different machines at once
+/// would remove each other's staging folders (they would also overwrite
+/// each other's results, so such a setup is wrong anyway).
+pub(crate) fn remove_stale(parent: &Path, prefix: &str) {
+    let proc = Path::new("/proc");
+    if !proc.join("self").exists() {
+        return;
+    }
+    let Ok(entries) = fs::read_dir(parent) else {
+        return;
+    };
+    let own = std::process::id();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(prefix))
+            .and_then(|pid| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+        if pid != own && is_dir && !proc.join(pid.to_string()).exists() {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 impl StagedFolder {
     pub fn create(destination: &Path, force: bool) -> Result<StagedFolder, OutputError> {
         check_destination(destination, force)?;
@@ -67,6 +101,9 @@ impl StagedFolder {
             _ => PathBuf::from("."),
         };
         fs::create_dir_all(&parent).map_err(|e| OutputError::io(&parent, e))?;
+        // A killed run (SIGKILL, a crash) cannot clear up after itself.
+        remove_stale(&parent, &format!(".{name}.partial-"));
+        remove_stale(&parent, &format!(".{name}.old-"));
         let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
         if staging.exists() {
             fs::remove_dir_all(&staging).map_err(|e| OutputError::io(&staging, e))?;
@@ -106,27 +143,12 @@ impl StagedFolder {
 
     /// Move the staging folder into place (replacing an old one if `--force`).
     pub fn commit(mut self) -> Result<PathBuf, OutputError> {
-        let old = if self.destination.exists() {
-            let old = self
-                .staging
-                .with_extension(format!("old-{}", std::process::id()));
-            fs::rename(&self.destination, &old)
-                .map_err(|e| OutputError::io(&self.destination, e))?;
-            Some(old)
-        } else {
-            None
-        };
-        if let Err(e) = fs::rename(&self.staging, &self.destination) {
-            // Put the old results back rather than leave them hidden.
-            if let Some(old) = &old {
-                let _ = fs::rename(old, &self.destination);
-            }
-            return Err(OutputError::io(&self.destination, e));
-        }
+        let old = self
+            .staging
+            .with_extension(format!("old-{}", std::process::id()));
+        super::atomic::rename_into_place(&self.staging, &self.destination, Some(&old))?;
         self.committed = true;
-        super::atomic::unregister(&self.staging);
-        super::atomic::sync_folder_of(&self.destination);
-        if let Some(old) = old {
+        if old.exists() {
             // The new results are in place; an old copy that cannot be
             // removed is left hidden beside them rather than failing the run.
             let _ = fs::remove_dir_all(&old);
@@ -141,5 +163,59 @@ impl Drop for StagedFolder {
             let _ = fs::remove_dir_all(&self.staging);
             super::atomic::unregister(&self.staging);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    /// An abort (a second Ctrl-C) removes the staging folder while holding
+    /// the temporaries' lock; a commit meanwhile must wait, then find the
+    /// folder abandoned, and never put a half-removed folder in place.
+    #[test]
+    fn a_commit_waits_for_an_abort_and_does_not_rename_what_it_removes() {
+        let dir = tempfile::tempdir().expect("a scratch folder");
+        let out = dir.path().join("out");
+        let folder = StagedFolder::create(&out, false).expect("create");
+        folder.write("series.csv", b"a,b\n").expect("write");
+        let staging = folder.staging.clone();
+
+        // The abort starts: it holds the lock (as `abandon_temporaries` does).
+        let mut list = super::super::atomic::temporaries();
+        let committing = std::thread::spawn(move || folder.commit());
+        // Give the commit time to run; it must not rename meanwhile.
+        std::thread::sleep(Duration::from_millis(300));
+        assert!(
+            !out.exists(),
+            "the staging folder was renamed into place while an abort held the lock"
+        );
+        // The abort removes this staging folder (only it: other tests'
+        // temporaries are left alone) and lets go.
+        fs::remove_dir_all(&staging).expect("remove the staging folder");
+        list.retain(|p| p != &staging);
+        drop(list);
+
+        let committed = committing.join().expect("the commit thread");
+        assert!(
+            matches!(committed, Err(OutputError::Abandoned { .. })),
+            "{committed:?}"
+        );
+        assert!(!out.exists(), "an abandoned folder appeared as {out:?}");
+    }
+
+    #[test]
+    fn write_atomic_does_not_rename_an_abandoned_temporary() {
+        let dir = tempfile::tempdir().expect("a scratch folder");
+        let path = dir.path().join("x.json");
+        super::super::atomic::write_atomic(&path, b"1").expect("write");
+        assert_eq!(fs::read(&path).expect("read"), b"1");
+        // Not listed (as after an abort): refused, the old content stays.
+        let tmp = super::super::atomic::temporary_for(&path);
+        fs::write(&tmp, b"2").expect("write");
+        let renamed = super::super::atomic::rename_into_place(&tmp, &path, None);
+        assert!(matches!(renamed, Err(OutputError::Abandoned { .. })));
+        assert_eq!(fs::read(&path).expect("read"), b"1");
     }
 }

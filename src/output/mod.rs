@@ -19,8 +19,6 @@ pub use folder::{StagedFolder, check_destination};
 pub use manifest::{Manifest, ScenarioFileEntry, utc_timestamp};
 pub use series::{SERIES_COLUMNS, SeriesRows, series_header, write_dictionary, write_series};
 
-use crate::runner::RunResult;
-use crate::scenario::Scenario;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
@@ -42,11 +40,34 @@ pub enum OutputError {
     )]
     Interrupted { path: PathBuf, destination: PathBuf },
     #[error(
-        "there is no interrupted run to resume: {path} does not exist{}",
-        if *complete { " (the run in this folder is complete)" } else { "" },
+        "{path} is left by a run that was stopped before it started (it has no checkpoint.json), so there is nothing to resume; pass --force to remove it and start the run again",
         path = path.display()
     )]
-    NoCheckpoint { path: PathBuf, complete: bool },
+    Unstarted { path: PathBuf },
+    #[error(
+        "{path} is not a pasar checkpoint (it has files a checkpoint does not hold); --force only replaces pasar checkpoints, so remove it yourself or choose another folder with --out",
+        path = path.display()
+    )]
+    NotCheckpoint { path: PathBuf },
+    #[error(
+        "{path} is in use by another pasar (the run is going on, or being resumed, now); wait for it to end or stop it first",
+        path = path.display()
+    )]
+    Busy { path: PathBuf },
+    #[error(
+        "there is no interrupted run to resume: {}{}",
+        if *folder {
+            format!("{} has no checkpoint.json (the run was stopped before it started); start it again with --force to discard {}", path.display(), path.display())
+        } else {
+            format!("{} does not exist", path.display())
+        },
+        if *complete { " (the run in this folder is complete)" } else { "" }
+    )]
+    NoCheckpoint {
+        path: PathBuf,
+        folder: bool,
+        complete: bool,
+    },
     #[error("the checkpoint {path} cannot be read: {message}", path = path.display())]
     BadCheckpoint { path: PathBuf, message: String },
     #[error(
@@ -59,6 +80,11 @@ pub enum OutputError {
     },
     #[error("cannot write {path}: {message}", path = path.display())]
     Json { path: PathBuf, message: String },
+    #[error(
+        "{path} was not moved into place: the run is being aborted and its temporaries removed",
+        path = path.display()
+    )]
+    Abandoned { path: PathBuf },
     #[error("cannot write {path}: {source}")]
     Io {
         path: PathBuf,
@@ -86,20 +112,4 @@ impl OutputError {
             source,
         }
     }
-}
-
-/// Everything `pasar run` writes, in `destination`.
-pub fn write_run(
-    destination: &Path,
-    force: bool,
-    scenario: &Scenario,
-    result: &RunResult,
-    manifest: &Manifest,
-) -> Result<PathBuf, OutputError> {
-    let folder = StagedFolder::create(destination, force)?;
-    write_series(&folder.path("series.csv"), scenario, result)?;
-    write_dictionary(&folder.path("dictionary.csv"))?;
-    folder.write("resolved.toml", scenario.to_toml().as_bytes())?;
-    folder.write("manifest.json", manifest.to_json().as_bytes())?;
-    folder.commit()
 }
