@@ -5,7 +5,7 @@
 //!
 //! `.ci/run` brings up a single-node cluster (`.ci/slurm/up.sh`) and sets
 //! PASAR_SLURM_REQUIRED, so CI cannot skip this; elsewhere it is skipped,
-//! and says so, when `sbatch` is not on the PATH.
+//! and says so, when no cluster answers.
 
 mod common;
 
@@ -15,22 +15,26 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-fn sbatch_available() -> bool {
-    Command::new("sbatch")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
+/// A cluster answers: sbatch is installed and the controller responds.
+fn cluster_up() -> bool {
+    let ok = |cmd: &str, arg: &str| {
+        Command::new(cmd)
+            .arg(arg)
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    ok("sbatch", "--version") && ok("sinfo", "-h")
 }
 
 #[test]
 fn a_sweep_on_slurm_merges_to_the_bytes_of_a_local_run() {
-    if !sbatch_available() {
+    if !cluster_up() {
         assert!(
             std::env::var_os("PASAR_SLURM_REQUIRED").is_none(),
-            "PASAR_SLURM_REQUIRED is set but sbatch is missing: .ci/slurm/up.sh should have installed it"
+            "PASAR_SLURM_REQUIRED is set but no SLURM cluster answers: .ci/slurm/up.sh should have started one"
         );
         eprintln!(
-            "SKIPPED: no sbatch on the PATH (run .ci/slurm/up.sh as root to bring up a cluster)"
+            "SKIPPED: no SLURM cluster answers (run .ci/slurm/up.sh as root to bring one up)"
         );
         return;
     }
