@@ -69,6 +69,12 @@ impl Consumers {
         c
     }
 
+    /// Bytes the vectors hold (their capacity).
+    pub fn heap_bytes(&self) -> usize {
+        use super::footprint::vec_bytes as b;
+        b(&self.alpha) + b(&self.beta) + b(&self.lambda) + b(&self.rate) + b(&self.habit_z)
+    }
+
     pub fn habits(&self, i: usize) -> &[f32] {
         &self.habit_z[i * self.n_channels..(i + 1) * self.n_channels]
     }

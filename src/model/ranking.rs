@@ -34,6 +34,12 @@ pub struct Ranking {
 }
 
 impl Ranking {
+    /// Bytes the vectors hold (their capacity).
+    pub fn heap_bytes(&self) -> usize {
+        use super::footprint::vec_bytes as b;
+        b(&self.cards) + b(&self.order) + b(&self.start) + b(&self.scores) + b(&self.noise)
+    }
+
     pub fn bucket(&self, channel: usize, category: usize, n_categories: usize) -> &[Card] {
         let b = channel * n_categories + category;
         &self.cards[self.start[b]..self.start[b + 1]]
