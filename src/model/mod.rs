@@ -157,6 +157,32 @@ impl<'s> Model<'s> {
         record
     }
 
+    /// Benchmark hook, not part of the model's interface: steps 2 and 3
+    /// (prices, eligibility, ranking) of the next tick, without advancing it.
+    #[doc(hidden)]
+    pub fn bench_rank(&mut self) {
+        self.prepare_channel_sales();
+        self.update_prices_and_eligibility();
+        self.rank_listings();
+    }
+
+    /// Benchmark hook, not part of the model's interface: step 4 (shopping)
+    /// of the next tick on the current ranking, with capacity and flows
+    /// reset first so that every call does the same work. Call
+    /// [`Model::bench_rank`] once before.
+    #[doc(hidden)]
+    pub fn bench_shop(&mut self) -> u64 {
+        self.flows.reset();
+        let s = &mut self.sellers;
+        for j in 0..s.len() {
+            s.remaining[j] = if s.alive[j] { s.capacity[j] } else { 0 };
+            s.sales[j] = 0;
+            s.fee_rate_sum[j] = 0.0;
+        }
+        self.shop();
+        self.flows.decisions
+    }
+
     /// Per-seller sales on channels that Project S reads.
     fn prepare_channel_sales(&mut self) {
         for (k, sales) in self.channel_sales.iter_mut().enumerate() {
