@@ -251,7 +251,7 @@ impl Draws<'_> {
 
     fn consumer(&self, i: usize, piece: &mut Piece) {
         let mut rng = self.streams.stream(Purpose::Shopping, i as u64, self.tick);
-        let attempts = dist::poisson(&mut rng, self.consumers.rate[i] as f64);
+        let attempts = dist::poisson(&mut rng, self.consumers.rate(i) as f64);
         for _ in 0..attempts {
             self.attempt(i, &mut rng, piece);
         }
@@ -314,9 +314,12 @@ impl Draws<'_> {
         // inverse CDF from the closed-form probabilities (the same
         // distribution as the argmax of utilities plus Gumbel draws, with one
         // uniform instead of one logarithm pair per listing).
-        let alpha = self.consumers.alpha[i] as f64;
-        let beta = self.consumers.beta[i] as f64;
-        let lambda = self.consumers.lambda[i] as f64;
+        let consumers = self.consumers;
+        let (alpha, beta, lambda) = (
+            consumers.alpha(i) as f64,
+            consumers.beta(i) as f64,
+            consumers.lambda(i) as f64,
+        );
         let mut top = self.outside_utility;
         let utility = |card: &super::ranking::Card| {
             let local = if card.imported { 0.0 } else { lambda };
