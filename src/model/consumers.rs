@@ -15,6 +15,32 @@ const LAMBDA: usize = 2;
 const RATE: usize = 3;
 const HABITS: usize = 4;
 
+/// One consumer's record.
+#[derive(Debug, Clone, Copy)]
+pub struct Record<'a>(&'a [f32]);
+
+impl Record<'_> {
+    pub fn alpha(&self) -> f32 {
+        self.0[ALPHA]
+    }
+
+    pub fn beta(&self) -> f32 {
+        self.0[BETA]
+    }
+
+    pub fn lambda(&self) -> f32 {
+        self.0[LAMBDA]
+    }
+
+    pub fn rate(&self) -> f32 {
+        self.0[RATE]
+    }
+
+    pub fn habits(&self) -> &[f32] {
+        &self.0[HABITS..]
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Consumers {
     /// Record i: price sensitivity α_i, quality taste β_i, local preference
@@ -76,6 +102,23 @@ impl Consumers {
     fn record(&self, i: usize) -> &[f32] {
         let stride = self.stride();
         &self.records[i * stride..(i + 1) * stride]
+    }
+
+    /// Copy the records of `ids` into `out`, one after another. The loads
+    /// are independent, so the processor overlaps their cache misses; the
+    /// shopping step gathers a run of consumers met in random order this way
+    /// before working on them.
+    pub fn gather(&self, ids: &[u32], out: &mut Vec<f32>) {
+        out.clear();
+        for &i in ids {
+            out.extend_from_slice(self.record(i as usize));
+        }
+    }
+
+    /// The gathered record number `n` of `records` (see [`Consumers::gather`]).
+    pub fn gathered<'a>(&self, records: &'a [f32], n: usize) -> Record<'a> {
+        let stride = self.stride();
+        Record(&records[n * stride..(n + 1) * stride])
     }
 
     /// Price sensitivity α_i.

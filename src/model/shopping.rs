@@ -17,7 +17,7 @@
 //! live in [`Scratch`] and are reused from tick to tick.
 
 use super::Model;
-use super::consumers::Consumers;
+use super::consumers::{Consumers, Record};
 use super::flows::TickFlows;
 use super::market::Market;
 use super::policy::PolicyState;
@@ -59,6 +59,10 @@ struct Drawn {
     logsum: f64,
     /// P_c / α_i: IDR per unit of utility.
     surplus_units: f64,
+    /// The consumer's α_i, β_i, λ_i (to recompute utilities in resolution).
+    alpha: f64,
+    beta: f64,
+    lambda: f64,
     choice_draw: f64,
     redirect_draw: f64,
 }
@@ -67,21 +71,23 @@ struct Drawn {
 #[derive(Debug, Clone, Default)]
 struct Piece {
     drawn: Vec<Drawn>,
-    /// Candidates of every attempt: seller slot, V_j and e^{V_j − top}.
+    /// Candidates of every attempt: seller slot and e^{V_j − top}.
     seller: Vec<u32>,
-    utility: Vec<f64>,
     weight: Vec<f64>,
+    /// Utilities V_j of the attempt being drawn.
+    utility: Vec<f64>,
     // Scratch for one attempt.
     ranks: Vec<usize>,
     sorted: Vec<usize>,
     channel_weight: Vec<f64>,
+    /// The piece's consumer records, gathered in shopping order.
+    records: Vec<f32>,
 }
 
 impl Piece {
     fn clear(&mut self) {
         self.drawn.clear();
         self.seller.clear();
-        self.utility.clear();
         self.weight.clear();
     }
 }
@@ -105,6 +111,7 @@ impl Scratch {
                 + p.seller.capacity() * 4
                 + (p.utility.capacity() + p.weight.capacity() + p.channel_weight.capacity()) * 8
                 + (p.ranks.capacity() + p.sorted.capacity()) * size_of::<usize>()
+                + p.records.capacity() * 4
         };
         self.order.capacity() * 4
             + self.weight.capacity() * 8
@@ -121,7 +128,7 @@ impl Scratch {
 /// [`ATTEMPTS_PER_CHUNK`] attempts (a few times more for safety, as the
 /// Poisson counts vary), each with `consideration` candidates.
 pub fn scratch_bytes_bound(max_consideration: u64) -> u64 {
-    let per_attempt = size_of::<Drawn>() as u64 + max_consideration * 20;
+    let per_attempt = size_of::<Drawn>() as u64 + max_consideration * 12;
     2 * 4 * ATTEMPTS_PER_CHUNK as u64 * per_attempt
 }
 
@@ -243,27 +250,31 @@ impl Draws<'_> {
             piece.clear();
             let from = (p * per_piece).min(ids.len());
             let to = ((p + 1) * per_piece).min(ids.len());
-            for &i in &ids[from..to] {
-                self.consumer(i as usize, piece);
+            let ids = &ids[from..to];
+            let mut records = std::mem::take(&mut piece.records);
+            self.consumers.gather(ids, &mut records);
+            for (n, &i) in ids.iter().enumerate() {
+                self.consumer(i as usize, self.consumers.gathered(&records, n), piece);
             }
+            piece.records = records;
         });
     }
 
-    fn consumer(&self, i: usize, piece: &mut Piece) {
+    fn consumer(&self, i: usize, consumer: Record, piece: &mut Piece) {
         let mut rng = self.streams.stream(Purpose::Shopping, i as u64, self.tick);
-        let attempts = dist::poisson(&mut rng, self.consumers.rate(i) as f64);
+        let attempts = dist::poisson(&mut rng, consumer.rate() as f64);
         for _ in 0..attempts {
-            self.attempt(i, &mut rng, piece);
+            self.attempt(consumer, &mut rng, piece);
         }
     }
 
-    fn attempt(&self, i: usize, rng: &mut Rng, piece: &mut Piece) {
+    fn attempt(&self, consumer: Record, rng: &mut Rng, piece: &mut Piece) {
         let market = self.market;
         let nc = market.n_categories;
         // 1. Category by demand share.
         let c = market.category_at(dist::uniform(rng));
         // 2. Channel by logit over the channels with eligible listings in c.
-        let habits = self.consumers.habits(i);
+        let habits = consumer.habits();
         piece.channel_weight.clear();
         let mut best = f64::NEG_INFINITY;
         for (k, ch) in self.channels.iter().enumerate() {
@@ -314,13 +325,13 @@ impl Draws<'_> {
         // inverse CDF from the closed-form probabilities (the same
         // distribution as the argmax of utilities plus Gumbel draws, with one
         // uniform instead of one logarithm pair per listing).
-        let consumers = self.consumers;
         let (alpha, beta, lambda) = (
-            consumers.alpha(i) as f64,
-            consumers.beta(i) as f64,
-            consumers.lambda(i) as f64,
+            consumer.alpha() as f64,
+            consumer.beta() as f64,
+            consumer.lambda() as f64,
         );
         let mut top = self.outside_utility;
+        piece.utility.clear();
         let utility = |card: &super::ranking::Card| {
             let local = if card.imported { 0.0 } else { lambda };
             beta * card.quality - alpha * card.ln_rel_price + local
@@ -332,13 +343,13 @@ impl Draws<'_> {
                 .utility
                 .extend(piece.ranks.iter().map(|&r| utility(&bucket[r])));
         }
-        for &v in &piece.utility[start..] {
+        for &v in &piece.utility {
             top = top.max(v);
         }
         let outside_weight = dist::fast_exp(self.outside_utility - top);
         // Summed in the order the draw walks them, so the walk always ends.
         let mut total = outside_weight;
-        for &v in &piece.utility[start..] {
+        for &v in &piece.utility {
             let w = dist::fast_exp(v - top);
             total += w;
             piece.weight.push(w);
@@ -353,6 +364,9 @@ impl Draws<'_> {
             total,
             logsum: top + libm::log(total),
             surplus_units: market.ref_price[c] / alpha,
+            alpha,
+            beta,
+            lambda,
             choice_draw: dist::uniform(rng),
             // Made whatever happens next, so that a consumer's draws never
             // depend on capacity or policy.
@@ -397,23 +411,29 @@ impl Resolve<'_> {
             logsum = d.top + libm::log(total);
             // When the sold-out sellers carried nearly all the weight, the
             // weights left lose precision: recompute them from the best
-            // utility left.
+            // utility left (the same arithmetic on the same values as the
+            // draws, which read them from the ranking's cards).
             if total < 1e-200 {
-                let utility = &piece.utility[range.clone()];
+                let s = &*self.sellers;
+                let utility = |idx: usize| {
+                    let j = seller[idx] as usize;
+                    let local = if s.imported[j] { 0.0 } else { d.lambda };
+                    d.beta * s.quality[j] - d.alpha * s.ln_rel_price[j] + local
+                };
                 let mut top = self.outside_utility;
-                for (idx, &v) in utility.iter().enumerate() {
+                for idx in 0..seller.len() {
                     if !sold_out(idx) {
-                        top = top.max(v);
+                        top = top.max(utility(idx));
                     }
                 }
                 outside_weight = libm::exp(self.outside_utility - top);
                 total = outside_weight;
                 self.weight.clear();
-                for (idx, &v) in utility.iter().enumerate() {
+                for idx in 0..seller.len() {
                     let w = if sold_out(idx) {
                         0.0
                     } else {
-                        libm::exp(v - top)
+                        libm::exp(utility(idx) - top)
                     };
                     total += w;
                     self.weight.push(w);
@@ -522,7 +542,7 @@ fn floyd_sample(rng: &mut Rng, n: usize, k: usize, out: &mut Vec<usize>) {
 struct GeometricRanks {
     q: f64,
     ln_q: f64,
-    /// cdf[r] = 1 − q^{r+1}.
+    /// cdf[r] = 1 − q^{r+1}, then an infinite sentinel.
     cdf: Vec<f64>,
     /// guide[g] is the smallest r with cdf[r] > g / guide.len().
     guide: Vec<u32>,
@@ -543,9 +563,10 @@ impl GeometricRanks {
         let ln_q = libm::log(q);
         // Up to the rank where the tail weight q^R falls below 1e-12.
         let len = ((-27.7 / ln_q).ceil() as usize).clamp(1, Self::MAX_TABLE);
-        let cdf: Vec<f64> = (0..len)
+        let mut cdf: Vec<f64> = (0..len)
             .map(|r| 1.0 - libm::exp((r + 1) as f64 * ln_q))
             .collect();
+        cdf.push(f64::INFINITY);
         let mut guide = Vec::with_capacity(len);
         let mut r = 0;
         for g in 0..len {
@@ -566,10 +587,13 @@ impl GeometricRanks {
     /// The smallest rank r with 1 − q^{r+1} > x, for x in [0, 1).
     #[inline]
     fn invert(&self, x: f64) -> usize {
-        let len = self.cdf.len();
+        let len = self.guide.len();
         let g = ((x * len as f64) as usize).min(len - 1);
         let mut r = self.guide[g] as usize;
-        while r < len && self.cdf[r] <= x {
+        // Mostly zero or one step: the first without a branch to mispredict
+        // (the sentinel stops the walk at `len`).
+        r += (self.cdf[r] <= x) as usize;
+        while self.cdf[r] <= x {
             r += 1;
         }
         if r < len {
