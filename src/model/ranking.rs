@@ -19,6 +19,10 @@ const PARALLEL_SORT: usize = 200_000;
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Card {
     pub ln_rel_price: f64,
+    /// p_j, carried so that a purchase reads it from the shopping step's
+    /// own buffers rather than from the sellers' array (a cache miss at
+    /// national scale).
+    pub price: f64,
     pub quality: f64,
     pub seller: u32,
     pub imported: bool,
@@ -65,6 +69,7 @@ impl Model<'_> {
         // channel never shifts when it joins another: the draws line up
         // across scenarios, and can be made in parallel.
         r.noise.clear();
+        reserve_with_margin(&mut r.noise, s.len() * nk);
         r.noise.resize(s.len() * nk, 0.0);
         r.noise
             .par_chunks_mut(nk * SELLERS_PER_TASK)
@@ -95,6 +100,7 @@ impl Model<'_> {
         }
         r.start.clone_from(&counts);
         r.order.clear();
+        reserve_with_margin(&mut r.order, counts[nk * nc]);
         r.order.resize(counts[nk * nc], 0);
         let mut fill = counts;
         for j in 0..s.len() {
@@ -108,6 +114,7 @@ impl Model<'_> {
         // buckets with a parallel sort): the order is total, so the result
         // does not depend on how the work is split.
         r.scores.clear();
+        reserve_with_margin(&mut r.scores, r.order.len());
         r.scores.resize(r.order.len(), (0.0, 0));
         let mut buckets = Vec::with_capacity(nk * nc);
         let (mut order, mut scores) = (r.order.as_mut_slice(), r.scores.as_mut_slice());
@@ -152,6 +159,7 @@ impl Model<'_> {
             }
         });
         r.cards.clear();
+        reserve_with_margin(&mut r.cards, r.order.len());
         r.cards.resize(r.order.len(), Card::default());
         r.cards
             .par_chunks_mut(SELLERS_PER_TASK)
@@ -161,11 +169,22 @@ impl Model<'_> {
                     let j = j as usize;
                     *card = Card {
                         ln_rel_price: s.ln_rel_price[j],
+                        price: s.price[j],
                         quality: s.quality[j],
                         seller: j as u32,
                         imported: s.imported[j],
                     };
                 }
             });
+    }
+}
+
+/// Room for `needed` elements in an emptied vector, with an eighth more
+/// when it must grow: listings grow a little from tick to tick, and the
+/// default doubling would double these large buffers for a few more
+/// listings.
+fn reserve_with_margin<T>(v: &mut Vec<T>, needed: usize) {
+    if needed > v.capacity() {
+        v.reserve_exact(needed + needed / 8);
     }
 }

@@ -71,9 +71,10 @@ struct Drawn {
 #[derive(Debug, Clone, Default)]
 struct Piece {
     drawn: Vec<Drawn>,
-    /// Candidates of every attempt: seller slot and e^{V_j − top}.
+    /// Candidates of every attempt: seller slot, e^{V_j − top} and price.
     seller: Vec<u32>,
     weight: Vec<f64>,
+    price: Vec<f64>,
     /// Utilities V_j of the attempt being drawn.
     utility: Vec<f64>,
     // Scratch for one attempt.
@@ -89,6 +90,7 @@ impl Piece {
         self.drawn.clear();
         self.seller.clear();
         self.weight.clear();
+        self.price.clear();
     }
 }
 
@@ -109,7 +111,11 @@ impl Scratch {
         let piece = |p: &Piece| {
             p.drawn.capacity() * size_of::<Drawn>()
                 + p.seller.capacity() * 4
-                + (p.utility.capacity() + p.weight.capacity() + p.channel_weight.capacity()) * 8
+                + (p.utility.capacity()
+                    + p.weight.capacity()
+                    + p.price.capacity()
+                    + p.channel_weight.capacity())
+                    * 8
                 + (p.ranks.capacity() + p.sorted.capacity()) * size_of::<usize>()
                 + p.records.capacity() * 4
         };
@@ -128,7 +134,7 @@ impl Scratch {
 /// [`ATTEMPTS_PER_CHUNK`] attempts (a few times more for safety, as the
 /// Poisson counts vary), each with `consideration` candidates.
 pub fn scratch_bytes_bound(max_consideration: u64) -> u64 {
-    let per_attempt = size_of::<Drawn>() as u64 + max_consideration * 12;
+    let per_attempt = size_of::<Drawn>() as u64 + max_consideration * 20;
     2 * 4 * ATTEMPTS_PER_CHUNK as u64 * per_attempt
 }
 
@@ -307,19 +313,13 @@ impl Draws<'_> {
         let ch = &self.channels[k];
         let size = ch.consideration.min(bucket.len());
         let start = piece.seller.len();
-        if size == bucket.len() {
-            piece.seller.extend(bucket.iter().map(|card| card.seller));
-        } else if ch.offline {
-            floyd_sample(rng, bucket.len(), size, &mut piece.ranks);
-            piece
-                .seller
-                .extend(piece.ranks.iter().map(|&r| bucket[r].seller));
-        } else {
-            ch.ranks
-                .draw(rng, bucket.len(), size, &mut piece.ranks, &mut piece.sorted);
-            piece
-                .seller
-                .extend(piece.ranks.iter().map(|&r| bucket[r].seller));
+        if size < bucket.len() {
+            if ch.offline {
+                floyd_sample(rng, bucket.len(), size, &mut piece.ranks);
+            } else {
+                ch.ranks
+                    .draw(rng, bucket.len(), size, &mut piece.ranks, &mut piece.sorted);
+            }
         }
         // 4. Multinomial logit over the set and the outside option, drawn by
         // inverse CDF from the closed-form probabilities (the same
@@ -332,16 +332,18 @@ impl Draws<'_> {
         );
         let mut top = self.outside_utility;
         piece.utility.clear();
-        let utility = |card: &super::ranking::Card| {
+        let mut consider = |card: &super::ranking::Card| {
             let local = if card.imported { 0.0 } else { lambda };
-            beta * card.quality - alpha * card.ln_rel_price + local
-        };
-        if size == bucket.len() {
-            piece.utility.extend(bucket.iter().map(utility));
-        } else {
             piece
                 .utility
-                .extend(piece.ranks.iter().map(|&r| utility(&bucket[r])));
+                .push(beta * card.quality - alpha * card.ln_rel_price + local);
+            piece.seller.push(card.seller);
+            piece.price.push(card.price);
+        };
+        if size == bucket.len() {
+            bucket.iter().for_each(consider);
+        } else {
+            piece.ranks.iter().for_each(|&r| consider(&bucket[r]));
         }
         for &v in &piece.utility {
             top = top.max(v);
@@ -458,8 +460,10 @@ impl Resolve<'_> {
                     }
                 }
             }
-            pick.map(|idx| seller[idx] as usize)
+            pick
         };
+        let chosen_price = chosen.map_or(0.0, |idx| piece.price[d.start as usize + idx]);
+        let chosen = chosen.map(|idx| seller[idx] as usize);
         // Consumer surplus over the final set: P_c/α · ln(e^{u0} + Σ e^{V}).
         let Some(j) = chosen else {
             flows.consumer_surplus += d.surplus_units * logsum;
@@ -496,7 +500,7 @@ impl Resolve<'_> {
             flows.redirected += 1;
         }
         // 7. Record the sale.
-        let price = sellers.price[j];
+        let price = chosen_price;
         let take_rate = policy.take_rate[tx];
         sellers.remaining[j] -= 1;
         sellers.sales[j] += 1;
