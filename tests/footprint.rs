@@ -41,3 +41,22 @@ fn estimate_covers_the_state_and_is_close_to_it() {
         );
     }
 }
+
+/// The national scenario's estimate (one replicate) is under the issue's
+/// 12 GiB budget, so the guard lets it run on a 16 GiB machine and refuses
+/// it, with the estimate, on an 8 GiB one.
+#[test]
+fn the_national_scenario_is_estimated_under_twelve_gib() {
+    let path = std::path::Path::new("scenarios/national.toml");
+    let s = match pasar::scenario::Scenario::load(path, &[]) {
+        Ok(s) => s,
+        Err(e) => panic!("national.toml must load: {e}"),
+    };
+    let gib = (1u64 << 30) as f64;
+    let estimate = pasar::runner::estimated_bytes(&s, 1, 2) as f64 / gib;
+    assert!(estimate < 12.0, "{estimate:.2} GiB");
+    // 22 million sellers of 118 bytes of attributes and 66.7 million
+    // consumers of 32 bytes take 4.4 GiB before any ranking state.
+    assert!(estimate > 4.4, "{estimate:.2} GiB");
+    println!("national estimate: {estimate:.2} GiB");
+}

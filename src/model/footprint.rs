@@ -32,7 +32,9 @@ pub fn bytes_per_consumer(n_channels: usize) -> u64 {
 }
 
 /// Estimated peak bytes of one replicate's model. Sellers get room to grow
-/// by half again through entry; the shopping step's buffers are bounded by
+/// by a quarter through entry (the baseline's slots grow by 18% in its
+/// three years: exits free slots that entrants reuse); the shopping step's
+/// buffers are bounded by
 /// its chunk size, whatever the population.
 pub fn bytes_per_replicate(spec: &ScenarioFile) -> u64 {
     let max_consideration = spec
@@ -50,7 +52,7 @@ pub fn population_bytes(spec: &ScenarioFile) -> u64 {
     let nk = spec.channels.len();
     let pop = &spec.population;
     let sellers = pop.umkm.count + pop.importer.count + pop.affiliate.count;
-    let sellers = sellers.saturating_add(sellers / 2);
+    let sellers = sellers.saturating_add(sellers / 4);
     sellers
         .saturating_mul(bytes_per_seller(nk))
         .saturating_add(pop.consumers.count.saturating_mul(bytes_per_consumer(nk)))

@@ -118,7 +118,7 @@ impl<'s> Model<'s> {
         self.consumers = Consumers::generate(&pop.consumers, self.market.n_channels, &mut rng);
         // Room for the entrants the memory estimate allows for (footprint.rs):
         // pages never written take no physical memory.
-        self.sellers.reserve(new.len() + new.len() / 2);
+        self.sellers.reserve(new.len() + new.len() / 4);
         for s in new {
             self.sellers.add(s);
         }
