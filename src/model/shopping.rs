@@ -244,6 +244,12 @@ impl Model<'_> {
                 }
             }
         }
+        let s = &mut self.sellers;
+        for j in 0..s.len() {
+            if s.alive[j] {
+                s.sales[j] = s.capacity[j] - s.remaining[j];
+            }
+        }
     }
 }
 
@@ -502,8 +508,9 @@ impl Resolve<'_> {
         // 7. Record the sale.
         let price = chosen_price;
         let take_rate = policy.take_rate[tx];
+        // Sales are capacity − remaining, counted once the step is over
+        // (one memory access less per purchase).
         sellers.remaining[j] -= 1;
-        sellers.sales[j] += 1;
         sellers.fee_rate_sum[j] += take_rate;
         flows.purchases += 1;
         flows.purchases_tx[tx] += 1;
