@@ -56,9 +56,15 @@ impl RunResult {
         self.replicates.iter().map(|r| r.decisions).sum()
     }
 
-    /// Decisions per second of CPU time spent in the model (per core).
+    /// Decisions per second of CPU time spent in the model (per core). With
+    /// fewer replicates than threads, a replicate's shopping step runs on
+    /// several threads, so its seconds count once per thread it could use
+    /// (an upper bound on the core time, so the figure errs low).
     pub fn decisions_per_core_second(&self) -> f64 {
-        let cpu: f64 = self.replicates.iter().map(|r| r.seconds).sum();
+        let replicates = self.replicates.len().max(1) as f64;
+        let threads_per_replicate = (self.threads as f64 / replicates).max(1.0);
+        let cpu: f64 =
+            self.replicates.iter().map(|r| r.seconds).sum::<f64>() * threads_per_replicate;
         if cpu > 0.0 {
             self.decisions() as f64 / cpu
         } else {

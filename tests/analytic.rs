@@ -80,10 +80,10 @@ fn analytic(channels: &[&str], categories: &[(&str, f64)], extra: &[&str]) -> Sc
 fn consumer_type(model: &Model) -> (f64, f64, f64) {
     let c = model.consumers();
     assert!(!c.is_empty());
-    let first = (c.alpha[0], c.beta[0], c.lambda[0]);
+    let first = (c.alpha(0), c.beta(0), c.lambda(0));
     for i in 0..c.len() {
         assert_eq!(
-            (c.alpha[i], c.beta[i], c.lambda[i]),
+            (c.alpha(i), c.beta(i), c.lambda(i)),
             first,
             "consumer {i} differs"
         );
@@ -523,7 +523,10 @@ fn purchase_attempts_follow_the_consumers_rates() {
         "population.consumers.purchase_rate_shape=2.0",
     ]);
     let mut model = Model::new(&scenario, 0);
-    let rates: Vec<f64> = model.consumers().rate.iter().map(|&r| r as f64).collect();
+    let consumers = model.consumers();
+    let rates: Vec<f64> = (0..consumers.len())
+        .map(|i| consumers.rate(i) as f64)
+        .collect();
     assert_eq!(rates.len(), n as usize);
     let sum: f64 = rates.iter().sum();
     let z = (sum - n * mean) / (n * mean * mean / shape).sqrt();

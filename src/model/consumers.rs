@@ -1,33 +1,66 @@
-//! Consumers as a struct of arrays. Stored in `f32` (drawn in `f64`, then
-//! rounded once) to keep a national population in memory; all arithmetic on
-//! them is in `f64`.
+//! Consumers, one fixed-size record each: α, β, λ, ρ and a habit shock per
+//! channel, side by side, so that a consumer met in the tick's random order
+//! costs one or two cache lines rather than one per attribute. Stored in
+//! `f32` (drawn in `f64`, then rounded once) to keep a national population
+//! in memory; all arithmetic on them is in `f64`.
 
 use crate::dist;
 use crate::rng::Rng;
 use crate::scenario::schema::ConsumerPopulation;
 
+/// Fields of a record before the habit shocks.
+const ALPHA: usize = 0;
+const BETA: usize = 1;
+const LAMBDA: usize = 2;
+const RATE: usize = 3;
+const HABITS: usize = 4;
+
+/// One consumer's record.
+#[derive(Debug, Clone, Copy)]
+pub struct Record<'a>(&'a [f32]);
+
+impl Record<'_> {
+    pub fn alpha(&self) -> f32 {
+        self.0[ALPHA]
+    }
+
+    pub fn beta(&self) -> f32 {
+        self.0[BETA]
+    }
+
+    pub fn lambda(&self) -> f32 {
+        self.0[LAMBDA]
+    }
+
+    pub fn rate(&self) -> f32 {
+        self.0[RATE]
+    }
+
+    pub fn habits(&self) -> &[f32] {
+        &self.0[HABITS..]
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Consumers {
-    /// Price sensitivity α_i.
-    pub alpha: Vec<f32>,
-    /// Quality taste β_i.
-    pub beta: Vec<f32>,
-    /// Local preference λ_i ≥ 0.
-    pub lambda: Vec<f32>,
-    /// Purchase rate ρ_i, attempts per tick.
-    pub rate: Vec<f32>,
-    /// Channel habit shocks z_ik, `n_channels` per consumer.
-    pub habit_z: Vec<f32>,
+    /// Record i: price sensitivity α_i, quality taste β_i, local preference
+    /// λ_i ≥ 0, purchase rate ρ_i (attempts per tick), then the channel
+    /// habit shocks z_ik, `n_channels` of them.
+    records: Vec<f32>,
     pub n_channels: usize,
 }
 
 impl Consumers {
+    fn stride(&self) -> usize {
+        HABITS + self.n_channels
+    }
+
     pub fn len(&self) -> usize {
-        self.alpha.len()
+        self.records.len().checked_div(self.stride()).unwrap_or(0)
     }
 
     pub fn is_empty(&self) -> bool {
-        self.alpha.is_empty()
+        self.records.is_empty()
     }
 
     /// Draw `count` consumers, one after another from one stream: two
@@ -35,23 +68,20 @@ impl Consumers {
     pub fn generate(p: &ConsumerPopulation, n_channels: usize, rng: &mut Rng) -> Consumers {
         let n = p.count as usize;
         let mut c = Consumers {
-            alpha: Vec::with_capacity(n),
-            beta: Vec::with_capacity(n),
-            lambda: Vec::with_capacity(n),
-            rate: Vec::with_capacity(n),
-            habit_z: Vec::with_capacity(n * n_channels),
+            records: Vec::new(),
             n_channels,
         };
+        c.records.reserve_exact(n * c.stride());
         for _ in 0..n {
-            c.alpha.push(
+            c.records.push(
                 dist::lognormal(rng, p.price_sensitivity_median, p.price_sensitivity_sd) as f32,
             );
-            c.beta.push(
+            c.records.push(
                 (p.quality_taste_mean + p.quality_taste_sd * dist::standard_normal(rng)) as f32,
             );
             let local =
                 p.local_preference_mean + p.local_preference_sd * dist::standard_normal(rng);
-            c.lambda.push(local.max(0.0) as f32);
+            c.records.push(local.max(0.0) as f32);
             let rate = if p.purchase_rate_mean > 0.0 {
                 dist::gamma(
                     rng,
@@ -61,15 +91,63 @@ impl Consumers {
             } else {
                 0.0
             };
-            c.rate.push(rate as f32);
+            c.records.push(rate as f32);
             for _ in 0..n_channels {
-                c.habit_z.push(dist::standard_normal(rng) as f32);
+                c.records.push(dist::standard_normal(rng) as f32);
             }
         }
         c
     }
 
+    fn record(&self, i: usize) -> &[f32] {
+        let stride = self.stride();
+        &self.records[i * stride..(i + 1) * stride]
+    }
+
+    /// Copy the records of `ids` into `out`, one after another. The loads
+    /// are independent, so the processor overlaps their cache misses; the
+    /// shopping step gathers a run of consumers met in random order this way
+    /// before working on them.
+    pub fn gather(&self, ids: &[u32], out: &mut Vec<f32>) {
+        out.clear();
+        for &i in ids {
+            out.extend_from_slice(self.record(i as usize));
+        }
+    }
+
+    /// The gathered record number `n` of `records` (see [`Consumers::gather`]).
+    pub fn gathered<'a>(&self, records: &'a [f32], n: usize) -> Record<'a> {
+        let stride = self.stride();
+        Record(&records[n * stride..(n + 1) * stride])
+    }
+
+    /// Price sensitivity α_i.
+    pub fn alpha(&self, i: usize) -> f32 {
+        self.record(i)[ALPHA]
+    }
+
+    /// Quality taste β_i.
+    pub fn beta(&self, i: usize) -> f32 {
+        self.record(i)[BETA]
+    }
+
+    /// Local preference λ_i ≥ 0.
+    pub fn lambda(&self, i: usize) -> f32 {
+        self.record(i)[LAMBDA]
+    }
+
+    /// Purchase rate ρ_i, attempts per tick.
+    pub fn rate(&self, i: usize) -> f32 {
+        self.record(i)[RATE]
+    }
+
+    /// Channel habit shocks z_ik.
     pub fn habits(&self, i: usize) -> &[f32] {
-        &self.habit_z[i * self.n_channels..(i + 1) * self.n_channels]
+        &self.record(i)[HABITS..]
+    }
+
+    /// Bytes the records hold (their capacity).
+    pub fn heap_bytes(&self) -> usize {
+        super::footprint::vec_bytes(&self.records)
     }
 }

@@ -6,6 +6,11 @@ use super::ranking::Card;
 use crate::scenario::ScenarioFile;
 use std::mem::size_of;
 
+/// Bytes a vector holds on the heap (its capacity, not its length).
+pub fn vec_bytes<T>(v: &Vec<T>) -> usize {
+    v.capacity() * size_of::<T>()
+}
+
 /// Bytes one seller slot takes in [`super::sellers::Sellers`] (every
 /// per-seller vector) plus its ranking state on `n_channels` channels.
 pub fn bytes_per_seller(n_channels: usize) -> u64 {
@@ -27,12 +32,27 @@ pub fn bytes_per_consumer(n_channels: usize) -> u64 {
 }
 
 /// Estimated peak bytes of one replicate's model. Sellers get room to grow
-/// by half again through entry.
+/// by a quarter through entry (the baseline's slots grow by 18% in its
+/// three years: exits free slots that entrants reuse); the shopping step's
+/// buffers are bounded by
+/// its chunk size, whatever the population.
 pub fn bytes_per_replicate(spec: &ScenarioFile) -> u64 {
+    let max_consideration = spec
+        .channels
+        .values()
+        .map(|c| c.consideration as u64)
+        .max()
+        .unwrap_or(0);
+    population_bytes(spec).saturating_add(super::shopping::scratch_bytes_bound(max_consideration))
+}
+
+/// The part of [`bytes_per_replicate`] that grows with the population
+/// (without the shopping step's bounded buffers).
+pub fn population_bytes(spec: &ScenarioFile) -> u64 {
     let nk = spec.channels.len();
     let pop = &spec.population;
     let sellers = pop.umkm.count + pop.importer.count + pop.affiliate.count;
-    let sellers = sellers.saturating_add(sellers / 2);
+    let sellers = sellers.saturating_add(sellers / 4);
     sellers
         .saturating_mul(bytes_per_seller(nk))
         .saturating_add(pop.consumers.count.saturating_mul(bytes_per_consumer(nk)))

@@ -1,6 +1,8 @@
 //! The simulation of one replicate, pure: handed a [`Scenario`] and a
 //! replicate's random streams, it returns a [`TickRecord`] per tick. It
-//! reads no file, prints nothing and knows nothing of threads.
+//! reads no file and prints nothing; the shopping step spreads its draws
+//! over the caller's rayon pool, in a way that changes no number
+//! (`shopping.rs`).
 //!
 //! State is a struct of arrays ([`sellers::Sellers`], [`consumers::Consumers`]);
 //! each step of MODEL.md section 3 is one module, run in order by
@@ -114,6 +116,9 @@ impl<'s> Model<'s> {
         }
         let mut rng = self.streams.stream(Purpose::Population, 3, 0);
         self.consumers = Consumers::generate(&pop.consumers, self.market.n_channels, &mut rng);
+        // Room for the entrants the memory estimate allows for (footprint.rs):
+        // pages never written take no physical memory.
+        self.sellers.reserve(new.len() + new.len() / 4);
         for s in new {
             self.sellers.add(s);
         }
@@ -152,6 +157,32 @@ impl<'s> Model<'s> {
         record
     }
 
+    /// Benchmark hook, not part of the model's interface: steps 2 and 3
+    /// (prices, eligibility, ranking) of the next tick, without advancing it.
+    #[doc(hidden)]
+    pub fn bench_rank(&mut self) {
+        self.prepare_channel_sales();
+        self.update_prices_and_eligibility();
+        self.rank_listings();
+    }
+
+    /// Benchmark hook, not part of the model's interface: step 4 (shopping)
+    /// of the next tick on the current ranking, with capacity and flows
+    /// reset first so that every call does the same work. Call
+    /// [`Model::bench_rank`] once before.
+    #[doc(hidden)]
+    pub fn bench_shop(&mut self) -> u64 {
+        self.flows.reset();
+        let s = &mut self.sellers;
+        for j in 0..s.len() {
+            s.remaining[j] = if s.alive[j] { s.capacity[j] } else { 0 };
+            s.sales[j] = 0;
+            s.fee_rate_sum[j] = 0.0;
+        }
+        self.shop();
+        self.flows.decisions
+    }
+
     /// Per-seller sales on channels that Project S reads.
     fn prepare_channel_sales(&mut self) {
         for (k, sales) in self.channel_sales.iter_mut().enumerate() {
@@ -177,6 +208,28 @@ impl<'s> Model<'s> {
 
     pub fn market(&self) -> &Market {
         &self.market
+    }
+
+    /// Bytes this replicate's state holds on the heap (vector capacities),
+    /// to check the memory estimate of `footprint.rs` against.
+    pub fn heap_bytes(&self) -> usize {
+        self.sellers.heap_bytes()
+            + self.consumers.heap_bytes()
+            + self.ranking.heap_bytes()
+            + self.population_heap_extra()
+            + self.scratch.bytes()
+    }
+
+    /// The shopping step's buffers alone (bounded, whatever the population).
+    pub fn scratch_bytes(&self) -> usize {
+        self.scratch.bytes()
+    }
+
+    fn population_heap_extra(&self) -> usize {
+        self.channel_sales
+            .iter()
+            .map(footprint::vec_bytes)
+            .sum::<usize>()
     }
 
     /// This tick's flows (simulated units), for invariant checks.

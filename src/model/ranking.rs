@@ -7,12 +7,22 @@ use super::sellers::SellerKind;
 use crate::dist;
 use crate::rng::Purpose;
 use crate::scenario::{ChannelKind, MAX_CHANNELS};
+use rayon::prelude::*;
+
+/// Sellers (or listings) per parallel task in the ranking step.
+const SELLERS_PER_TASK: usize = 16_384;
+/// Buckets longer than this are sorted with a parallel sort.
+const PARALLEL_SORT: usize = 200_000;
 
 /// What a consumer reads about a listing, packed together so that looking
 /// at a listing touches one cache line rather than one per attribute.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Card {
     pub ln_rel_price: f64,
+    /// p_j, carried so that a purchase reads it from the shopping step's
+    /// own buffers rather than from the sellers' array (a cache miss at
+    /// national scale).
+    pub price: f64,
     pub quality: f64,
     pub seller: u32,
     pub imported: bool,
@@ -27,13 +37,19 @@ pub struct Ranking {
     pub order: Vec<u32>,
     /// Start of bucket `k * n_categories + c` in `order`; one extra at the end.
     pub start: Vec<usize>,
-    /// Score of each entry of `order` (scratch for sorting).
+    /// Score and slot of each entry of `order` (scratch for sorting).
     scores: Vec<(f64, u32)>,
     /// Noise drawn for each seller's listings this tick, `n_channels` per slot.
     noise: Vec<f64>,
 }
 
 impl Ranking {
+    /// Bytes the vectors hold (their capacity).
+    pub fn heap_bytes(&self) -> usize {
+        use super::footprint::vec_bytes as b;
+        b(&self.cards) + b(&self.order) + b(&self.start) + b(&self.scores) + b(&self.noise)
+    }
+
     pub fn bucket(&self, channel: usize, category: usize, n_categories: usize) -> &[Card] {
         let b = channel * n_categories + category;
         &self.cards[self.start[b]..self.start[b + 1]]
@@ -46,22 +62,32 @@ impl Model<'_> {
         let (nk, nc) = (market.n_channels, market.n_categories);
         let s = &self.sellers;
         let r = &mut self.ranking;
+        let streams = &self.streams;
+        let tick = self.tick;
         // One noise draw per listing per tick, eligible or not, each from a
         // stream of its own (seller id × channel), so a seller's draw on one
         // channel never shifts when it joins another: the draws line up
-        // across scenarios.
+        // across scenarios, and can be made in parallel.
         r.noise.clear();
+        reserve_with_margin(&mut r.noise, s.len() * nk);
         r.noise.resize(s.len() * nk, 0.0);
-        for j in 0..s.len() {
-            if !s.alive[j] {
-                continue;
-            }
-            for k in market.channels_in(s.listings[j] & !market.offline) {
-                let listing = s.id[j] * MAX_CHANNELS as u64 + k as u64;
-                let mut rng = self.streams.stream(Purpose::Ranking, listing, self.tick);
-                r.noise[j * nk + k] = dist::standard_normal(&mut rng);
-            }
-        }
+        r.noise
+            .par_chunks_mut(nk * SELLERS_PER_TASK)
+            .enumerate()
+            .for_each(|(task, noise)| {
+                let first = task * SELLERS_PER_TASK;
+                for (offset, noise) in noise.chunks_mut(nk).enumerate() {
+                    let j = first + offset;
+                    if !s.alive[j] {
+                        continue;
+                    }
+                    for k in market.channels_in(s.listings[j] & !market.offline) {
+                        let listing = s.id[j] * MAX_CHANNELS as u64 + k as u64;
+                        let mut rng = streams.stream(Purpose::Ranking, listing, tick);
+                        noise[k] = dist::standard_normal(&mut rng);
+                    }
+                }
+            });
         // Count, then place: a counting sort by bucket.
         let mut counts = vec![0usize; nk * nc + 1];
         for j in 0..s.len() {
@@ -74,6 +100,7 @@ impl Model<'_> {
         }
         r.start.clone_from(&counts);
         r.order.clear();
+        reserve_with_margin(&mut r.order, counts[nk * nc]);
         r.order.resize(counts[nk * nc], 0);
         let mut fill = counts;
         for j in 0..s.len() {
@@ -83,44 +110,81 @@ impl Model<'_> {
                 fill[b] += 1;
             }
         }
-        for (k, channel) in self.scenario.spec.channels.values().enumerate() {
-            if channel.kind == ChannelKind::Offline {
-                continue;
-            }
-            let bonus = self.policy.self_preference[k];
-            let owner = market.channel_owner[k];
-            for c in 0..nc {
-                let b = k * nc + c;
-                let bucket = &mut r.order[r.start[b]..r.start[b + 1]];
-                r.scores.clear();
-                for &j in bucket.iter() {
-                    let j = j as usize;
-                    let affiliated =
-                        s.kind[j] == SellerKind::Affiliate && owner != 0 && s.owner[j] == owner;
-                    let score = channel.w_price * -s.ln_rel_price[j]
-                        + channel.w_quality * s.quality[j]
-                        + channel.w_popularity * libm::log1p(s.popularity[j])
-                        + if affiliated { bonus } else { 0.0 }
-                        + channel.rank_noise * r.noise[j * nk + k];
-                    r.scores.push((score, j as u32));
-                }
-                // Best first; equal scores by slot, so the order is total.
-                r.scores
-                    .sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-                for (slot, (_, j)) in bucket.iter_mut().zip(&r.scores) {
-                    *slot = *j;
-                }
-            }
+        // Score and sort every online bucket, buckets in parallel (and large
+        // buckets with a parallel sort): the order is total, so the result
+        // does not depend on how the work is split.
+        r.scores.clear();
+        reserve_with_margin(&mut r.scores, r.order.len());
+        r.scores.resize(r.order.len(), (0.0, 0));
+        let mut buckets = Vec::with_capacity(nk * nc);
+        let (mut order, mut scores) = (r.order.as_mut_slice(), r.scores.as_mut_slice());
+        for b in 0..nk * nc {
+            let len = r.start[b + 1] - r.start[b];
+            let (order_b, order_rest) = order.split_at_mut(len);
+            let (scores_b, scores_rest) = scores.split_at_mut(len);
+            (order, scores) = (order_rest, scores_rest);
+            buckets.push((b / nc, order_b, scores_b));
         }
-        r.cards.clear();
-        r.cards.extend(r.order.iter().map(|&j| {
-            let j = j as usize;
-            Card {
-                ln_rel_price: s.ln_rel_price[j],
-                quality: s.quality[j],
-                seller: j as u32,
-                imported: s.imported[j],
+        let channels: Vec<_> = self.scenario.spec.channels.values().collect();
+        let policy = &self.policy;
+        let noise = &r.noise;
+        buckets.into_par_iter().for_each(|(k, bucket, scores)| {
+            let channel = channels[k];
+            if channel.kind == ChannelKind::Offline {
+                return;
             }
-        }));
+            let bonus = policy.self_preference[k];
+            let owner = market.channel_owner[k];
+            for (score, &j) in scores.iter_mut().zip(bucket.iter()) {
+                let j = j as usize;
+                let affiliated =
+                    s.kind[j] == SellerKind::Affiliate && owner != 0 && s.owner[j] == owner;
+                let value = channel.w_price * -s.ln_rel_price[j]
+                    + channel.w_quality * s.quality[j]
+                    + channel.w_popularity * libm::log1p(s.popularity[j])
+                    + if affiliated { bonus } else { 0.0 }
+                    + channel.rank_noise * noise[j * nk + k];
+                *score = (value, j as u32);
+            }
+            // Best first; equal scores by slot, so the order is total.
+            let best_first =
+                |a: &(f64, u32), b: &(f64, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
+            if scores.len() > PARALLEL_SORT {
+                scores.par_sort_unstable_by(best_first);
+            } else {
+                scores.sort_unstable_by(best_first);
+            }
+            for (slot, (_, j)) in bucket.iter_mut().zip(scores.iter()) {
+                *slot = *j;
+            }
+        });
+        r.cards.clear();
+        reserve_with_margin(&mut r.cards, r.order.len());
+        r.cards.resize(r.order.len(), Card::default());
+        r.cards
+            .par_chunks_mut(SELLERS_PER_TASK)
+            .zip(r.order.par_chunks(SELLERS_PER_TASK))
+            .for_each(|(cards, order)| {
+                for (card, &j) in cards.iter_mut().zip(order) {
+                    let j = j as usize;
+                    *card = Card {
+                        ln_rel_price: s.ln_rel_price[j],
+                        price: s.price[j],
+                        quality: s.quality[j],
+                        seller: j as u32,
+                        imported: s.imported[j],
+                    };
+                }
+            });
+    }
+}
+
+/// Room for `needed` elements in an emptied vector, with an eighth more
+/// when it must grow: listings grow a little from tick to tick, and the
+/// default doubling would double these large buffers for a few more
+/// listings.
+fn reserve_with_margin<T>(v: &mut Vec<T>, needed: usize) {
+    if needed > v.capacity() {
+        v.reserve_exact(needed + needed / 8);
     }
 }

@@ -140,6 +140,62 @@ impl Sellers {
         slot
     }
 
+    /// Room for `n` slots in every vector, allocated at once (so that the
+    /// vectors do not overshoot by doubling as the population is built).
+    pub fn reserve(&mut self, n: usize) {
+        let n = n.saturating_sub(self.len());
+        self.id.reserve_exact(n);
+        self.kind.reserve_exact(n);
+        self.category.reserve_exact(n);
+        self.imported.reserve_exact(n);
+        self.owner.reserve_exact(n);
+        self.unit_cost.reserve_exact(n);
+        self.quality.reserve_exact(n);
+        self.markup.reserve_exact(n);
+        self.capacity.reserve_exact(n);
+        self.cash.reserve_exact(n);
+        self.popularity.reserve_exact(n);
+        self.listings.reserve_exact(n);
+        self.alive.reserve_exact(n);
+        self.price.reserve_exact(n);
+        self.landed_cost.reserve_exact(n);
+        self.ln_rel_price.reserve_exact(n);
+        self.eligible.reserve_exact(n);
+        self.remaining.reserve_exact(n);
+        self.sales.reserve_exact(n);
+        self.fee_rate_sum.reserve_exact(n);
+        self.cash_before.reserve_exact(n);
+        self.profit.reserve_exact(n);
+    }
+
+    /// Bytes the vectors hold (their capacity), free-slot list included.
+    pub fn heap_bytes(&self) -> usize {
+        use super::footprint::vec_bytes as b;
+        b(&self.id)
+            + b(&self.kind)
+            + b(&self.category)
+            + b(&self.imported)
+            + b(&self.owner)
+            + b(&self.unit_cost)
+            + b(&self.quality)
+            + b(&self.markup)
+            + b(&self.capacity)
+            + b(&self.cash)
+            + b(&self.popularity)
+            + b(&self.listings)
+            + b(&self.alive)
+            + b(&self.price)
+            + b(&self.landed_cost)
+            + b(&self.ln_rel_price)
+            + b(&self.eligible)
+            + b(&self.remaining)
+            + b(&self.sales)
+            + b(&self.fee_rate_sum)
+            + b(&self.cash_before)
+            + b(&self.profit)
+            + b(&self.free)
+    }
+
     fn push_slot(&mut self) {
         self.id.push(0);
         self.kind.push(SellerKind::Umkm);

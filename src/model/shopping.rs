@@ -1,54 +1,176 @@
 //! Step 4: consumers shop, one purchase attempt at a time.
 //!
-//! The hot loop of the model: no allocation and no strings per attempt.
-//! Scratch buffers live in [`Scratch`] and are reused.
+//! In two phases, so that the costly part runs in parallel while no number
+//! depends on the thread count (docs/ODD.md, section 9):
+//!
+//! 1. **Draws** (in parallel): each consumer's attempts — category,
+//!    channel, consideration set, utilities, logit weights and the uniforms
+//!    of the choice and of the redirect — read only the ranking and the
+//!    consumer, from the consumer's own stream, and draw the same numbers
+//!    whatever capacity is left. So they can be made in any order.
+//! 2. **Resolution** (sequential, in the tick's consumer order): capacity is
+//!    first come, first served; sold-out sellers are dropped, the stored
+//!    uniform picks the seller and the sale is recorded.
+//!
+//! Consumers pass through both in chunks; the next chunk's draws overlap the
+//! resolution of the current one. The hot loops allocate nothing: buffers
+//! live in [`Scratch`] and are reused from tick to tick.
 
 use super::Model;
-use super::consumers::Consumers;
+use super::consumers::{Consumers, Record};
 use super::flows::TickFlows;
 use super::market::Market;
 use super::policy::PolicyState;
-use super::ranking::{Card, Ranking};
+use super::ranking::Ranking;
 use super::sellers::{Sellers, bound_by_cross_border};
 use crate::dist;
-use crate::rng::{Purpose, Rng};
+use crate::rng::{Purpose, Rng, Streams};
 use crate::scenario::ChannelKind;
+use rayon::prelude::*;
 
-/// Reusable buffers for one attempt.
+/// Pieces a chunk of consumers is split into for the parallel draws (a
+/// constant: how consumers are split never changes a number, only how
+/// evenly threads share the work).
+const PIECES: usize = 8;
+/// About this many attempts per chunk: large enough to amortise the
+/// fork-join, small enough that a chunk's draws stay in cache.
+const ATTEMPTS_PER_CHUNK: f64 = 16_384.0;
+
+/// Discovery channel of an attempt with nothing on offer anywhere.
+const NOTHING_ON_OFFER: u8 = u8::MAX;
+
+/// One attempt's draws, and what resolving it needs.
+#[derive(Debug, Clone, Copy, Default)]
+struct Drawn {
+    /// The consideration set: `len` candidates from `start` in the piece's
+    /// candidate arrays.
+    start: u32,
+    len: u32,
+    category: u16,
+    /// Channel of discovery, or [`NOTHING_ON_OFFER`].
+    channel: u8,
+    /// max(u_0, V_j) over the whole set.
+    top: f64,
+    /// e^{u_0 − top}.
+    outside_weight: f64,
+    /// outside_weight + Σ e^{V_j − top}, summed in the order the draw walks.
+    total: f64,
+    /// top + ln(total): the logsum when no candidate is sold out.
+    logsum: f64,
+    /// P_c / α_i: IDR per unit of utility.
+    surplus_units: f64,
+    /// The consumer's α_i, β_i, λ_i (to recompute utilities in resolution).
+    alpha: f64,
+    beta: f64,
+    lambda: f64,
+    choice_draw: f64,
+    redirect_draw: f64,
+}
+
+/// The draws of a run of consumers, in their shopping order.
 #[derive(Debug, Clone, Default)]
-pub struct Scratch {
+struct Piece {
+    drawn: Vec<Drawn>,
+    /// Candidates of every attempt: seller slot, e^{V_j − top} and price.
+    seller: Vec<u32>,
+    weight: Vec<f64>,
+    price: Vec<f64>,
+    /// Utilities V_j of the attempt being drawn.
+    utility: Vec<f64>,
+    // Scratch for one attempt.
     ranks: Vec<usize>,
     sorted: Vec<usize>,
-    candidates: Vec<Card>,
-    /// e^{V_j − max}: choice weights of the candidates (0 once dropped).
-    weight: Vec<f64>,
     channel_weight: Vec<f64>,
+    /// The piece's consumer records, gathered in shopping order.
+    records: Vec<f32>,
+}
+
+impl Piece {
+    fn clear(&mut self) {
+        self.drawn.clear();
+        self.seller.clear();
+        self.weight.clear();
+        self.price.clear();
+    }
+}
+
+/// Reusable buffers of the shopping step.
+#[derive(Debug, Clone, Default)]
+pub struct Scratch {
     order: Vec<u32>,
+    /// The chunk being resolved and the chunk being drawn.
+    current: Vec<Piece>,
+    next: Vec<Piece>,
+    /// Weights recomputed when sold-out sellers leave almost no weight.
+    weight: Vec<f64>,
+}
+
+impl Scratch {
+    /// Bytes held by the buffers (for the memory estimate's test).
+    pub fn bytes(&self) -> usize {
+        let piece = |p: &Piece| {
+            p.drawn.capacity() * size_of::<Drawn>()
+                + p.seller.capacity() * 4
+                + (p.utility.capacity()
+                    + p.weight.capacity()
+                    + p.price.capacity()
+                    + p.channel_weight.capacity())
+                    * 8
+                + (p.ranks.capacity() + p.sorted.capacity()) * size_of::<usize>()
+                + p.records.capacity() * 4
+        };
+        self.order.capacity() * 4
+            + self.weight.capacity() * 8
+            + self
+                .current
+                .iter()
+                .chain(&self.next)
+                .map(piece)
+                .sum::<usize>()
+    }
+}
+
+/// The buffers' size bound, for the memory estimate: two chunks of about
+/// [`ATTEMPTS_PER_CHUNK`] attempts (a few times more for safety, as the
+/// Poisson counts vary), each with `consideration` candidates.
+pub fn scratch_bytes_bound(max_consideration: u64) -> u64 {
+    let per_attempt = size_of::<Drawn>() as u64 + max_consideration * 20;
+    2 * 4 * ATTEMPTS_PER_CHUNK as u64 * per_attempt
 }
 
 /// Per-channel settings of this tick, read in every attempt.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct ChannelNow {
     offline: bool,
     /// μ_k + trend_k · t.
     habit_base: f64,
     consideration: usize,
-    /// q = 1 − 1/L_k and ln q (geometric position bias).
-    q: f64,
-    ln_q: f64,
+    ranks: GeometricRanks,
 }
 
-/// Everything an attempt reads.
-struct Shop<'a> {
+/// Everything the draws read.
+struct Draws<'a> {
     market: &'a Market,
-    policy: &'a PolicyState,
     ranking: &'a Ranking,
     consumers: &'a Consumers,
+    streams: &'a Streams,
+    tick: u32,
     channels: Vec<ChannelNow>,
     habit_sd: f64,
     outside_utility: f64,
+}
+
+/// Everything the resolution reads and writes.
+struct Resolve<'a> {
+    market: &'a Market,
+    policy: &'a PolicyState,
+    outside_utility: f64,
     /// Affiliates are bound by the cross-border rules (population.affiliate.cross_border).
     affiliates_bound: bool,
+    sellers: &'a mut Sellers,
+    flows: &'a mut TickFlows,
+    channel_sales: &'a mut [Vec<u32>],
+    weight: &'a mut Vec<f64>,
 }
 
 impl Model<'_> {
@@ -58,79 +180,114 @@ impl Model<'_> {
         let channels = spec
             .channels
             .values()
-            .map(|c| {
-                let q = 1.0 - 1.0 / c.attention;
-                ChannelNow {
-                    offline: c.kind == ChannelKind::Offline,
-                    habit_base: c.affinity + c.affinity_trend * t,
-                    consideration: c.consideration as usize,
-                    q,
-                    ln_q: if q > 0.0 {
-                        libm::log(q)
-                    } else {
-                        f64::NEG_INFINITY
-                    },
-                }
+            .map(|c| ChannelNow {
+                offline: c.kind == ChannelKind::Offline,
+                habit_base: c.affinity + c.affinity_trend * t,
+                consideration: c.consideration as usize,
+                ranks: GeometricRanks::new(1.0 - 1.0 / c.attention),
             })
             .collect();
-        let shop = Shop {
+        let draws = Draws {
             market: &self.market,
-            policy: &self.policy,
             ranking: &self.ranking,
             consumers: &self.consumers,
+            streams: &self.streams,
+            tick: self.tick,
             channels,
             habit_sd: spec.population.consumers.habit_sd,
             outside_utility: spec.behaviour.outside_utility,
+        };
+        let scratch = &mut self.scratch;
+        let mut resolve = Resolve {
+            market: &self.market,
+            policy: &self.policy,
+            outside_utility: spec.behaviour.outside_utility,
             affiliates_bound: spec.population.affiliate.cross_border,
+            sellers: &mut self.sellers,
+            flows: &mut self.flows,
+            channel_sales: &mut self.channel_sales,
+            weight: &mut scratch.weight,
         };
         // A fresh random order of consumers each tick (Fisher–Yates).
-        let scratch = &mut self.scratch;
         let n = self.consumers.len();
-        scratch.order.clear();
-        scratch.order.extend(0..n as u32);
+        let order = &mut scratch.order;
+        order.clear();
+        order.extend(0..n as u32);
         let mut order_rng = self.streams.stream(Purpose::ShoppingOrder, 0, self.tick);
         for i in (1..n).rev() {
             let j = dist::index(&mut order_rng, i + 1);
-            scratch.order.swap(i, j);
+            order.swap(i, j);
         }
-        let order = std::mem::take(&mut scratch.order);
-        for &i in &order {
-            let i = i as usize;
-            let mut rng = self.streams.stream(Purpose::Shopping, i as u64, self.tick);
-            let attempts = dist::poisson(&mut rng, self.consumers.rate[i] as f64);
-            for _ in 0..attempts {
-                shop.attempt(
-                    i,
-                    &mut rng,
-                    &mut self.sellers,
-                    &mut self.flows,
-                    &mut self.channel_sales,
-                    scratch,
-                );
+        let mean_rate = spec.population.consumers.purchase_rate_mean.max(0.5);
+        let chunk = ((ATTEMPTS_PER_CHUNK / mean_rate) as usize).clamp(PIECES, 1 << 16);
+        scratch.current.resize_with(PIECES, Piece::default);
+        scratch.next.resize_with(PIECES, Piece::default);
+        let (current, next) = (&mut scratch.current, &mut scratch.next);
+        let mut chunks = order.chunks(chunk);
+        if let Some(first) = chunks.next() {
+            draws.draw_chunk(first, current);
+        }
+        let mut following = chunks.next();
+        loop {
+            match following {
+                Some(ids) => {
+                    rayon::join(
+                        || current.iter().for_each(|p| resolve.piece(p)),
+                        || draws.draw_chunk(ids, next),
+                    );
+                    std::mem::swap(current, next);
+                    following = chunks.next();
+                }
+                None => {
+                    current.iter().for_each(|p| resolve.piece(p));
+                    break;
+                }
             }
         }
-        self.scratch.order = order;
+        let s = &mut self.sellers;
+        for j in 0..s.len() {
+            if s.alive[j] {
+                s.sales[j] = s.capacity[j] - s.remaining[j];
+            }
+        }
     }
 }
 
-impl Shop<'_> {
-    fn attempt(
-        &self,
-        i: usize,
-        rng: &mut Rng,
-        sellers: &mut Sellers,
-        flows: &mut TickFlows,
-        channel_sales: &mut [Vec<u32>],
-        scratch: &mut Scratch,
-    ) {
+impl Draws<'_> {
+    /// The draws of `ids` (consumers in shopping order), split into pieces
+    /// drawn in parallel.
+    fn draw_chunk(&self, ids: &[u32], pieces: &mut [Piece]) {
+        let per_piece = ids.len().div_ceil(pieces.len()).max(1);
+        pieces.par_iter_mut().enumerate().for_each(|(p, piece)| {
+            piece.clear();
+            let from = (p * per_piece).min(ids.len());
+            let to = ((p + 1) * per_piece).min(ids.len());
+            let ids = &ids[from..to];
+            let mut records = std::mem::take(&mut piece.records);
+            self.consumers.gather(ids, &mut records);
+            for (n, &i) in ids.iter().enumerate() {
+                self.consumer(i as usize, self.consumers.gathered(&records, n), piece);
+            }
+            piece.records = records;
+        });
+    }
+
+    fn consumer(&self, i: usize, consumer: Record, piece: &mut Piece) {
+        let mut rng = self.streams.stream(Purpose::Shopping, i as u64, self.tick);
+        let attempts = dist::poisson(&mut rng, consumer.rate() as f64);
+        for _ in 0..attempts {
+            self.attempt(consumer, &mut rng, piece);
+        }
+    }
+
+    fn attempt(&self, consumer: Record, rng: &mut Rng, piece: &mut Piece) {
         let market = self.market;
         let nc = market.n_categories;
-        flows.attempts += 1;
         // 1. Category by demand share.
         let c = market.category_at(dist::uniform(rng));
         // 2. Channel by logit over the channels with eligible listings in c.
-        let habits = self.consumers.habits(i);
-        scratch.channel_weight.clear();
+        let habits = consumer.habits();
+        piece.channel_weight.clear();
         let mut best = f64::NEG_INFINITY;
         for (k, ch) in self.channels.iter().enumerate() {
             let offered = !self.ranking.bucket(k, c, nc).is_empty();
@@ -140,110 +297,200 @@ impl Shop<'_> {
                 f64::NEG_INFINITY
             };
             best = best.max(h);
-            scratch.channel_weight.push(h);
+            piece.channel_weight.push(h);
         }
         if best == f64::NEG_INFINITY {
-            return; // nothing on offer in this category anywhere
+            // Nothing on offer in this category anywhere.
+            piece.drawn.push(Drawn {
+                channel: NOTHING_ON_OFFER,
+                ..Drawn::default()
+            });
+            return;
         }
         let mut sum = 0.0;
-        for w in scratch.channel_weight.iter_mut() {
-            *w = libm::exp(*w - best);
+        for w in piece.channel_weight.iter_mut() {
+            *w = dist::fast_exp(*w - best);
             sum += *w;
         }
         let target = dist::uniform(rng) * sum;
-        let k = dist::walk_weights(&scratch.channel_weight, 0.0, target).unwrap_or(0);
-        flows.decisions += 1;
+        let k = dist::walk_weights(&piece.channel_weight, 0.0, target).unwrap_or(0);
         // 3. Consideration set.
         let bucket = self.ranking.bucket(k, c, nc);
-        let ch = self.channels[k];
+        let ch = &self.channels[k];
         let size = ch.consideration.min(bucket.len());
-        scratch.candidates.clear();
-        if size == bucket.len() {
-            scratch.candidates.extend_from_slice(bucket);
-        } else if ch.offline {
-            floyd_sample(rng, bucket.len(), size, &mut scratch.ranks);
-            scratch
-                .candidates
-                .extend(scratch.ranks.iter().map(|&r| bucket[r]));
-        } else {
-            geometric_ranks(
-                rng,
-                bucket.len(),
-                size,
-                ch.q,
-                ch.ln_q,
-                &mut scratch.ranks,
-                &mut scratch.sorted,
-            );
-            scratch
-                .candidates
-                .extend(scratch.ranks.iter().map(|&r| bucket[r]));
+        let start = piece.seller.len();
+        if size < bucket.len() {
+            if ch.offline {
+                floyd_sample(rng, bucket.len(), size, &mut piece.ranks);
+            } else {
+                ch.ranks
+                    .draw(rng, bucket.len(), size, &mut piece.ranks, &mut piece.sorted);
+            }
         }
         // 4. Multinomial logit over the set and the outside option, drawn by
         // inverse CDF from the closed-form probabilities (the same
         // distribution as the argmax of utilities plus Gumbel draws, with one
         // uniform instead of one logarithm pair per listing).
-        let alpha = self.consumers.alpha[i] as f64;
-        let beta = self.consumers.beta[i] as f64;
-        let lambda = self.consumers.lambda[i] as f64;
+        let (alpha, beta, lambda) = (
+            consumer.alpha() as f64,
+            consumer.beta() as f64,
+            consumer.lambda() as f64,
+        );
+        let mut top = self.outside_utility;
+        piece.utility.clear();
+        let mut consider = |card: &super::ranking::Card| {
+            let local = if card.imported { 0.0 } else { lambda };
+            piece
+                .utility
+                .push(beta * card.quality - alpha * card.ln_rel_price + local);
+            piece.seller.push(card.seller);
+            piece.price.push(card.price);
+        };
+        if size == bucket.len() {
+            bucket.iter().for_each(consider);
+        } else {
+            piece.ranks.iter().for_each(|&r| consider(&bucket[r]));
+        }
+        for &v in &piece.utility {
+            top = top.max(v);
+        }
+        let outside_weight = dist::fast_exp(self.outside_utility - top);
+        // Summed in the order the draw walks them, so the walk always ends.
+        let mut total = outside_weight;
+        for &v in &piece.utility {
+            let w = dist::fast_exp(v - top);
+            total += w;
+            piece.weight.push(w);
+        }
+        piece.drawn.push(Drawn {
+            start: start as u32,
+            len: size as u32,
+            category: c as u16,
+            channel: k as u8,
+            top,
+            outside_weight,
+            total,
+            logsum: top + libm::log(total),
+            surplus_units: market.ref_price[c] / alpha,
+            alpha,
+            beta,
+            lambda,
+            choice_draw: dist::uniform(rng),
+            // Made whatever happens next, so that a consumer's draws never
+            // depend on capacity or policy.
+            redirect_draw: dist::uniform(rng),
+        });
+    }
+}
+
+impl Resolve<'_> {
+    fn piece(&mut self, piece: &Piece) {
+        for drawn in &piece.drawn {
+            self.attempt(drawn, piece);
+        }
+    }
+
+    fn attempt(&mut self, d: &Drawn, piece: &Piece) {
+        let market = self.market;
+        let nc = market.n_categories;
+        let flows = &mut *self.flows;
+        flows.attempts += 1;
+        if d.channel == NOTHING_ON_OFFER {
+            return;
+        }
+        flows.decisions += 1;
+        let (k, c) = (d.channel as usize, d.category as usize);
+        let range = d.start as usize..(d.start + d.len) as usize;
+        let seller = &piece.seller[range.clone()];
+        let remaining = &self.sellers.remaining;
+        let sold_out = |idx: usize| remaining[seller[idx] as usize] == 0;
         // 5. Sold-out sellers are dropped from the set before the draw. This
         // is the same distribution as choosing, dropping a sold-out choice
         // and choosing again over what remains (by IIA), without the redraws.
-        scratch.weight.clear();
-        let mut top = self.outside_utility;
-        for card in &scratch.candidates {
-            if sellers.remaining[card.seller as usize] == 0 {
-                scratch.weight.push(f64::NEG_INFINITY);
-                continue;
+        let mut weight = &piece.weight[range.clone()];
+        let (mut outside_weight, mut total, mut logsum) = (d.outside_weight, d.total, d.logsum);
+        if (0..seller.len()).any(sold_out) {
+            total = outside_weight;
+            for (idx, &w) in weight.iter().enumerate() {
+                if !sold_out(idx) {
+                    total += w;
+                }
             }
-            let local = if card.imported { 0.0 } else { lambda };
-            let v = beta * card.quality - alpha * card.ln_rel_price + local;
-            top = top.max(v);
-            scratch.weight.push(v);
-        }
-        let outside_weight = libm::exp(self.outside_utility - top);
-        // Summed in the order the draw walks them, so the walk always ends.
-        let mut total = outside_weight;
-        for w in scratch.weight.iter_mut() {
-            *w = if *w == f64::NEG_INFINITY {
-                0.0
-            } else {
-                libm::exp(*w - top)
-            };
-            total += *w;
+            logsum = d.top + libm::log(total);
+            // When the sold-out sellers carried nearly all the weight, the
+            // weights left lose precision: recompute them from the best
+            // utility left (the same arithmetic on the same values as the
+            // draws, which read them from the ranking's cards).
+            if total < 1e-200 {
+                let s = &*self.sellers;
+                let utility = |idx: usize| {
+                    let j = seller[idx] as usize;
+                    let local = if s.imported[j] { 0.0 } else { d.lambda };
+                    d.beta * s.quality[j] - d.alpha * s.ln_rel_price[j] + local
+                };
+                let mut top = self.outside_utility;
+                for idx in 0..seller.len() {
+                    if !sold_out(idx) {
+                        top = top.max(utility(idx));
+                    }
+                }
+                outside_weight = libm::exp(self.outside_utility - top);
+                total = outside_weight;
+                self.weight.clear();
+                for idx in 0..seller.len() {
+                    let w = if sold_out(idx) {
+                        0.0
+                    } else {
+                        libm::exp(utility(idx) - top)
+                    };
+                    total += w;
+                    self.weight.push(w);
+                }
+                logsum = top + libm::log(total);
+                weight = self.weight.as_slice();
+            }
         }
         // The outside option comes first in the walk.
-        let target = dist::uniform(rng) * total;
+        let target = d.choice_draw * total;
         let chosen = if target < outside_weight {
             None
         } else {
-            dist::walk_weights(&scratch.weight, outside_weight, target)
-                .map(|idx| scratch.candidates[idx].seller as usize)
+            let mut acc = outside_weight;
+            let mut pick = None;
+            for (idx, &w) in weight.iter().enumerate() {
+                if w > 0.0 && !sold_out(idx) {
+                    acc += w;
+                    pick = Some(idx);
+                    if target < acc {
+                        break;
+                    }
+                }
+            }
+            pick
         };
+        let chosen_price = chosen.map_or(0.0, |idx| piece.price[d.start as usize + idx]);
+        let chosen = chosen.map(|idx| seller[idx] as usize);
         // Consumer surplus over the final set: P_c/α · ln(e^{u0} + Σ e^{V}).
-        let surplus_units = market.ref_price[c] / alpha;
-        let logsum = top + libm::log(total);
         let Some(j) = chosen else {
-            flows.consumer_surplus += surplus_units * logsum;
+            flows.consumer_surplus += d.surplus_units * logsum;
             return;
         };
-        // 6. Payments: where does the purchase complete? The redirect draw is
-        // made whatever the policy, so draws stay aligned across scenarios.
-        let redirect_draw = dist::uniform(rng);
-        let tx = if self.policy.payments_allowed[k] {
+        // 6. Payments: where does the purchase complete?
+        let policy = self.policy;
+        let sellers = &mut *self.sellers;
+        let tx = if policy.payments_allowed[k] {
             Some(k)
-        } else if redirect_draw < self.policy.redirect_success[k] {
+        } else if d.redirect_draw < policy.redirect_success[k] {
             // A partner completes the sale if it takes payments and, for a
             // seller bound by the cross-border rules, allows cross-border sales.
             let bound = bound_by_cross_border(sellers.kind[j], self.affiliates_bound);
-            let can_complete = |m: usize| {
-                self.policy.payments_allowed[m] && (!bound || self.policy.cross_border_allowed[m])
-            };
-            match self.policy.checkout_partner[k] {
+            let can_complete =
+                |m: usize| policy.payments_allowed[m] && (!bound || policy.cross_border_allowed[m]);
+            match policy.checkout_partner[k] {
                 Some(partner) => Some(partner).filter(|&m| can_complete(m)),
                 None => market
                     .channels_in(market.marketplaces & sellers.listings[j] & sellers.eligible[j])
-                    .find(|&m| self.policy.payments_allowed[m]),
+                    .find(|&m| policy.payments_allowed[m]),
             }
         } else {
             None
@@ -251,25 +498,26 @@ impl Shop<'_> {
         let Some(tx) = tx else {
             flows.lost += 1;
             flows.lost_discovery[k] += 1;
-            flows.consumer_surplus += surplus_units * self.outside_utility;
+            flows.consumer_surplus += d.surplus_units * self.outside_utility;
             return;
         };
-        flows.consumer_surplus += surplus_units * logsum;
+        flows.consumer_surplus += d.surplus_units * logsum;
         if tx != k {
             flows.redirected += 1;
         }
         // 7. Record the sale.
-        let price = sellers.price[j];
-        let take_rate = self.policy.take_rate[tx];
+        let price = chosen_price;
+        let take_rate = policy.take_rate[tx];
+        // Sales are capacity − remaining, counted once the step is over
+        // (one memory access less per purchase).
         sellers.remaining[j] -= 1;
-        sellers.sales[j] += 1;
         sellers.fee_rate_sum[j] += take_rate;
         flows.purchases += 1;
         flows.purchases_tx[tx] += 1;
         flows.gmv_tx_category[tx * nc + c] += price;
         flows.gmv_discovery[k] += price;
         flows.commission[tx] += take_rate * price;
-        if let Some(sales) = channel_sales.get_mut(tx).filter(|s| !s.is_empty()) {
+        if let Some(sales) = self.channel_sales.get_mut(tx).filter(|s| !s.is_empty()) {
             sales[j] += 1;
         }
     }
@@ -289,62 +537,133 @@ fn floyd_sample(rng: &mut Rng, n: usize, k: usize, out: &mut Vec<usize>) {
     }
 }
 
-/// `k` distinct ranks from `0..n`, drawn one after another with weight
-/// q^r over the ranks not yet drawn (MODEL.md section 7). A draw from the
-/// truncated geometric that hits a rank already taken is redrawn; after a
-/// few misses the rank is drawn exactly from the weights left (see
-/// [`draw_free_rank`]), so small attention spans cannot stall. `sorted` is
-/// scratch space.
-fn geometric_ranks(
-    rng: &mut Rng,
-    n: usize,
-    k: usize,
+/// Consideration-set ranks of one channel: `k` distinct ranks from `0..n`,
+/// drawn one after another with weight q^r over the ranks not yet drawn
+/// (MODEL.md section 7). A draw from the truncated geometric that hits a
+/// rank already taken is redrawn; after a few misses the rank is drawn
+/// exactly from the weights left (see [`draw_free_rank`]), so small
+/// attention spans cannot stall.
+///
+/// The truncated geometric is drawn by inversion through a table of the
+/// untruncated CDF, 1 − q^{r+1}, with a guide table indexed by the uniform:
+/// a multiplication and a comparison or two instead of a logarithm and a
+/// division. Ranks past the table (probability below 1e-12 unless the
+/// attention span is in the hundreds) use the logarithm.
+#[derive(Debug, Clone)]
+struct GeometricRanks {
     q: f64,
     ln_q: f64,
-    out: &mut Vec<usize>,
-    sorted: &mut Vec<usize>,
-) {
-    out.clear();
-    if q <= 0.0 {
-        // L = 1: all the weight is on the best rank left.
-        out.extend(0..k);
-        return;
-    }
-    let q_n = libm::exp(n as f64 * ln_q);
-    // Ranks below 128 taken so far, as bits: most draws land there, and a
-    // bit test is cheaper than scanning `out`.
-    let mut low_taken: u128 = 0;
-    let taken = |r: usize, low: u128, out: &[usize]| {
-        if r < 128 {
-            low >> r & 1 == 1
-        } else {
-            out.contains(&r)
+    /// cdf[r] = 1 − q^{r+1}, then an infinite sentinel.
+    cdf: Vec<f64>,
+    /// guide[g] is the smallest r with cdf[r] > g / guide.len().
+    guide: Vec<u32>,
+}
+
+impl GeometricRanks {
+    const MAX_TABLE: usize = 4096;
+
+    fn new(q: f64) -> GeometricRanks {
+        if q <= 0.0 {
+            return GeometricRanks {
+                q,
+                ln_q: f64::NEG_INFINITY,
+                cdf: Vec::new(),
+                guide: Vec::new(),
+            };
         }
-    };
-    while out.len() < k {
-        let mut rank = None;
-        for _ in 0..8 {
-            let u = dist::uniform(rng);
-            let r = (libm::log(1.0 - u * (1.0 - q_n)) / ln_q) as usize;
-            let r = r.min(n - 1);
-            if !taken(r, low_taken, out) {
-                rank = Some(r);
-                break;
+        let ln_q = libm::log(q);
+        // Up to the rank where the tail weight q^R falls below 1e-12.
+        let len = ((-27.7 / ln_q).ceil() as usize).clamp(1, Self::MAX_TABLE);
+        let mut cdf: Vec<f64> = (0..len)
+            .map(|r| 1.0 - libm::exp((r + 1) as f64 * ln_q))
+            .collect();
+        cdf.push(f64::INFINITY);
+        let mut guide = Vec::with_capacity(len);
+        let mut r = 0;
+        for g in 0..len {
+            let x = g as f64 / len as f64;
+            while r < len && cdf[r] <= x {
+                r += 1;
             }
+            guide.push(r as u32);
         }
-        let r = match rank {
-            Some(r) => r,
-            None => {
-                sorted.clear();
-                sorted.extend_from_slice(out);
-                sorted.sort_unstable();
-                draw_free_rank(rng, n, q, ln_q, sorted)
+        GeometricRanks {
+            q,
+            ln_q,
+            cdf,
+            guide,
+        }
+    }
+
+    /// The smallest rank r with 1 − q^{r+1} > x, for x in [0, 1).
+    #[inline]
+    fn invert(&self, x: f64) -> usize {
+        let len = self.guide.len();
+        let g = ((x * len as f64) as usize).min(len - 1);
+        let mut r = self.guide[g] as usize;
+        // Mostly zero or one step: the first without a branch to mispredict
+        // (the sentinel stops the walk at `len`).
+        r += (self.cdf[r] <= x) as usize;
+        while self.cdf[r] <= x {
+            r += 1;
+        }
+        if r < len {
+            r
+        } else {
+            (libm::log(1.0 - x) / self.ln_q) as usize
+        }
+    }
+
+    /// `k` ranks into `out`; `sorted` is scratch space.
+    fn draw(
+        &self,
+        rng: &mut Rng,
+        n: usize,
+        k: usize,
+        out: &mut Vec<usize>,
+        sorted: &mut Vec<usize>,
+    ) {
+        out.clear();
+        if self.q <= 0.0 {
+            // L = 1: all the weight is on the best rank left.
+            out.extend(0..k);
+            return;
+        }
+        // Truncation to 0..n: the uniform is scaled to the mass below n.
+        let mass = 1.0 - dist::fast_exp(n as f64 * self.ln_q);
+        // Ranks below 128 taken so far, as bits: most draws land there, and a
+        // bit test is cheaper than scanning `out`.
+        let mut low_taken: u128 = 0;
+        let taken = |r: usize, low: u128, out: &[usize]| {
+            if r < 128 {
+                low >> r & 1 == 1
+            } else {
+                out.contains(&r)
             }
         };
-        if r < 128 {
-            low_taken |= 1 << r;
+        while out.len() < k {
+            let mut rank = None;
+            for _ in 0..8 {
+                let r = self.invert(dist::uniform(rng) * mass).min(n - 1);
+                if !taken(r, low_taken, out) {
+                    rank = Some(r);
+                    break;
+                }
+            }
+            let r = match rank {
+                Some(r) => r,
+                None => {
+                    sorted.clear();
+                    sorted.extend_from_slice(out);
+                    sorted.sort_unstable();
+                    draw_free_rank(rng, n, self.q, self.ln_q, sorted)
+                }
+            };
+            if r < 128 {
+                low_taken |= 1 << r;
+            }
+            out.push(r);
         }
-        out.push(r);
     }
 }
 
@@ -430,7 +749,7 @@ mod tests {
         let mut first = vec![0u32; n];
         let trials = 100_000;
         for _ in 0..trials {
-            geometric_ranks(&mut r, n, 20, q, q.ln(), &mut out, &mut Vec::new());
+            GeometricRanks::new(q).draw(&mut r, n, 20, &mut out, &mut Vec::new());
             let mut sorted = out.clone();
             sorted.sort();
             sorted.dedup();
@@ -456,7 +775,7 @@ mod tests {
         let mut out = Vec::new();
         let (mut first0, mut second2) = (0u32, 0u32);
         for _ in 0..200_000 {
-            geometric_ranks(&mut r, 3, 2, 0.5, 0.5f64.ln(), &mut out, &mut Vec::new());
+            GeometricRanks::new(0.5).draw(&mut r, 3, 2, &mut out, &mut Vec::new());
             if out[0] == 0 {
                 first0 += 1;
                 if out[1] == 2 {
@@ -482,7 +801,7 @@ mod tests {
         ] {
             let q = 1.0 - 1.0 / l;
             for _ in 0..300 {
-                geometric_ranks(&mut r, n, k, q, q.ln(), &mut out, &mut sorted);
+                GeometricRanks::new(q).draw(&mut r, n, k, &mut out, &mut sorted);
                 let mut ranks = out.clone();
                 ranks.sort_unstable();
                 ranks.dedup();
