@@ -46,9 +46,9 @@ pub struct CompareArgs {
     /// Stop adding replicates at this many, precise or not.
     #[arg(long, default_value_t = 200)]
     pub max_replicates: u32,
-    /// Worker threads; 0 means one per core. Results do not depend on it.
-    #[arg(long, default_value_t = 0)]
-    pub threads: usize,
+    /// Worker threads, 0 to 1024; 0 means one per core. Results do not depend on it.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=1024))]
+    pub threads: u16,
     /// Output folder [default: results/compare-<baseline>-vs-<policies>].
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -369,16 +369,20 @@ fn from_scenarios(args: &CompareArgs, targets: &PrecisionTargets) -> Result<Prep
     check_names(&cmp).map_err(input)?;
     let out = output_folder(args, &cmp);
     output::check_destination(&out, args.force).map_err(|e| input(anyhow!(e)))?;
-    let threads = if args.threads == 0 {
+    let threads = if usize::from(args.threads) == 0 {
         rayon::current_num_threads()
     } else {
-        args.threads
+        usize::from(args.threads)
     };
     for (path, s) in &scenarios {
-        super::run::check_memory(s, max.min(first_batch.max(threads as u32)), args.threads)
-            .map_err(|e| {
-                input(e.context(format!("{} is too large for this machine", path.display())))
-            })?;
+        super::run::check_memory(
+            s,
+            max.min(first_batch.max(threads as u32)),
+            usize::from(args.threads),
+        )
+        .map_err(|e| {
+            input(e.context(format!("{} is too large for this machine", path.display())))
+        })?;
     }
     let ticks = scenarios[0].1.ticks() as u64;
     let arms = scenarios.len() as u64;
@@ -392,7 +396,7 @@ fn from_scenarios(args: &CompareArgs, targets: &PrecisionTargets) -> Result<Prep
             let result = Executor::new(&arm.scenario)
                 .first_replicate(done)
                 .replicates(batch)
-                .threads(args.threads)
+                .threads(usize::from(args.threads))
                 .observe(&progress)
                 .run()
                 .map_err(|e| Failure::Runtime(anyhow!(e)))?;

@@ -55,9 +55,9 @@ pub struct SweepArgs {
     /// Parts of the SLURM array job.
     #[arg(long, default_value_t = 16)]
     pub shards: u32,
-    /// Worker threads; 0 means one per core. Results do not depend on it.
-    #[arg(long, default_value_t = 0)]
-    pub threads: usize,
+    /// Worker threads, 0 to 1024; 0 means one per core. Results do not depend on it.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=1024))]
+    pub threads: u16,
     /// Output folder [default: results/sweep-<scenario name>].
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -207,10 +207,10 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
     let indicators = indicators(&base);
     let all = spec.tasks();
     let shard = shard_of(&args).map_err(input)?;
-    let threads = if args.threads == 0 {
+    let threads = if usize::from(args.threads) == 0 {
         rayon::current_num_threads()
     } else {
-        args.threads
+        usize::from(args.threads)
     };
     match shard {
         Some(shard) => {
@@ -226,7 +226,14 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
             };
             check_part_folder(&out, &part, args.force).map_err(input)?;
             let mine = shard_tasks(&all, shard);
-            let results = run_tasks(&spec, &mine, &indicators, &out, args.threads, args.quiet)?;
+            let results = run_tasks(
+                &spec,
+                &mine,
+                &indicators,
+                &out,
+                usize::from(args.threads),
+                args.quiet,
+            )?;
             let done = PartInfo {
                 complete: true,
                 ..part
@@ -257,7 +264,14 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
             write_json_atomically(&store.join("plan.json"), &checkpoint)
                 .map_err(Failure::Runtime)?;
             let before = read_existing(&store, indicators.len());
-            let results = run_tasks(&spec, &all, &indicators, &store, args.threads, args.quiet)?;
+            let results = run_tasks(
+                &spec,
+                &all,
+                &indicators,
+                &store,
+                usize::from(args.threads),
+                args.quiet,
+            )?;
             let manifest = SweepManifest {
                 pasar_version: env!("CARGO_PKG_VERSION").into(),
                 kind: "sweep",
@@ -643,7 +657,11 @@ fn slurm_script(args: &SweepArgs, out: &Path, tasks: usize) -> anyhow::Result<St
     for s in &args.sets {
         sweep_args.extend(["--set".into(), s.clone()]);
     }
-    let cpus = if args.threads == 0 { 1 } else { args.threads };
+    let cpus = if usize::from(args.threads) == 0 {
+        1
+    } else {
+        usize::from(args.threads)
+    };
     // Memory: one model per worker thread, with room to spare.
     let base = pasar::scenario::Scenario::load(&args.scenario, &args.sets)
         .map_err(|e| anyhow!(e).context(format!("invalid scenario {}", args.scenario.display())))?;
