@@ -12,7 +12,7 @@ use crate::analysis::effects::{TickRange, range_mean};
 use crate::analysis::panel::{Panel, SeriesKey};
 use crate::analysis::sensitivity::{MorrisIndex, SobolIndex, morris_indices, sobol_indices};
 use crate::analysis::summary::{all_series, headline_series};
-use crate::runner::run_replicate;
+use crate::runner::run_replicate_until;
 use crate::scenario::error::did_you_mean;
 use crate::scenario::params;
 use crate::scenario::{Scenario, ScenarioError};
@@ -355,14 +355,18 @@ pub fn indicators(scenario: &Scenario) -> Vec<Indicator> {
     out
 }
 
-/// Run one task.
+/// Run one task; `None` when `stop` turned true before it finished (the
+/// flag is read between ticks).
 pub fn run_task(
     spec: &SweepSpec,
     task: Task,
     indicators: &[Indicator],
-) -> Result<TaskResult, SweepError> {
+    stop: &dyn Fn() -> bool,
+) -> Result<Option<TaskResult>, SweepError> {
     let scenario = spec.scenario_of(task.sample)?;
-    let result = run_replicate(&scenario, task.replicate, &[]);
+    let Some(result) = run_replicate_until(&scenario, task.replicate, &[], stop) else {
+        return Ok(None);
+    };
     let panel = Panel::from_records(&scenario, [(task.replicate, result.records.as_slice())]);
     let ticks = scenario.ticks() as usize;
     let last = ticks.saturating_sub(1);
@@ -384,7 +388,7 @@ pub fn run_task(
                 .unwrap_or(f64::NAN)
         })
         .collect();
-    Ok(TaskResult { task, values })
+    Ok(Some(TaskResult { task, values }))
 }
 
 /// `I/N` → (I, N).

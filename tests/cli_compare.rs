@@ -4,10 +4,12 @@
 
 mod common;
 
-use common::{BAN_WINDOW, set_flags};
+use common::{BAN_WINDOW, send_signal, set_flags};
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::process::Stdio;
 use std::process::{Command, Output};
+use std::time::Duration;
 
 fn scenario(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -463,4 +465,28 @@ fn bad_comparisons_of_scenario_files_are_refused() {
         &out,
         &["broken.toml", "nowhere.toml"],
     );
+}
+
+#[test]
+fn ctrl_c_stops_a_comparison_and_writes_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("cmp");
+    let child = Command::new(env!("CARGO_BIN_EXE_pasar"))
+        .arg("compare")
+        .args([scenario("baseline.toml"), scenario("payment_ban.toml")])
+        .args(["--replicates", "8", "--quiet", "--out"])
+        .arg(&out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start pasar");
+    std::thread::sleep(Duration::from_millis(1500));
+    send_signal(&child, "-INT");
+    let output = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!out.exists(), "an interrupted comparison wrote results");
+    let leftovers: Vec<_> = fs::read_dir(dir.path()).expect("list").collect();
+    assert!(leftovers.is_empty(), "left behind: {leftovers:?}");
 }

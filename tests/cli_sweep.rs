@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{BAN_WINDOW, set_flags};
+use common::{BAN_WINDOW, send_signal, set_flags};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -378,4 +378,41 @@ fn bad_sweeps_are_refused_before_anything_runs() {
         &["3/3"],
     );
     assert!(!dir.path().join("x").exists());
+}
+
+#[test]
+fn ctrl_c_stops_a_sweep_which_the_same_command_resumes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let args = sweep_args("lhs:40", "1");
+    let out = d.join("stopped");
+    let tasks = d.join(".stopped.sweep-checkpoint/tasks.csv");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pasar"))
+        .args(&args)
+        .args(["--out", &path(&out), "--threads", "1"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start pasar");
+    let start = Instant::now();
+    while fs::read_to_string(&tasks).map_or(0, |t| t.lines().count()) < 2 {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "no runs saved in a minute"
+        );
+        assert!(
+            child.try_wait().expect("poll").is_none(),
+            "ended before the signal"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    send_signal(&child, "-INT");
+    let output = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("run the same command again"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!out.exists());
+    let stdout = ok(pasar(&args, &["--out", &path(&out)]));
+    assert!(stdout.contains("resumed:"), "{stdout}");
 }

@@ -3,6 +3,7 @@
 
 use super::Failure;
 use super::progress::ProgressObserver;
+use super::signals::{self, Interrupts};
 use anyhow::{Context, anyhow, bail};
 use clap::Args;
 use pasar::analysis::panel::Panel;
@@ -324,6 +325,10 @@ fn check_names(cmp: &Comparison) -> anyhow::Result<()> {
 /// Run scenario files with common seeds, adding replicates until precise if
 /// asked.
 fn from_scenarios(args: &CompareArgs, targets: &PrecisionTargets) -> Result<Prepared, Failure> {
+    // Ctrl-C while reading exits at once; once running, it stops between
+    // ticks and nothing is written.
+    let interrupts = Interrupts::install()
+        .map_err(|e| Failure::Runtime(anyhow!("cannot watch for Ctrl-C: {e}")))?;
     let input = Failure::Input;
     let base_file = &args.inputs[0];
     // The baseline's seed and replicate count apply to every scenario, so
@@ -393,13 +398,25 @@ fn from_scenarios(args: &CompareArgs, targets: &PrecisionTargets) -> Result<Prep
     let decision = loop {
         let batch = target - done;
         for arm in std::iter::once(&mut cmp.baseline).chain(cmp.policies.iter_mut()) {
+            interrupts.arm();
             let result = Executor::new(&arm.scenario)
                 .first_replicate(done)
                 .replicates(batch)
                 .threads(usize::from(args.threads))
                 .observe(&progress)
+                .cancel_on(interrupts.flag())
                 .run()
-                .map_err(|e| Failure::Runtime(anyhow!(e)))?;
+                .map_err(|e| match interrupts.received() {
+                    // A comparison keeps nothing half done: say so.
+                    Some(signal) => Failure::Interrupted {
+                        signal,
+                        error: anyhow!(
+                            "interrupted by {}: the comparison was stopped and nothing was written",
+                            signals::name(signal)
+                        ),
+                    },
+                    None => Failure::Runtime(anyhow!(e)),
+                })?;
             let batch_panel = Panel::from_records(
                 &arm.scenario,
                 result

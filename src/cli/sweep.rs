@@ -3,6 +3,7 @@
 
 use super::Failure;
 use super::progress::ProgressObserver;
+use super::signals::{self, Interrupts};
 use anyhow::{Context, anyhow, bail};
 use clap::Args;
 use pasar::output::sweep::{TaskStore, read_tasks, write_design, write_sensitivity, write_sweep};
@@ -16,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::Ordering;
 use std::time::{Instant, SystemTime};
 
 #[derive(Debug, Args)]
@@ -187,6 +189,9 @@ fn shard_of(args: &SweepArgs) -> anyhow::Result<Option<(u32, u32)>> {
 }
 
 pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
+    // Ctrl-C stops between ticks; finished runs are already on disk.
+    let interrupts = Interrupts::install()
+        .map_err(|e| Failure::Runtime(anyhow!("cannot watch for Ctrl-C: {e}")))?;
     let started = SystemTime::now();
     let clock = Instant::now();
     let plan = plan_of(&args).map_err(input)?;
@@ -233,6 +238,7 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
                 &out,
                 usize::from(args.threads),
                 args.quiet,
+                &interrupts,
             )?;
             let done = PartInfo {
                 complete: true,
@@ -271,6 +277,7 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
                 &store,
                 usize::from(args.threads),
                 args.quiet,
+                &interrupts,
             )?;
             let manifest = SweepManifest {
                 pasar_version: env!("CARGO_PKG_VERSION").into(),
@@ -414,6 +421,7 @@ fn run_tasks(
     folder: &Path,
     threads: usize,
     quiet: bool,
+    interrupts: &Interrupts,
 ) -> Result<Vec<TaskResult>, Failure> {
     let (store, mut done) =
         TaskStore::open(folder, indicators.len()).map_err(|e| Failure::Runtime(anyhow!(e)))?;
@@ -435,23 +443,43 @@ fn run_tasks(
         .num_threads(threads)
         .build()
         .map_err(|e| Failure::Runtime(anyhow!("cannot start {threads} worker threads: {e}")))?;
-    let fresh: Result<Vec<TaskResult>, Failure> = pool.install(|| {
+    let stop = || interrupts.flag().load(Ordering::SeqCst);
+    interrupts.arm();
+    let fresh: Result<Vec<Option<TaskResult>>, Failure> = pool.install(|| {
         todo.par_iter()
             .map(|&task| {
-                let r =
-                    run_task(spec, task, indicators).map_err(|e| Failure::Runtime(anyhow!(e)))?;
+                if stop() {
+                    return Ok(None);
+                }
+                let Some(r) = run_task(spec, task, indicators, &stop)
+                    .map_err(|e| Failure::Runtime(anyhow!(e)))?
+                else {
+                    return Ok(None);
+                };
                 store
                     .lock()
                     .map_err(|_| Failure::Runtime(anyhow!("a worker thread failed")))?
                     .append(&r)
                     .map_err(|e| Failure::Runtime(anyhow!(e)))?;
                 progress.inc();
-                Ok(r)
+                Ok(Some(r))
             })
             .collect()
     });
     progress.finish();
-    done.extend(fresh?);
+    done.extend(fresh?.into_iter().flatten());
+    if let Some(signal) = interrupts.received() {
+        return Err(Failure::Interrupted {
+            signal,
+            error: anyhow!(
+                "interrupted by {}: {} of {} runs are finished and kept in {}\n  help: run the same command again to compute only the rest",
+                signals::name(signal),
+                done.len(),
+                tasks.len(),
+                folder.display()
+            ),
+        });
+    }
     Ok(done)
 }
 

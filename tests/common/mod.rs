@@ -163,3 +163,12 @@ pub fn sales_by_channel(s: &Sellers, j: usize) -> (u32, u32, u32) {
     );
     (s.sales[j] - mp - social, mp, social)
 }
+
+/// Send `signal` (e.g. "-INT") to a child process, with `kill`.
+pub fn send_signal(child: &std::process::Child, signal: &str) {
+    let status = std::process::Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(status.success());
+}
