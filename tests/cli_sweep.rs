@@ -210,6 +210,35 @@ fn shards_merge_into_the_bytes_of_one_machine_whatever_the_threads() {
     assert!(!d.join("bad").exists());
 }
 
+/// Start a sweep into `out` on one thread and return once `saved` runs are
+/// in its checkpoint.
+fn start_until_saved(args: &[String], out: &Path, saved: usize) -> std::process::Child {
+    let name = out
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let tasks = out.with_file_name(format!(".{name}.sweep-checkpoint/tasks.csv"));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pasar"))
+        .args(args)
+        .args(["--out", &path(out), "--threads", "1"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start pasar");
+    let start = Instant::now();
+    while fs::read_to_string(&tasks).map_or(0, |t| t.lines().count()) < saved {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "no runs saved in a minute"
+        );
+        assert!(
+            child.try_wait().expect("poll").is_none(),
+            "the sweep ended too soon"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child
+}
+
 #[test]
 fn a_killed_sweep_resumes_where_it_stopped() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -219,31 +248,8 @@ fn a_killed_sweep_resumes_where_it_stopped() {
     ok(pasar(&args, &["--out", &path(&whole)]));
 
     let out = d.join("stopped");
-    let tasks = d.join(".stopped.sweep-checkpoint/tasks.csv");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pasar"))
-        .args(&args)
-        .args(["--out", &path(&out), "--threads", "1"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start pasar");
-    let start = Instant::now();
     // Kill it (SIGKILL: no chance to clean up) once a few runs are saved.
-    loop {
-        let saved = fs::read_to_string(&tasks).map_or(0, |t| t.lines().count());
-        if saved >= 3 {
-            break;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "no runs saved in a minute"
-        );
-        assert!(
-            child.try_wait().expect("poll").is_none(),
-            "the sweep ended before it was killed"
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    let mut child = start_until_saved(&args, &out, 3);
     child.kill().expect("kill the sweep");
     child.wait().expect("reap");
     assert!(!out.exists(), "a killed sweep wrote results");
@@ -386,26 +392,7 @@ fn ctrl_c_stops_a_sweep_which_the_same_command_resumes() {
     let d = dir.path();
     let args = sweep_args("lhs:40", "1");
     let out = d.join("stopped");
-    let tasks = d.join(".stopped.sweep-checkpoint/tasks.csv");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pasar"))
-        .args(&args)
-        .args(["--out", &path(&out), "--threads", "1"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start pasar");
-    let start = Instant::now();
-    while fs::read_to_string(&tasks).map_or(0, |t| t.lines().count()) < 2 {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "no runs saved in a minute"
-        );
-        assert!(
-            child.try_wait().expect("poll").is_none(),
-            "ended before the signal"
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    let child = start_until_saved(&args, &out, 2);
     send_signal(&child, "-INT");
     let output = child.wait_with_output().expect("wait");
     let stderr = String::from_utf8_lossy(&output.stderr);
