@@ -93,10 +93,21 @@ fn compare_writes_tables_charts_and_a_self_contained_report() {
         }
     }
     let html = fs::read_to_string(out.join("report.html")).expect("report.html");
-    for id in ["changes", "headline", "charts", "reproducibility"] {
+    for id in [
+        "findings",
+        "changes",
+        "headline",
+        "charts",
+        "reproducibility",
+    ] {
         assert!(html.contains(&format!("id=\"{id}\"")), "no section {id}");
     }
     assert!(html.contains("adds the event <b>2023-10-04: payment_ban channel=social</b>"));
+    // Social's share is gone after the ban: the clearest finding there is.
+    assert!(
+        html.contains("<li><b>GMV share, channel social</b> lower by "),
+        "no finding on social"
+    );
     for forbidden in ["<script", "src=", "<link", "@import", "url("] {
         assert!(!html.contains(forbidden), "report.html has {forbidden}");
     }

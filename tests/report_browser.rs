@@ -94,6 +94,7 @@ fn report_renders_in_a_real_browser() {
     // The page as the browser built it.
     let dom = headless(&browser, &profile, &page, &["--dump-dom"]);
     for section in [
+        "<section id=\"findings\">",
         "<section id=\"changes\">",
         "<section id=\"headline\">",
         "<section id=\"charts\">",

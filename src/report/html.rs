@@ -10,7 +10,13 @@ use std::fmt::Write;
 
 /// The ids of the report's sections, in order (the browser test looks for
 /// them).
-pub const SECTIONS: [&str; 4] = ["changes", "headline", "charts", "reproducibility"];
+pub const SECTIONS: [&str; 5] = [
+    "findings",
+    "changes",
+    "headline",
+    "charts",
+    "reproducibility",
+];
 
 /// What the report says about how it was made.
 #[derive(Debug, Clone, Default)]
@@ -110,6 +116,13 @@ pub fn report(
         escape(&meta.replicates_note)
     );
 
+    // The clearest effects first, in words.
+    h.push_str("<section id=\"findings\">\n<h2>Key findings</h2>\n");
+    for p in &cmp.policies {
+        findings(&mut h, p.name(), rows);
+    }
+    h.push_str("</section>\n");
+
     // What each scenario changes.
     h.push_str("<section id=\"changes\">\n<h2>What each scenario changes</h2>\n");
     for p in &cmp.policies {
@@ -185,6 +198,49 @@ pub fn report(
     h.push_str("</table>\n<p>Running the same command with the same files gives the same numbers to the last bit, \
                 on any machine and thread count.</p>\n</footer>\n</body>\n</html>\n");
     h
+}
+
+/// Most findings listed per policy.
+const FINDINGS: usize = 6;
+
+/// A policy's clearest effects over the last 13 weeks: those whose 95%
+/// interval excludes zero, largest relative change first.
+fn findings(h: &mut String, policy: &str, rows: &[SummaryRow]) {
+    let mut clear: Vec<&SummaryRow> = rows
+        .iter()
+        .filter(|r| {
+            r.policy == policy && r.window == Window::Last13Weeks && r.effect.diff.significant()
+        })
+        .collect();
+    clear.sort_by(|a, b| {
+        let size = |r: &SummaryRow| r.effect.rel_change().map_or(f64::INFINITY, f64::abs);
+        size(b).total_cmp(&size(a))
+    });
+    let _ = writeln!(h, "<h3>{}, last 13 weeks</h3>", escape(policy));
+    if clear.is_empty() {
+        h.push_str("<p>No headline effect is clear at 95%: every interval holds zero.</p>\n");
+        return;
+    }
+    h.push_str("<ul>\n");
+    for r in clear.iter().take(FINDINGS) {
+        let t = effect_text(&r.key.metric, &r.effect);
+        let rel = r
+            .effect
+            .rel_change()
+            .map_or(String::new(), |x| format!(", {:+.1}%", 100.0 * x));
+        let _ = writeln!(
+            h,
+            "<li><b>{}</b> {} by {} {}{} (from {} to {})</li>",
+            escape(&title(&r.key)),
+            t.verdict,
+            escape(t.diff.trim_start_matches(['+', '-'])),
+            escape(&t.ci),
+            escape(&rel),
+            escape(&t.baseline),
+            escape(&t.policy)
+        );
+    }
+    h.push_str("</ul>\n");
 }
 
 fn changes_section(h: &mut String, base: &Arm, p: &Arm) {
