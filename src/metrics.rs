@@ -231,6 +231,14 @@ pub struct GroupNames {
 }
 
 impl GroupNames {
+    /// The channel and category names of a scenario, in its order.
+    pub fn of(scenario: &crate::scenario::Scenario) -> GroupNames {
+        GroupNames {
+            channels: scenario.spec.channels.keys().cloned().collect(),
+            categories: scenario.spec.categories.keys().cloned().collect(),
+        }
+    }
+
     pub fn name(&self, by: By, group: u16) -> &str {
         let g = group as usize;
         match by {

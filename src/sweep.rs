@@ -8,10 +8,10 @@
 //! after a stop, and merged into output identical to a run on one machine.
 
 use crate::analysis::design::{Design, DesignError, DesignKind, Factor};
-use crate::analysis::effects::{TickRange, range_mean};
+use crate::analysis::effects::range_mean;
 use crate::analysis::panel::{Panel, SeriesKey};
 use crate::analysis::sensitivity::{MorrisIndex, SobolIndex, morris_indices, sobol_indices};
-use crate::analysis::summary::{all_series, headline_series};
+use crate::analysis::summary::{all_series, headline_series, last_13_weeks, last_tick};
 use crate::runner::run_replicate_until;
 use crate::scenario::error::did_you_mean;
 use crate::scenario::params;
@@ -368,19 +368,13 @@ pub fn run_task(
         return Ok(None);
     };
     let panel = Panel::from_records(&scenario, [(task.replicate, result.records.as_slice())]);
-    let ticks = scenario.ticks() as usize;
-    let last = ticks.saturating_sub(1);
-    let span = (91u32.div_ceil(scenario.spec.simulation.days_per_tick.max(1)) as usize)
-        .clamp(1, ticks.max(1));
+    let (last, last13) = (last_tick(&scenario), last_13_weeks(&scenario));
     let values = indicators
         .iter()
         .map(|ind| {
             let range = match ind.summary {
-                Summary::LastTick => TickRange::tick(last),
-                Summary::Last13Weeks => TickRange {
-                    from: ticks - span,
-                    to: last,
-                },
+                Summary::LastTick => last,
+                Summary::Last13Weeks => last13,
             };
             panel
                 .key_index(&ind.key)

@@ -64,10 +64,7 @@ impl Panel {
         scenario: &Scenario,
         replicates: impl IntoIterator<Item = (u32, &'a [TickRecord])>,
     ) -> Panel {
-        let names = GroupNames {
-            channels: scenario.spec.channels.keys().cloned().collect(),
-            categories: scenario.spec.categories.keys().cloned().collect(),
-        };
+        let names = GroupNames::of(scenario);
         let mut panel = Panel::new(scenario.ticks() as usize);
         for (replicate, records) in replicates {
             let r = panel.replicate_slot(replicate);

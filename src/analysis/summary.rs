@@ -98,17 +98,10 @@ fn groups(names: &crate::metrics::GroupNames, by: By) -> Vec<String> {
         .collect()
 }
 
-fn group_names(scenario: &Scenario) -> crate::metrics::GroupNames {
-    crate::metrics::GroupNames {
-        channels: scenario.spec.channels.keys().cloned().collect(),
-        categories: scenario.spec.categories.keys().cloned().collect(),
-    }
-}
-
 /// Every series a scenario records, in the order of `series.csv`, named
 /// from its channels and categories (without running it).
 pub fn all_series(scenario: &Scenario) -> Vec<SeriesKey> {
-    let names = group_names(scenario);
+    let names = crate::metrics::GroupNames::of(scenario);
     let mut out = Vec::new();
     for def in METRICS {
         for &by in def.by {
@@ -122,7 +115,7 @@ pub fn all_series(scenario: &Scenario) -> Vec<SeriesKey> {
 
 /// The headline series a scenario records, in table order.
 pub fn headline_series(scenario: &Scenario) -> Vec<SeriesKey> {
-    let names = group_names(scenario);
+    let names = crate::metrics::GroupNames::of(scenario);
     let mut out = Vec::new();
     for h in HEADLINES {
         for group in groups(&names, h.by) {
@@ -253,22 +246,29 @@ fn ticks_for_days(days: u32, days_per_tick: u32) -> usize {
     days.div_ceil(days_per_tick.max(1)).max(1) as usize
 }
 
+/// The last tick of a scenario's horizon.
+pub fn last_tick(scenario: &Scenario) -> TickRange {
+    TickRange::tick((scenario.ticks() as usize).saturating_sub(1))
+}
+
+/// The last 13 weeks of a scenario's horizon (the whole horizon if shorter).
+pub fn last_13_weeks(scenario: &Scenario) -> TickRange {
+    let ticks = scenario.ticks() as usize;
+    let span = ticks_for_days(91, scenario.spec.simulation.days_per_tick).min(ticks);
+    TickRange {
+        from: ticks - span,
+        to: ticks.saturating_sub(1),
+    }
+}
+
 /// The windows of the headline table for a policy, with their ticks.
 /// Points after an event that fall past the horizon are left out.
 pub fn windows(policy: &Scenario, events: &[PolicyEvent]) -> Vec<(Window, TickRange)> {
     let ticks = policy.ticks() as usize;
-    let last = ticks.saturating_sub(1);
     let dpt = policy.spec.simulation.days_per_tick;
-    let span = ticks_for_days(91, dpt).min(ticks);
     let mut out = vec![
-        (Window::LastTick, TickRange::tick(last)),
-        (
-            Window::Last13Weeks,
-            TickRange {
-                from: ticks - span,
-                to: last,
-            },
-        ),
+        (Window::LastTick, last_tick(policy)),
+        (Window::Last13Weeks, last_13_weeks(policy)),
     ];
     for event in events {
         for weeks in WEEKS_AFTER {

@@ -21,6 +21,7 @@ use pasar::report::{headline_charts, safe_name};
 use pasar::rng;
 use pasar::runner::Executor;
 use pasar::scenario::Scenario;
+use pasar::scenario::error::did_you_mean;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
@@ -221,12 +222,7 @@ fn parse_precision(values: &[String]) -> anyhow::Result<PrecisionTargets> {
             Some(m) if headline_metrics.contains(&m) => targets.per_metric.push((m.to_string(), x)),
             Some(m) => {
                 let known = METRICS.iter().any(|d| d.name == m);
-                let suggestion = headline_metrics
-                    .iter()
-                    .max_by(|a, b| {
-                        strsim::jaro_winkler(m, a).total_cmp(&strsim::jaro_winkler(m, b))
-                    })
-                    .filter(|s| strsim::jaro_winkler(m, s) > 0.8)
+                let suggestion = did_you_mean(m, headline_metrics.iter().copied())
                     .map(|s| format!(" (did you mean {s}?)"))
                     .unwrap_or_default();
                 let why = if known {

@@ -406,10 +406,8 @@ fn check_part_folder(out: &Path, mine: &PartInfo, force: bool) -> anyhow::Result
 }
 
 fn write_json_atomically<T: Serialize>(path: &Path, value: &T) -> anyhow::Result<()> {
-    let tmp = path.with_extension("json.tmp");
     let text = serde_json::to_string_pretty(value)? + "\n";
-    std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
+    Ok(output::write_atomic(path, text.as_bytes())?)
 }
 
 /// Run `tasks` not yet in the store at `folder`, in parallel, appending each

@@ -2,12 +2,10 @@
 //! `summary.csv` (the headline table) and `columns.csv` (what their columns
 //! mean, with units).
 
-use super::OutputError;
+use super::{OutputError, csv_writer, finish_csv};
 use crate::analysis::Comparison;
 use crate::analysis::effects::{Effect, TickRange, paired_effect};
 use crate::analysis::summary::{SummaryRow, Window, unit};
-use std::fs::File;
-use std::io::BufWriter;
 use std::path::Path;
 
 /// The columns of `effects.csv`, in order.
@@ -86,24 +84,6 @@ pub fn direction(e: &Effect) -> &'static str {
     }
 }
 
-fn csv_writer(path: &Path) -> Result<csv::Writer<BufWriter<File>>, OutputError> {
-    let file = File::create(path).map_err(|e| OutputError::io(path, e))?;
-    Ok(csv::Writer::from_writer(BufWriter::with_capacity(
-        1 << 20,
-        file,
-    )))
-}
-
-fn finish(path: &Path, w: csv::Writer<BufWriter<File>>) -> Result<(), OutputError> {
-    let inner = w
-        .into_inner()
-        .map_err(|e| OutputError::io(path, e.into_error()))?;
-    let file = inner
-        .into_inner()
-        .map_err(|e| OutputError::io(path, e.into_error()))?;
-    file.sync_all().map_err(|e| OutputError::io(path, e))
-}
-
 /// Every series the baseline and a policy share, at every tick, policy by
 /// policy.
 pub fn write_effects(path: &Path, comparison: &Comparison) -> Result<(), OutputError> {
@@ -145,7 +125,7 @@ pub fn write_effects(path: &Path, comparison: &Comparison) -> Result<(), OutputE
             }
         }
     }
-    finish(path, w)
+    finish_csv(path, w)
 }
 
 /// The headline table.
@@ -198,7 +178,7 @@ pub fn write_summary(
         ])
         .map_err(csv_err)?;
     }
-    finish(path, w)
+    finish_csv(path, w)
 }
 
 /// What every column of `effects.csv` and `summary.csv` holds.
@@ -374,7 +354,7 @@ pub fn write_columns(path: &Path) -> Result<(), OutputError> {
             }
         }
     }
-    finish(path, w)
+    finish_csv(path, w)
 }
 
 #[cfg(test)]

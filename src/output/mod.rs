@@ -105,6 +105,31 @@ pub enum OutputError {
     },
 }
 
+/// A buffered CSV writer on a new file.
+pub(crate) fn csv_writer(
+    path: &Path,
+) -> Result<csv::Writer<std::io::BufWriter<std::fs::File>>, OutputError> {
+    let file = std::fs::File::create(path).map_err(|e| OutputError::io(path, e))?;
+    Ok(csv::Writer::from_writer(std::io::BufWriter::with_capacity(
+        1 << 20,
+        file,
+    )))
+}
+
+/// Flush a CSV writer from [`csv_writer`] and sync the file to disk.
+pub(crate) fn finish_csv(
+    path: &Path,
+    w: csv::Writer<std::io::BufWriter<std::fs::File>>,
+) -> Result<(), OutputError> {
+    let inner = w
+        .into_inner()
+        .map_err(|e| OutputError::io(path, e.into_error()))?;
+    let file = inner
+        .into_inner()
+        .map_err(|e| OutputError::io(path, e.into_error()))?;
+    file.sync_all().map_err(|e| OutputError::io(path, e))
+}
+
 impl OutputError {
     pub fn io(path: &Path, source: std::io::Error) -> OutputError {
         OutputError::Io {

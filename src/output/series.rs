@@ -63,10 +63,7 @@ impl<'a> SeriesRows<'a> {
     pub fn new(scenario: &'a Scenario) -> SeriesRows<'a> {
         SeriesRows {
             scenario,
-            names: GroupNames {
-                channels: scenario.spec.channels.keys().cloned().collect(),
-                categories: scenario.spec.categories.keys().cloned().collect(),
-            },
+            names: GroupNames::of(scenario),
         }
     }
 

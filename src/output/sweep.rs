@@ -1,7 +1,7 @@
 //! Sweep files: the append-only task store that makes sweeps resumable and
 //! shardable, and the final `design.csv`, `sweep.csv` and `sensitivity.csv`.
 
-use super::OutputError;
+use super::{OutputError, csv_writer, finish_csv, write_atomic};
 use crate::analysis::design::Design;
 use crate::sweep::{Indicator, Sensitivity, SensitivityStats, Task, TaskResult};
 use std::fs::{File, OpenOptions};
@@ -39,16 +39,8 @@ impl TaskStore {
             Vec::new()
         };
         // Rewrite the good lines, dropping a torn last line, before appending.
-        let tmp = folder.join("tasks.csv.tmp");
-        {
-            let mut w = BufWriter::new(File::create(&tmp).map_err(|e| OutputError::io(&tmp, e))?);
-            for r in &done {
-                w.write_all(task_line(r).as_bytes())
-                    .map_err(|e| OutputError::io(&tmp, e))?;
-            }
-            w.flush().map_err(|e| OutputError::io(&tmp, e))?;
-        }
-        std::fs::rename(&tmp, &path).map_err(|e| OutputError::io(&path, e))?;
+        let good: String = done.iter().map(task_line).collect();
+        write_atomic(&path, good.as_bytes())?;
         let file = OpenOptions::new()
             .append(true)
             .open(&path)
@@ -124,17 +116,10 @@ fn csv_err(path: &Path) -> impl Fn(csv::Error) -> OutputError + '_ {
     }
 }
 
-fn finish(path: &Path, w: csv::Writer<File>) -> Result<(), OutputError> {
-    let file = w
-        .into_inner()
-        .map_err(|e| OutputError::io(path, e.into_error()))?;
-    file.sync_all().map_err(|e| OutputError::io(path, e))
-}
-
 /// `design.csv`: one row per sample, parameter paths as the header (the
 /// format SALib and `--samples` read).
 pub fn write_design(path: &Path, design: &Design) -> Result<(), OutputError> {
-    let mut w = csv::Writer::from_path(path).map_err(csv_err(path))?;
+    let mut w = csv_writer(path)?;
     let mut header = vec!["sample".to_string()];
     header.extend(design.factors.iter().map(|f| f.path.clone()));
     w.write_record(&header).map_err(csv_err(path))?;
@@ -143,7 +128,7 @@ pub fn write_design(path: &Path, design: &Design) -> Result<(), OutputError> {
         record.extend(row.iter().map(|v| number(*v)));
         w.write_record(&record).map_err(csv_err(path))?;
     }
-    finish(path, w)
+    finish_csv(path, w)
 }
 
 /// `sweep.csv`: one row per sample and replicate, with the varied
@@ -156,7 +141,7 @@ pub fn write_sweep(
 ) -> Result<(), OutputError> {
     let mut sorted: Vec<&TaskResult> = results.iter().collect();
     sorted.sort_by_key(|r| r.task);
-    let mut w = csv::Writer::from_path(path).map_err(csv_err(path))?;
+    let mut w = csv_writer(path)?;
     let mut header = vec!["sample".to_string(), "replicate".to_string()];
     header.extend(design.factors.iter().map(|f| f.path.clone()));
     header.extend(indicators.iter().map(|i| i.name.clone()));
@@ -171,7 +156,7 @@ pub fn write_sweep(
         record.extend(r.values.iter().map(|v| number(*v)));
         w.write_record(&record).map_err(csv_err(path))?;
     }
-    finish(path, w)
+    finish_csv(path, w)
 }
 
 /// The columns of `sensitivity.csv`.
@@ -198,7 +183,7 @@ pub fn write_sensitivity(
     indicators: &[Indicator],
     sensitivity: &Sensitivity,
 ) -> Result<(), OutputError> {
-    let mut w = csv::Writer::from_path(path).map_err(csv_err(path))?;
+    let mut w = csv_writer(path)?;
     w.write_record(SENSITIVITY_COLUMNS).map_err(csv_err(path))?;
     for (indicator, per_factor) in indicators.iter().zip(&sensitivity.stats) {
         for (factor, stats) in design.factors.iter().zip(per_factor) {
@@ -236,5 +221,5 @@ pub fn write_sensitivity(
             w.write_record(&record).map_err(csv_err(path))?;
         }
     }
-    finish(path, w)
+    finish_csv(path, w)
 }
