@@ -8,6 +8,7 @@
 //! thin command-line layer over them.
 
 pub mod analysis;
+pub mod calibration;
 pub mod dist;
 pub mod metrics;
 pub mod model;

@@ -18,7 +18,7 @@ use crate::scenario::params;
 use crate::scenario::{Scenario, ScenarioError};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Everything that determines a sweep's numbers.
 #[derive(Debug, Clone)]
@@ -99,35 +99,8 @@ impl SweepPlan {
                 Design::generate(kind, factors, self.seed)?
             }
         };
-        // Every factor must be a numeric parameter, valid at its extremes.
         for factor in &design.factors {
-            if !is_numeric_path(&factor.path) {
-                let paths: Vec<String> =
-                    params::PARAMS.iter().map(|p| p.path.to_string()).collect();
-                let suggestion = did_you_mean(
-                    &params::generic_path(&factor.path),
-                    paths.iter().map(String::as_str),
-                )
-                .map(|s| format!(" (did you mean {s}?)"))
-                .unwrap_or_default();
-                return Err(SweepError::UnknownParameter {
-                    path: factor.path.clone(),
-                    suggestion,
-                });
-            }
-            for value in factor.extremes() {
-                let mut with = sets.clone();
-                with.push(format!(
-                    "{}={}",
-                    factor.path,
-                    value_literal(&factor.path, value)
-                ));
-                Scenario::load(&self.scenario, &with).map_err(|source| SweepError::Range {
-                    path: factor.path.clone(),
-                    value,
-                    source,
-                })?;
-            }
+            check_factor(&self.scenario, &sets, factor)?;
         }
         Ok(SweepSpec {
             scenario: self.scenario.clone(),
@@ -282,6 +255,38 @@ impl SweepSpec {
     }
 }
 
+/// Check that a factor is a numeric parameter of the scenario at `path`
+/// (with `sets` applied) and that the scenario is valid at its extremes.
+pub fn check_factor(path: &Path, sets: &[String], factor: &Factor) -> Result<(), SweepError> {
+    if !is_numeric_path(&factor.path) {
+        let paths: Vec<String> = params::PARAMS.iter().map(|p| p.path.to_string()).collect();
+        let suggestion = did_you_mean(
+            &params::generic_path(&factor.path),
+            paths.iter().map(String::as_str),
+        )
+        .map(|s| format!(" (did you mean {s}?)"))
+        .unwrap_or_default();
+        return Err(SweepError::UnknownParameter {
+            path: factor.path.clone(),
+            suggestion,
+        });
+    }
+    for value in factor.extremes() {
+        let mut with = sets.to_vec();
+        with.push(format!(
+            "{}={}",
+            factor.path,
+            value_literal(&factor.path, value)
+        ));
+        Scenario::load(path, &with).map_err(|source| SweepError::Range {
+            path: factor.path.clone(),
+            value,
+            source,
+        })?;
+    }
+    Ok(())
+}
+
 /// Numeric arguments of events that a sweep may vary (`events[1].bonus`):
 /// (name, whole number?).
 const EVENT_NUMBERS: &[(&str, bool)] = &[
@@ -315,14 +320,17 @@ fn is_numeric_path(path: &str) -> bool {
     params::spec_for(path).is_some() || event_number(path).is_some()
 }
 
+/// Whether the parameter at `path` takes whole numbers.
+pub fn is_integer_path(path: &str) -> bool {
+    params::spec_for(path).is_some_and(|p| matches!(p.range, params::Range::Integer(..)))
+        || event_number(path).is_some_and(|(_, whole)| whole)
+}
+
 /// Integer parameters (counts, ticks) take whole values: a design's
 /// continuous draws are rounded for them, and the row records the value
 /// used.
-fn value_literal(path: &str, value: f64) -> String {
-    let integer = params::spec_for(path)
-        .is_some_and(|p| matches!(p.range, params::Range::Integer(..)))
-        || event_number(path).is_some_and(|(_, whole)| whole);
-    if integer {
+pub fn value_literal(path: &str, value: f64) -> String {
+    if is_integer_path(path) {
         format!("{}", value.round() as i64)
     } else {
         format!("{value:?}")

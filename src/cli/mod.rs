@@ -1,6 +1,7 @@
 //! The command line: parse, turn arguments into typed settings, call the
 //! library, report. One module per command.
 
+pub mod calibrate;
 pub mod compare;
 pub mod progress;
 pub mod resume;
@@ -35,6 +36,13 @@ pub enum Command {
     Sweep(sweep::SweepArgs),
     /// Merge the part folders of a sharded sweep into its results.
     Merge(sweep::MergeArgs),
+    /// Fit parameters to observed targets (simulated method of moments,
+    /// Nelder–Mead from several starts): calibrated.toml, fit.csv, charts.
+    /// Resumable.
+    Calibrate(calibrate::CalibrateArgs),
+    /// Forecast quantities of a scenario (e.g. 2024 shares) with 95%
+    /// intervals: forecast.csv.
+    Forecast(calibrate::ForecastArgs),
 }
 
 /// How a command failed: bad input (exit 2), a failure while working (exit
@@ -69,5 +77,7 @@ pub fn main_with(cli: Cli) -> Result<(), Failure> {
         Command::Compare(args) => compare::run(args),
         Command::Sweep(args) => sweep::sweep(args),
         Command::Merge(args) => sweep::merge(args),
+        Command::Calibrate(args) => calibrate::calibrate(args),
+        Command::Forecast(args) => calibrate::forecast_command(args),
     }
 }

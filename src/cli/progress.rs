@@ -39,6 +39,12 @@ impl ProgressObserver {
         self.bar.inc_length(by);
     }
 
+    /// Less work than announced (e.g. a search stopped early).
+    pub fn shrink(&self, by: u64) {
+        let length = self.bar.length().unwrap_or(0);
+        self.bar.set_length(length.saturating_sub(by));
+    }
+
     pub fn finish(&self) {
         self.bar.finish_and_clear();
     }

@@ -3,6 +3,7 @@
 //! complete or not at all.
 
 mod atomic;
+pub mod calibration;
 mod checkpoint;
 pub mod compare;
 mod folder;

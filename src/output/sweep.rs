@@ -5,7 +5,7 @@ use super::{OutputError, csv_writer, finish_csv, write_atomic};
 use crate::analysis::design::Design;
 use crate::sweep::{Indicator, Sensitivity, SensitivityStats, Task, TaskResult};
 use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 fn number(v: f64) -> String {
@@ -75,11 +75,13 @@ fn task_line(r: &TaskResult) -> String {
 
 /// The complete lines of a `tasks.csv`.
 pub fn read_tasks(path: &Path, n_values: usize) -> Result<Vec<TaskResult>, OutputError> {
-    let file = File::open(path).map_err(|e| OutputError::io(path, e))?;
+    let bytes = std::fs::read(path).map_err(|e| OutputError::io(path, e))?;
     let mut out = Vec::new();
-    for line in BufReader::new(file).split(b'\n') {
-        let line = line.map_err(|e| OutputError::io(path, e))?;
-        let Ok(text) = std::str::from_utf8(&line) else {
+    // Only whole lines: a last line without its newline was cut short by a
+    // crash, and its last number may be cut short too.
+    let whole = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    for line in bytes[..whole].split(|&b| b == b'\n') {
+        let Ok(text) = std::str::from_utf8(line) else {
             continue;
         };
         let fields: Vec<&str> = text.split(',').collect();

@@ -65,6 +65,22 @@ fn magnitude_suffix(magnitude: f64) -> (f64, &'static str) {
     }
 }
 
+/// A number with three significant digits and a k / M / bn / tn suffix
+/// (9.13tn, 136k, 0.0512); "-" for no value.
+pub fn significant(v: f64) -> String {
+    if !v.is_finite() {
+        return "-".into();
+    }
+    let (f, suffix) = magnitude_suffix(v);
+    let x = v * f;
+    let decimals = if x == 0.0 {
+        0
+    } else {
+        (2 - libm::floor(libm::log10(x.abs())) as i64).clamp(0, 6) as usize
+    };
+    format!("{x:.decimals$}{suffix}")
+}
+
 /// Decimals that show about two significant digits of `precision`.
 fn decimals_for(precision: f64) -> usize {
     if !(precision.is_finite() && precision > 0.0) {
@@ -193,6 +209,15 @@ mod tests {
         assert_eq!(t.diff, "+1.80 pp");
         assert_eq!(t.verdict, "higher");
         assert!(t.ci.starts_with("[+1.55, "), "{}", t.ci);
+    }
+
+    #[test]
+    fn significant_keeps_three_digits() {
+        assert_eq!(significant(9.1345e12), "9.13tn");
+        assert_eq!(significant(136476.0), "136k");
+        assert_eq!(significant(0.0512), "0.0512");
+        assert_eq!(significant(-4.25), "-4.25");
+        assert_eq!(significant(f64::NAN), "-");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! self-contained `report.html`, and the terminal table. Built from an
 //! [`crate::analysis::Comparison`]; knows nothing of how it was run.
 
+pub mod calibration_charts;
 pub mod charts;
 pub mod format;
 pub mod html;

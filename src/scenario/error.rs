@@ -75,7 +75,7 @@ impl fmt::Display for ScenarioError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.problems.len();
         if n > 1 {
-            writeln!(f, "the scenario has {n} problems:")?;
+            writeln!(f, "{n} problems:")?;
         }
         for (i, problem) in self.problems.iter().enumerate() {
             if i > 0 {

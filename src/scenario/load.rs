@@ -157,6 +157,21 @@ pub fn read_tree(path: &Path) -> Result<MergedTree, ScenarioError> {
     })
 }
 
+/// Read one TOML file that is not a scenario (calibration targets, say)
+/// with the same checks as a scenario file (size, UTF-8, syntax) and the
+/// place of every key, so its errors can name file, line and column.
+pub fn read_toml_file(path: &Path) -> Result<(Table, Origins), ScenarioError> {
+    let text = read_text(path, None)?;
+    let (table, map) = parse_text(path, &text)?;
+    Ok((
+        table,
+        Origins {
+            map,
+            root: Some(path.to_path_buf()),
+        },
+    ))
+}
+
 /// `events[2].channel` → `events[2+offset].channel`.
 fn shift_event_index(key: &str, offset: usize) -> String {
     if offset == 0 {

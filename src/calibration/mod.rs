@@ -1,0 +1,23 @@
+//! Calibration: fitting a scenario's parameters to observed facts by the
+//! simulated method of moments, and forecasting quantities out of sample.
+//!
+//! - [`moments`]: the quantities a run is summarised by (one grammar for
+//!   targets and forecasts);
+//! - [`targets`]: the targets and forecast files, checked with places;
+//! - [`smm`]: the objective, its evaluations and their store;
+//! - [`optimise`]: Nelder–Mead (argmin) from several starts;
+//! - [`fit`]: the fit table and the fitted series for the chart;
+//! - [`forecast`]: forecast quantities with intervals.
+//!
+//! No file is written here: the CLI gives a store and an observer.
+
+pub mod fit;
+pub mod forecast;
+pub mod moments;
+pub mod optimise;
+pub mod smm;
+pub mod targets;
+
+pub use optimise::{Fit, Settings, minimise};
+pub use smm::{Calibration, CalibrationError, Evaluation, EvaluationStore, FreeParam, MemoryStore};
+pub use targets::{Forecasts, Targets};

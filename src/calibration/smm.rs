@@ -1,0 +1,355 @@
+//! The simulated-method-of-moments objective.
+//!
+//! An evaluation runs the scenario at one parameter vector for a fixed set
+//! of replicates with fixed seeds (common random numbers: every evaluation
+//! sees the same draws, so the objective changes with the parameters and
+//! not with luck), computes every target's moment per replicate, and sums
+//! the squared errors of the replicate means in units of each target's sd:
+//!
+//!   J(theta) = sum_j ((mean_r m_j(theta, r) - observed_j) / sd_j)^2
+//!
+//! over the targets that are fitted (a target with `fit = false` is
+//! computed and reported, not fitted).
+//!
+//! Runs stop at the last tick any target reads, since later ticks cannot
+//! change a moment (random streams depend on the tick, not the horizon).
+
+use super::targets::Targets;
+use crate::analysis::design::{Factor, Levels};
+use crate::analysis::panel::Panel;
+use crate::runner::run_replicate_until;
+use crate::scenario::{Scenario, ScenarioError};
+use crate::sweep::{self, SweepError};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::path::PathBuf;
+
+/// What a target whose moment cannot be computed (a zero denominator)
+/// adds to the objective: far worse than any fit, but finite, so the
+/// optimiser can still order such points.
+pub const MISSING_MOMENT_PENALTY: f64 = 1e6;
+
+/// A parameter the calibration may move, within its bounds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FreeParam {
+    pub path: String,
+    pub low: f64,
+    pub high: f64,
+}
+
+impl FreeParam {
+    /// `path=low:high`, as `--free` takes it.
+    pub fn parse(text: &str) -> Result<FreeParam, CalibrationError> {
+        let factor = Factor::parse(text).map_err(|e| CalibrationError::Free(e.to_string()))?;
+        match factor.levels {
+            Levels::Range { low, high } => Ok(FreeParam {
+                path: factor.path,
+                low,
+                high,
+            }),
+            Levels::List(_) => Err(CalibrationError::Free(format!(
+                "{text}: a free parameter takes a range PATH=LOW:HIGH, not a list"
+            ))),
+        }
+    }
+
+    /// The value at position `u` in [0, 1] of the range.
+    pub fn at(&self, u: f64) -> f64 {
+        self.low + u * (self.high - self.low)
+    }
+
+    /// The position of `value` in the range (0 at low, 1 at high).
+    pub fn position(&self, value: f64) -> f64 {
+        (value - self.low) / (self.high - self.low)
+    }
+
+    /// `path=value` for `--set`, whole numbers for integer parameters.
+    pub fn assignment(&self, value: f64) -> String {
+        format!("{}={}", self.path, sweep::value_literal(&self.path, value))
+    }
+
+    /// The value a run really uses (integers rounded).
+    pub fn used(&self, value: f64) -> f64 {
+        if sweep::is_integer_path(&self.path) {
+            value.round()
+        } else {
+            value
+        }
+    }
+}
+
+/// Everything that determines the objective.
+#[derive(Debug, Clone)]
+pub struct Calibration {
+    /// The scenario file fitted.
+    pub scenario: PathBuf,
+    /// `--set` overrides applied at every evaluation (seed included).
+    pub sets: Vec<String>,
+    pub free: Vec<FreeParam>,
+    pub targets: Targets,
+    /// Replicates per evaluation (replicates 0..n, the scenario's seed).
+    pub replicates: u32,
+    /// Ticks simulated: through the last tick any target reads.
+    pub horizon: u32,
+}
+
+/// One evaluation of the objective.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Evaluation {
+    /// Parameter values, in the order of [`Calibration::free`], as used.
+    pub params: Vec<f64>,
+    /// Per target, its moment in each replicate (NaN stored as null).
+    pub moments: Vec<Vec<Option<f64>>>,
+    pub objective: f64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CalibrationError {
+    #[error(
+        "--free {0}\n  help: write PATH=LOW:HIGH with a numeric scenario parameter, e.g. --free channels.social.affinity=-7:-3"
+    )]
+    Free(String),
+    #[error(transparent)]
+    Sweep(#[from] SweepError),
+    #[error("the targets do not fit the scenario")]
+    Targets(#[source] ScenarioError),
+    #[error("the scenario at {assignments} is not valid")]
+    Scenario {
+        assignments: String,
+        #[source]
+        source: ScenarioError,
+    },
+    #[error("the calibration was stopped")]
+    Cancelled,
+    #[error("cannot save an evaluation: {0}")]
+    Store(String),
+    #[error("the optimiser failed: {0}")]
+    Optimiser(String),
+}
+
+impl Calibration {
+    /// Check the free parameters and targets against the scenario and fix
+    /// the horizon. `sets` are applied to every evaluation.
+    pub fn new(
+        scenario: PathBuf,
+        sets: Vec<String>,
+        free: Vec<FreeParam>,
+        targets: Targets,
+        replicates: u32,
+    ) -> Result<Calibration, CalibrationError> {
+        for (i, f) in free.iter().enumerate() {
+            if free[..i].iter().any(|g| g.path == f.path) {
+                return Err(CalibrationError::Free(format!("{} is given twice", f.path)));
+            }
+            if f.path.starts_with("events[") || f.path.starts_with("simulation.") {
+                return Err(CalibrationError::Free(format!(
+                    "{}: only model parameters can be fitted (not events or simulation settings, which calibrated.toml could not override)",
+                    f.path
+                )));
+            }
+            let factor = Factor {
+                path: f.path.clone(),
+                levels: Levels::Range {
+                    low: f.low,
+                    high: f.high,
+                },
+            };
+            sweep::check_factor(&scenario, &sets, &factor)?;
+        }
+        let base =
+            Scenario::load(&scenario, &sets).map_err(|source| CalibrationError::Scenario {
+                assignments: "its own values".into(),
+                source,
+            })?;
+        targets.check(&base).map_err(CalibrationError::Targets)?;
+        let horizon = targets
+            .targets
+            .iter()
+            .filter_map(|t| t.moment.last_tick(&base))
+            .max()
+            .map_or(base.ticks(), |t| t as u32 + 1);
+        Ok(Calibration {
+            scenario,
+            sets,
+            free,
+            targets,
+            replicates,
+            horizon,
+        })
+    }
+
+    /// The `--set` overrides of an evaluation at `params`.
+    pub fn sets_at(&self, params: &[f64], horizon: u32) -> Vec<String> {
+        let mut sets = self.sets.clone();
+        sets.push(format!("simulation.ticks={horizon}"));
+        sets.extend(self.free.iter().zip(params).map(|(f, v)| f.assignment(*v)));
+        sets
+    }
+
+    /// The scenario at `params`, run to `horizon` ticks.
+    pub fn scenario_at(&self, params: &[f64], horizon: u32) -> Result<Scenario, CalibrationError> {
+        let sets = self.sets_at(params, horizon);
+        Scenario::load(&self.scenario, &sets).map_err(|source| CalibrationError::Scenario {
+            assignments: sets[self.sets.len() + 1..].join(", "),
+            source,
+        })
+    }
+
+    /// The parameter values the unfitted scenario has (its own file and
+    /// `--set`s), for the first start.
+    pub fn own_values(&self) -> Result<Vec<f64>, CalibrationError> {
+        let scenario = Scenario::load(&self.scenario, &self.sets).map_err(|source| {
+            CalibrationError::Scenario {
+                assignments: "its own values".into(),
+                source,
+            }
+        })?;
+        let table = match toml::Value::try_from(&scenario.spec) {
+            Ok(toml::Value::Table(t)) => t,
+            _ => toml::Table::new(),
+        };
+        Ok(self
+            .free
+            .iter()
+            .map(|f| {
+                let mut value = Some(&toml::Value::Table(table.clone()));
+                for part in f.path.split('.') {
+                    value = value.and_then(|v| v.get(part));
+                }
+                match value {
+                    Some(toml::Value::Float(x)) => *x,
+                    Some(toml::Value::Integer(i)) => *i as f64,
+                    _ => f.at(0.5),
+                }
+            })
+            .collect())
+    }
+
+    /// A fingerprint of everything that determines an evaluation: pasar's
+    /// version, the resolved scenario at the lower bounds, the free
+    /// parameters, the targets and the replicates. Cached evaluations
+    /// carry it, so results of another calibration are never reused.
+    pub fn fingerprint(&self) -> Result<String, CalibrationError> {
+        let mut h = Sha256::new();
+        h.update(env!("CARGO_PKG_VERSION").as_bytes());
+        h.update(self.replicates.to_le_bytes());
+        let lows: Vec<f64> = self.free.iter().map(|f| f.low).collect();
+        h.update(self.scenario_at(&lows, self.horizon)?.to_toml().as_bytes());
+        for f in &self.free {
+            h.update(format!("{}={:?}:{:?};", f.path, f.low, f.high).as_bytes());
+        }
+        for t in &self.targets.targets {
+            h.update(
+                format!(
+                    "{:?}{:?}{:?}",
+                    t.moment,
+                    t.observed.to_bits(),
+                    t.sd.to_bits()
+                )
+                .as_bytes(),
+            );
+        }
+        Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    }
+
+    /// Run the evaluation at `params` (values as used); `Cancelled` when
+    /// `stop` turned true before it finished.
+    pub fn evaluate(
+        &self,
+        params: &[f64],
+        stop: &(dyn Fn() -> bool + Sync),
+    ) -> Result<Evaluation, CalibrationError> {
+        let scenario = self.scenario_at(params, self.horizon)?;
+        let panel = run_panel(&scenario, self.replicates, stop)?;
+        let moments: Vec<Vec<Option<f64>>> = self
+            .targets
+            .targets
+            .iter()
+            .map(|t| {
+                t.moment
+                    .values(&scenario, &panel)
+                    .into_iter()
+                    .map(|v| v.is_finite().then_some(v))
+                    .collect()
+            })
+            .collect();
+        let objective = self.objective(&moments);
+        Ok(Evaluation {
+            params: params.to_vec(),
+            moments,
+            objective,
+        })
+    }
+
+    /// J from per-replicate moments.
+    pub fn objective(&self, moments: &[Vec<Option<f64>>]) -> f64 {
+        self.targets
+            .targets
+            .iter()
+            .zip(moments)
+            .filter(|(t, _)| t.fitted)
+            .map(|(t, values)| match mean(values) {
+                Some(m) => ((m - t.observed) / t.sd).powi(2),
+                None => MISSING_MOMENT_PENALTY,
+            })
+            .sum()
+    }
+}
+
+/// The mean of the values present (all replicates must have one).
+pub fn mean(values: &[Option<f64>]) -> Option<f64> {
+    let present: Option<Vec<f64>> = values.iter().copied().collect();
+    let present = present?;
+    (!present.is_empty()).then(|| present.iter().sum::<f64>() / present.len() as f64)
+}
+
+/// Run replicates 0..n of `scenario` in parallel and gather their series.
+pub fn run_panel(
+    scenario: &Scenario,
+    replicates: u32,
+    stop: &(dyn Fn() -> bool + Sync),
+) -> Result<Panel, CalibrationError> {
+    let results: Vec<_> = (0..replicates)
+        .into_par_iter()
+        .map(|r| run_replicate_until(scenario, r, &[], stop))
+        .collect();
+    let results: Option<Vec<_>> = results.into_iter().collect();
+    let results = results.ok_or(CalibrationError::Cancelled)?;
+    Ok(Panel::from_records(
+        scenario,
+        results.iter().map(|r| (r.replicate, r.records.as_slice())),
+    ))
+}
+
+/// Where evaluations are kept, so a stopped calibration resumes and a
+/// point visited twice is simulated once. Keyed by the exact parameter
+/// values.
+pub trait EvaluationStore: Sync {
+    fn get(&self, params: &[f64]) -> Option<Evaluation>;
+    fn put(&self, evaluation: &Evaluation) -> Result<(), CalibrationError>;
+}
+
+/// The exact bits of a parameter vector, as a map key.
+pub fn params_key(params: &[f64]) -> Vec<u64> {
+    params.iter().map(|v| v.to_bits()).collect()
+}
+
+/// A store in memory only.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    map: std::sync::Mutex<std::collections::HashMap<Vec<u64>, Evaluation>>,
+}
+
+impl EvaluationStore for MemoryStore {
+    fn get(&self, params: &[f64]) -> Option<Evaluation> {
+        let map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(&params_key(params)).cloned()
+    }
+
+    fn put(&self, evaluation: &Evaluation) -> Result<(), CalibrationError> {
+        let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        map.insert(params_key(&evaluation.params), evaluation.clone());
+        Ok(())
+    }
+}

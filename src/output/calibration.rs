@@ -1,0 +1,532 @@
+//! Calibration and forecast files: the evaluation cache that makes a
+//! calibration resumable, `fit.csv`, `starts.csv`, `history.csv`,
+//! `forecast.csv`, their data dictionary, and `calibrated.toml`.
+
+use super::{OutputError, csv_writer, finish_csv, write_atomic};
+use crate::calibration::fit::FitRow;
+use crate::calibration::forecast::ForecastRow;
+use crate::calibration::optimise::Fit;
+use crate::calibration::smm::{CalibrationError, Evaluation, EvaluationStore, params_key};
+use crate::calibration::{Calibration, FreeParam};
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+fn number(v: f64) -> String {
+    if v.is_finite() {
+        v.to_string()
+    } else {
+        String::new()
+    }
+}
+
+/// Evaluations on disk, one JSON line each in `evaluations.jsonl`, appended
+/// and synced as they finish; a line cut short by a crash is ignored.
+pub struct FileStore {
+    path: PathBuf,
+    file: Mutex<File>,
+    map: Mutex<HashMap<Vec<u64>, Evaluation>>,
+    /// Evaluations found on disk when opened.
+    pub resumed: usize,
+}
+
+impl FileStore {
+    /// Open (creating) `evaluations.jsonl` in `folder`.
+    pub fn open(folder: &Path) -> Result<FileStore, OutputError> {
+        std::fs::create_dir_all(folder).map_err(|e| OutputError::io(folder, e))?;
+        let path = folder.join("evaluations.jsonl");
+        let mut map = HashMap::new();
+        let mut good = String::new();
+        if path.exists() {
+            let bytes = std::fs::read(&path).map_err(|e| OutputError::io(&path, e))?;
+            let whole = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+            for line in bytes[..whole].split(|&b| b == b'\n') {
+                if let Ok(e) = serde_json::from_slice::<Evaluation>(line) {
+                    good.push_str(&String::from_utf8_lossy(line));
+                    good.push('\n');
+                    map.insert(params_key(&e.params), e);
+                }
+            }
+        }
+        // Rewrite the good lines, dropping a torn last line, before appending.
+        write_atomic(&path, good.as_bytes())?;
+        let file = OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .map_err(|e| OutputError::io(&path, e))?;
+        Ok(FileStore {
+            path,
+            file: Mutex::new(file),
+            resumed: map.len(),
+            map: Mutex::new(map),
+        })
+    }
+}
+
+impl EvaluationStore for FileStore {
+    fn get(&self, params: &[f64]) -> Option<Evaluation> {
+        let map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(&params_key(params)).cloned()
+    }
+
+    fn put(&self, evaluation: &Evaluation) -> Result<(), CalibrationError> {
+        let fail = |e: String| CalibrationError::Store(format!("{}: {e}", self.path.display()));
+        let mut line = serde_json::to_string(evaluation).map_err(|e| fail(e.to_string()))?;
+        line.push('\n');
+        {
+            let mut file = self.file.lock().unwrap_or_else(|p| p.into_inner());
+            file.write_all(line.as_bytes())
+                .and_then(|_| file.sync_data())
+                .map_err(|e| fail(e.to_string()))?;
+        }
+        let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        map.insert(params_key(&evaluation.params), evaluation.clone());
+        Ok(())
+    }
+}
+
+pub const FIT_COLUMNS: [&str; 12] = [
+    "target",
+    "window",
+    "unit",
+    "observed",
+    "sd",
+    "simulated_mean",
+    "simulated_low95",
+    "simulated_high95",
+    "replicates",
+    "error_sd",
+    "fitted",
+    "source",
+];
+
+pub const FORECAST_COLUMNS: [&str; 10] = [
+    "quantity",
+    "window",
+    "unit",
+    "mean",
+    "low95",
+    "high95",
+    "mean_low95",
+    "mean_high95",
+    "sd",
+    "replicates",
+];
+
+/// What the columns of the calibration and forecast tables hold:
+/// (file, column, unit, meaning); `<parameter>` stands for each free
+/// parameter's path.
+const COLUMN_MEANINGS: &[(&str, &str, &str, &str)] = &[
+    ("fit.csv", "target", "-", "target id in the targets file"),
+    (
+        "fit.csv",
+        "window",
+        "dates",
+        "ticks whose first day lies in this range (a growth target: relative to the second range)",
+    ),
+    (
+        "fit.csv",
+        "unit",
+        "-",
+        "unit of observed, sd and simulated values",
+    ),
+    (
+        "fit.csv",
+        "observed",
+        "unit",
+        "the observed value (targets file)",
+    ),
+    (
+        "fit.csv",
+        "sd",
+        "unit",
+        "the target's tolerance; errors are counted in units of it",
+    ),
+    (
+        "fit.csv",
+        "simulated_mean",
+        "unit",
+        "the fitted model's value, mean over replicates",
+    ),
+    (
+        "fit.csv",
+        "simulated_low95",
+        "unit",
+        "lower end of the Student-t 95% interval of that mean (simulation noise)",
+    ),
+    (
+        "fit.csv",
+        "simulated_high95",
+        "unit",
+        "upper end of that interval",
+    ),
+    (
+        "fit.csv",
+        "replicates",
+        "replicates",
+        "replicates with a value",
+    ),
+    (
+        "fit.csv",
+        "error_sd",
+        "sd",
+        "(simulated_mean - observed) / sd; the objective is the sum of its squares",
+    ),
+    (
+        "fit.csv",
+        "fitted",
+        "-",
+        "true if the target is in the objective; false for a cross-check (fit = false in the targets file)",
+    ),
+    (
+        "fit.csv",
+        "source",
+        "-",
+        "source ids (../shared/calibration/SOURCES.md)",
+    ),
+    (
+        "starts.csv",
+        "start",
+        "-",
+        "start number (0 = the scenario's own values, then Sobol points)",
+    ),
+    (
+        "starts.csv",
+        "evaluations",
+        "evaluations",
+        "objective evaluations made from this start (cached ones included)",
+    ),
+    (
+        "starts.csv",
+        "termination",
+        "-",
+        "converged (the simplex's objective values agree within the tolerance) or evaluation budget reached",
+    ),
+    (
+        "starts.csv",
+        "objective",
+        "sum of squared sd errors",
+        "best objective reached from this start",
+    ),
+    (
+        "starts.csv",
+        "best",
+        "-",
+        "true for the start whose result is calibrated.toml",
+    ),
+    (
+        "starts.csv",
+        "<parameter>_start",
+        "parameter unit",
+        "the parameter's value at the start",
+    ),
+    (
+        "starts.csv",
+        "<parameter>",
+        "parameter unit",
+        "the parameter's value at the start's best point",
+    ),
+    ("history.csv", "start", "-", "start number"),
+    (
+        "history.csv",
+        "evaluation",
+        "-",
+        "evaluation number within the start, from 1",
+    ),
+    (
+        "history.csv",
+        "objective",
+        "sum of squared sd errors",
+        "objective at this point",
+    ),
+    (
+        "history.csv",
+        "best_so_far",
+        "sum of squared sd errors",
+        "lowest objective of the start so far",
+    ),
+    (
+        "history.csv",
+        "<parameter>",
+        "parameter unit",
+        "the parameter's value at this point",
+    ),
+    (
+        "forecast.csv",
+        "quantity",
+        "-",
+        "quantity id in the forecast file",
+    ),
+    (
+        "forecast.csv",
+        "window",
+        "dates",
+        "ticks whose first day lies in this range (growth: relative to the second range)",
+    ),
+    ("forecast.csv", "unit", "-", "unit of the values"),
+    ("forecast.csv", "mean", "unit", "mean over replicates"),
+    (
+        "forecast.csv",
+        "low95",
+        "unit",
+        "lower end of the 95% prediction interval for one realisation of the model's market: mean - t sd sqrt(1 + 1/n)",
+    ),
+    (
+        "forecast.csv",
+        "high95",
+        "unit",
+        "upper end of that prediction interval",
+    ),
+    (
+        "forecast.csv",
+        "mean_low95",
+        "unit",
+        "lower end of the Student-t 95% interval of the mean (simulation noise only)",
+    ),
+    (
+        "forecast.csv",
+        "mean_high95",
+        "unit",
+        "upper end of that interval",
+    ),
+    (
+        "forecast.csv",
+        "sd",
+        "unit",
+        "standard deviation over replicates",
+    ),
+    (
+        "forecast.csv",
+        "replicates",
+        "replicates",
+        "replicates with a value",
+    ),
+];
+
+fn csv_err(path: &Path) -> impl Fn(csv::Error) -> OutputError + '_ {
+    move |source| OutputError::Csv {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// `fit.csv`.
+pub fn write_fit(path: &Path, rows: &[FitRow]) -> Result<(), OutputError> {
+    let mut w = csv_writer(path)?;
+    w.write_record(FIT_COLUMNS).map_err(csv_err(path))?;
+    for r in rows {
+        let (low, high) = r.simulated.ci95().unwrap_or((f64::NAN, f64::NAN));
+        w.write_record([
+            r.id.clone(),
+            r.window.clone(),
+            r.unit.clone(),
+            number(r.observed),
+            number(r.sd),
+            number(r.simulated.mean),
+            number(low),
+            number(high),
+            r.simulated.n.to_string(),
+            number(r.error_sd),
+            r.fitted.to_string(),
+            r.source.clone(),
+        ])
+        .map_err(csv_err(path))?;
+    }
+    finish_csv(path, w)
+}
+
+/// `starts.csv`: how each start ended.
+pub fn write_starts(path: &Path, free: &[FreeParam], fit: &Fit) -> Result<(), OutputError> {
+    let mut w = csv_writer(path)?;
+    let mut header: Vec<String> = ["start", "evaluations", "termination", "objective", "best"]
+        .map(String::from)
+        .to_vec();
+    header.extend(free.iter().map(|f| format!("{}_start", f.path)));
+    header.extend(free.iter().map(|f| f.path.clone()));
+    w.write_record(&header).map_err(csv_err(path))?;
+    for (i, s) in fit.starts.iter().enumerate() {
+        let mut row = vec![
+            s.start.to_string(),
+            s.evaluations.to_string(),
+            s.termination.as_str().to_string(),
+            number(s.best.objective),
+            (i == fit.best_start).to_string(),
+        ];
+        row.extend(s.initial.iter().map(|v| number(*v)));
+        row.extend(s.best.params.iter().map(|v| number(*v)));
+        w.write_record(&row).map_err(csv_err(path))?;
+    }
+    finish_csv(path, w)
+}
+
+/// `history.csv`: every evaluation of every start, in order.
+pub fn write_history(path: &Path, free: &[FreeParam], fit: &Fit) -> Result<(), OutputError> {
+    let mut w = csv_writer(path)?;
+    let mut header: Vec<String> = ["start", "evaluation", "objective", "best_so_far"]
+        .map(String::from)
+        .to_vec();
+    header.extend(free.iter().map(|f| f.path.clone()));
+    w.write_record(&header).map_err(csv_err(path))?;
+    for h in &fit.history {
+        let mut row = vec![
+            h.start.to_string(),
+            h.evaluation.to_string(),
+            number(h.objective),
+            number(h.best_so_far),
+        ];
+        row.extend(h.params.iter().map(|v| number(*v)));
+        w.write_record(&row).map_err(csv_err(path))?;
+    }
+    finish_csv(path, w)
+}
+
+/// `forecast.csv`.
+pub fn write_forecast(path: &Path, rows: &[ForecastRow]) -> Result<(), OutputError> {
+    let mut w = csv_writer(path)?;
+    w.write_record(FORECAST_COLUMNS).map_err(csv_err(path))?;
+    for r in rows {
+        let (low, high) = r.prediction95.unwrap_or((f64::NAN, f64::NAN));
+        let (mean_low, mean_high) = r.mean_ci95.unwrap_or((f64::NAN, f64::NAN));
+        w.write_record([
+            r.id.clone(),
+            r.window.clone(),
+            r.unit.clone(),
+            number(r.estimate.mean),
+            number(low),
+            number(high),
+            number(mean_low),
+            number(mean_high),
+            number(r.estimate.sd),
+            r.estimate.n.to_string(),
+        ])
+        .map_err(csv_err(path))?;
+    }
+    finish_csv(path, w)
+}
+
+/// `columns.csv`: the data dictionary of `files`.
+pub fn write_columns(path: &Path, files: &[&str]) -> Result<(), OutputError> {
+    let mut w = csv_writer(path)?;
+    w.write_record(["file", "column", "unit", "meaning"])
+        .map_err(csv_err(path))?;
+    for (file, column, unit, meaning) in COLUMN_MEANINGS {
+        if files.contains(file) {
+            w.write_record([file, column, unit, meaning])
+                .map_err(csv_err(path))?;
+        }
+    }
+    finish_csv(path, w)
+}
+
+/// `calibrated.toml`: the input scenario (by `extends`, relative to
+/// `folder`) with the fitted values and the `--set`s of the calibration.
+pub fn calibrated_toml(
+    calibration: &Calibration,
+    params: &[f64],
+    folder: &Path,
+    header: &str,
+) -> String {
+    let parent = relative_path(&calibration.scenario, folder);
+    let mut table = toml::Table::new();
+    table.insert("extends".into(), toml::Value::String(parent));
+    let user_sets = calibration
+        .sets
+        .iter()
+        .filter_map(|s| s.split_once('='))
+        .map(|(k, v)| (k.trim().to_string(), literal(v.trim())));
+    let fitted = calibration.free.iter().zip(params).map(|(f, v)| {
+        let used = f.used(*v);
+        let value = if crate::sweep::is_integer_path(&f.path) {
+            toml::Value::Integer(used as i64)
+        } else {
+            toml::Value::Float(used)
+        };
+        (f.path.clone(), value)
+    });
+    for (path, value) in user_sets.chain(fitted) {
+        insert_path(&mut table, &path, value);
+    }
+    let body = toml::to_string(&table).unwrap_or_default();
+    format!("{header}{body}")
+}
+
+/// A `--set` value as TOML (a number, boolean, date or string).
+fn literal(text: &str) -> toml::Value {
+    let doc = format!("v = {text}");
+    match doc.parse::<toml::Table>() {
+        Ok(mut t) => t.remove("v").unwrap_or(toml::Value::String(text.into())),
+        Err(_) => toml::Value::String(text.into()),
+    }
+}
+
+fn insert_path(table: &mut toml::Table, path: &str, value: toml::Value) {
+    let mut parts: Vec<&str> = path.split('.').collect();
+    let Some(last) = parts.pop() else { return };
+    let mut current = table;
+    for part in parts {
+        let entry = current
+            .entry(part.to_string())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        if !entry.is_table() {
+            *entry = toml::Value::Table(toml::Table::new());
+        }
+        let Some(t) = entry.as_table_mut() else {
+            return;
+        };
+        current = t;
+    }
+    current.insert(last.to_string(), value);
+}
+
+/// `target` relative to `from` (a folder), when both resolve; else the
+/// absolute path of `target`.
+fn relative_path(target: &Path, from: &Path) -> String {
+    let target = std::path::absolute(target).unwrap_or_else(|_| target.to_path_buf());
+    let from = std::path::absolute(from).unwrap_or_else(|_| from.to_path_buf());
+    let t: Vec<_> = target.components().collect();
+    let f: Vec<_> = from.components().collect();
+    let common = t.iter().zip(&f).take_while(|(a, b)| a == b).count();
+    if common == 0 {
+        return target.display().to_string();
+    }
+    let mut rel = PathBuf::new();
+    for _ in common..f.len() {
+        rel.push("..");
+    }
+    for c in &t[common..] {
+        rel.push(c);
+    }
+    rel.display().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths_climb_to_the_common_folder() {
+        assert_eq!(
+            relative_path(
+                Path::new("/a/scenarios/b.toml"),
+                Path::new("/a/results/calib")
+            ),
+            "../../scenarios/b.toml"
+        );
+    }
+
+    #[test]
+    fn dotted_paths_become_nested_tables() {
+        let mut t = toml::Table::new();
+        insert_path(&mut t, "channels.social.affinity", toml::Value::Float(-4.5));
+        insert_path(
+            &mut t,
+            "channels.social.take_rate",
+            toml::Value::Float(0.04),
+        );
+        let text = toml::to_string(&t).unwrap_or_default();
+        assert!(text.contains("[channels.social]"), "{text}");
+        assert!(text.contains("affinity = -4.5"), "{text}");
+    }
+}

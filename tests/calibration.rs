@@ -1,0 +1,449 @@
+//! Calibration: moments computed as documented, targets files checked with
+//! places, the search resumable and independent of threads, and the
+//! method's proof: parameters used to make the data are recovered.
+
+mod common;
+
+use common::baseline_path;
+use pasar::analysis::panel::{Panel, SeriesKey};
+use pasar::calibration::moments::{Moment, Quantity, Window};
+use pasar::calibration::optimise::{SearchObserver, Settings, Termination, minimise};
+use pasar::calibration::smm::Evaluation;
+use pasar::calibration::{Calibration, FreeParam, MemoryStore, Targets};
+use pasar::scenario::{Date, Scenario};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// The baseline shrunk to a second or two per replicate in a debug build,
+/// from 2022-01-03 for 30 weekly ticks (to 2022-07-25).
+const TINY: &[&str] = &[
+    "population.umkm.count=1000",
+    "population.importer.count=3",
+    "population.consumers.count=600",
+    "simulation.ticks=30",
+    "events=[]",
+];
+
+fn sets(extra: &[&str]) -> Vec<String> {
+    TINY.iter().chain(extra).map(|s| s.to_string()).collect()
+}
+
+fn date(s: &str) -> Date {
+    match s.parse() {
+        Ok(d) => d,
+        Err(e) => panic!("{s}: {e:?}"),
+    }
+}
+
+/// Two targets that identify the two free parameters: social commerce's
+/// share of online GMV (social affinity) and the number of sellers listed
+/// on the marketplace (the initial online share of UMKM).
+fn targets_text(social_share: f64, online_sellers: f64, sd_share: f64, sd_sellers: f64) -> String {
+    format!(
+        r#"fit_until = 2022-12-31
+
+[[targets]]
+id = "social_share"
+ratio = {{ numerator = [ {{ metric = "gmv_idr", by = "channel", group = "social" }} ], denominator = [ {{ metric = "gmv_idr", by = "channel", group = "social" }}, {{ metric = "gmv_idr", by = "channel", group = "marketplace" }} ] }}
+window_start = 2022-03-01
+window_end = 2022-07-31
+observed = {social_share:?}
+sd = {sd_share:?}
+
+[[targets]]
+id = "online_sellers"
+metric = "sellers_alive"
+by = "channel"
+group = "marketplace"
+window_start = 2022-01-01
+window_end = 2022-02-28
+observed = {online_sellers:?}
+sd = {sd_sellers:?}
+"#
+    )
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    if let Err(e) = std::fs::write(&path, text) {
+        panic!("cannot write {}: {e}", path.display());
+    }
+    path
+}
+
+fn free() -> Vec<FreeParam> {
+    vec![
+        FreeParam {
+            path: "channels.social.affinity".into(),
+            low: -7.0,
+            high: -1.0,
+        },
+        FreeParam {
+            path: "population.umkm.initial_online_share".into(),
+            low: 0.1,
+            high: 0.7,
+        },
+    ]
+}
+
+fn calibration(targets: &Path, extra: &[&str], replicates: u32) -> Calibration {
+    let targets = match Targets::load(targets) {
+        Ok(t) => t,
+        Err(e) => panic!("{e}"),
+    };
+    match Calibration::new(baseline_path(), sets(extra), free(), targets, replicates) {
+        Ok(c) => c,
+        Err(e) => panic!("{e:?}"),
+    }
+}
+
+fn never() -> bool {
+    false
+}
+
+#[test]
+fn parameters_that_made_the_data_are_recovered() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // The "truth": data made by the model at known parameters, with its own
+    // seed (another realisation than the one the calibration simulates).
+    let truth = [-3.5, 0.45];
+    let placeholder = write(
+        dir.path(),
+        "placeholder.toml",
+        &targets_text(0.1, 1e6, 0.01, 1e5),
+    );
+    // PASAR_RECOVERY_SEED tries other realisations of the data.
+    let seed = std::env::var("PASAR_RECOVERY_SEED").unwrap_or_else(|_| "777".into());
+    let seed_set = format!("simulation.seed={seed}");
+    let maker = calibration(&placeholder, &[seed_set.as_str()], 8);
+    let data = maker.evaluate(&truth, &never).expect("evaluation");
+    let observed: Vec<f64> = data
+        .moments
+        .iter()
+        .map(|m| pasar::calibration::smm::mean(m).expect("moment"))
+        .collect();
+    // Tolerances of 5% of the observed values.
+    let targets = write(
+        dir.path(),
+        "targets.toml",
+        &targets_text(
+            observed[0],
+            observed[1],
+            0.05 * observed[0],
+            0.05 * observed[1],
+        ),
+    );
+    // Calibrate with the default seed from the scenario's own values
+    // (affinity -5.0, online share 0.5), one start.
+    let fit_problem = calibration(&targets, &[], 3);
+    let own = fit_problem.own_values().expect("own values");
+    assert_eq!(own, vec![-5.0, 0.5]);
+    let settings = Settings {
+        starts: 1,
+        max_evaluations: 40,
+        tolerance: 0.05,
+        ..Settings::default()
+    };
+    let fit = minimise(
+        &fit_problem,
+        &settings,
+        &MemoryStore::default(),
+        &pasar::calibration::optimise::Silent,
+        &never,
+    )
+    .expect("calibration");
+    let best = fit.best();
+    let start_objective = fit.history[0].objective;
+    eprintln!(
+        "recovered {:?} (true {truth:?}); objective {start_objective} at the start, {} after {} evaluations",
+        best.params,
+        best.objective,
+        fit.history.len()
+    );
+    // Stated tolerance: within 5% of each parameter's range of the truth.
+    for ((f, got), want) in fit_problem.free.iter().zip(&best.params).zip(truth) {
+        let tolerance = 0.05 * (f.high - f.low);
+        assert!(
+            (got - want).abs() <= tolerance,
+            "{}: recovered {got}, true {want} (tolerance {tolerance}); start objective {start_objective}, final {}; history {:?}",
+            f.path,
+            best.objective,
+            fit.history
+                .iter()
+                .map(|h| (h.params.clone(), h.objective))
+                .collect::<Vec<_>>()
+        );
+    }
+    assert!(best.objective < start_objective / 10.0);
+}
+
+/// Counts fresh and cached evaluations.
+#[derive(Default)]
+struct Counter {
+    fresh: AtomicUsize,
+    cached: AtomicUsize,
+}
+
+impl SearchObserver for Counter {
+    fn evaluation_done(&self, _start: usize, _e: &Evaluation, cached: bool) {
+        if cached {
+            self.cached.fetch_add(1, Ordering::SeqCst);
+        } else {
+            self.fresh.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+}
+
+#[test]
+fn a_resumed_search_reuses_every_evaluation_and_threads_change_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let targets = write(
+        dir.path(),
+        "t.toml",
+        &targets_text(0.08, 3.0e7, 0.01, 3.0e6),
+    );
+    let problem = calibration(&targets, &["simulation.ticks=20"], 1);
+    let settings = Settings {
+        starts: 2,
+        max_evaluations: 8,
+        ..Settings::default()
+    };
+    let store = MemoryStore::default();
+    let run = |threads: usize, counter: &Counter| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("pool");
+        pool.install(|| minimise(&problem, &settings, &store, counter, &never))
+            .expect("calibration")
+    };
+    let first_counter = Counter::default();
+    let first = run(1, &first_counter);
+    let fresh = first_counter.fresh.load(Ordering::SeqCst);
+    assert!(fresh > 0);
+    assert_eq!(first.starts.len(), 2);
+    assert!(first.starts.iter().all(|s| s.evaluations == 8));
+    assert!(
+        first
+            .starts
+            .iter()
+            .all(|s| s.termination == Termination::Budget)
+    );
+    // Again, on two threads, with the same store: nothing is simulated
+    // again and the result is identical.
+    let second_counter = Counter::default();
+    let second = run(2, &second_counter);
+    assert_eq!(second_counter.fresh.load(Ordering::SeqCst), 0);
+    assert_eq!(second_counter.cached.load(Ordering::SeqCst), 16);
+    assert_eq!(first, second);
+    // And from scratch on two threads.
+    let fresh_store = MemoryStore::default();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .expect("pool");
+    let third = pool
+        .install(|| {
+            minimise(
+                &problem,
+                &settings,
+                &fresh_store,
+                &Counter::default(),
+                &never,
+            )
+        })
+        .expect("calibration");
+    assert_eq!(first, third);
+}
+
+#[test]
+fn a_shortened_run_gives_the_moments_of_the_full_run() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let targets = write(
+        dir.path(),
+        "t.toml",
+        &targets_text(0.08, 3.0e7, 0.01, 3.0e6),
+    );
+    let problem = calibration(&targets, &[], 2);
+    // The targets end by 2022-07-31: tick 29 (2022-07-25) is the last read.
+    assert_eq!(problem.horizon, 30);
+    let problem = calibration(&targets, &["simulation.ticks=45"], 2);
+    assert_eq!(problem.horizon, 30);
+    let params = [-4.0, 0.3];
+    let evaluation = problem.evaluate(&params, &never).expect("evaluation");
+    let full = problem.scenario_at(&params, 45).expect("scenario");
+    let panel = pasar::calibration::smm::run_panel(&full, 2, &never).expect("run");
+    for (target, values) in problem.targets.targets.iter().zip(&evaluation.moments) {
+        let from_full: Vec<Option<f64>> = target
+            .moment
+            .values(&full, &panel)
+            .into_iter()
+            .map(Some)
+            .collect();
+        assert_eq!(&from_full, values, "{}", target.moment.id);
+    }
+    let expected: f64 = problem
+        .targets
+        .targets
+        .iter()
+        .zip(&evaluation.moments)
+        .map(|(t, m)| {
+            let mean = pasar::calibration::smm::mean(m).expect("mean");
+            ((mean - t.observed) / t.sd).powi(2)
+        })
+        .sum();
+    assert_eq!(evaluation.objective, expected);
+}
+
+#[test]
+fn moments_are_window_means_ratios_of_totals_and_growth() {
+    // A hand-made panel of 4 weekly ticks from 2022-01-03.
+    let scenario = match Scenario::load(&baseline_path(), &sets(&["simulation.ticks=4"])) {
+        Ok(s) => s,
+        Err(e) => panic!("{e}"),
+    };
+    let mut panel = Panel::new(4);
+    let a = SeriesKey::new("gmv_idr", "channel", "social");
+    let b = SeriesKey::new("gmv_idr", "channel", "marketplace");
+    for (t, (x, y)) in [(1.0, 9.0), (3.0, 7.0), (2.0, 2.0), (f64::NAN, 5.0)]
+        .into_iter()
+        .enumerate()
+    {
+        panel.insert(0, &a, t, x);
+        panel.insert(0, &b, t, y);
+    }
+    let window = |from: &str, to: &str| Window {
+        start: date(from),
+        end: date(to),
+    };
+    // Ticks 0-2 start 2022-01-03, -10, -17.
+    let first3 = window("2022-01-01", "2022-01-20");
+    let level = Moment {
+        id: "level".into(),
+        quantity: Quantity::Level(vec![a.clone(), b.clone()]),
+        window: first3,
+        relative_to: None,
+    };
+    assert_eq!(
+        level.values(&scenario, &panel),
+        vec![(10.0 + 10.0 + 4.0) / 3.0]
+    );
+    let share = Moment {
+        id: "share".into(),
+        quantity: Quantity::Ratio {
+            numerator: vec![a.clone()],
+            denominator: vec![a.clone(), b.clone()],
+        },
+        window: first3,
+        relative_to: None,
+    };
+    // A ratio of totals (6 / 24), not a mean of weekly ratios.
+    assert_eq!(share.values(&scenario, &panel), vec![6.0 / 24.0]);
+    assert_eq!(share.unit(), "share (0-1)");
+    // A tick where a series recorded nothing is left out of both totals.
+    let all4 = Moment {
+        window: window("2022-01-01", "2022-01-31"),
+        ..share.clone()
+    };
+    assert_eq!(all4.values(&scenario, &panel), vec![6.0 / 24.0]);
+    let growth = Moment {
+        id: "growth".into(),
+        quantity: Quantity::Level(vec![b.clone()]),
+        window: window("2022-01-15", "2022-01-31"),
+        relative_to: Some(window("2022-01-01", "2022-01-14")),
+    };
+    // (2 + 5) / 2 over (9 + 7) / 2, minus 1.
+    assert_eq!(growth.values(&scenario, &panel), vec![3.5 / 8.0 - 1.0]);
+    assert_eq!(growth.unit(), "growth (ratio - 1)");
+    assert_eq!(share.per_tick(&panel, 0)[..3], [0.1, 0.3, 0.5]);
+}
+
+/// Load a targets file and return its error text.
+fn error_of(text: &str) -> String {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = write(dir.path(), "targets.toml", text);
+    match Targets::load(&path) {
+        Ok(_) => panic!("accepted:\n{text}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn bad_targets_files_name_the_place_and_the_fix() {
+    let good = targets_text(0.08, 3.0e7, 0.01, 3.0e6);
+    let e = error_of(&good.replace("observed = 0.08", "observd = 0.08"));
+    assert!(
+        e.contains("targets.toml:") && e.contains("unknown key `observd`"),
+        "{e}"
+    );
+    assert!(e.contains("did you mean `observed`"), "{e}");
+    let e = error_of(&good.replace("window_end = 2022-07-31", "window_end = 2023-01-31"));
+    assert!(
+        e.contains("targets[0].window_end") && e.contains("after fit_until = 2022-12-31"),
+        "{e}"
+    );
+    let e = error_of(&good.replace("metric = \"sellers_alive\"", "metric = \"seller_alive\""));
+    assert!(e.contains("did you mean `sellers_alive`"), "{e}");
+    let e = error_of(&good.replace("sd = 0.01", "sd = -0.01"));
+    assert!(e.contains("targets[0].sd") && e.contains("positive"), "{e}");
+    let e = error_of(&good.replace("by = \"channel\"\n", "by = \"category\"\n"));
+    assert!(e.contains("not broken down by `category`"), "{e}");
+    let e = error_of(&good.replace("id = \"online_sellers\"", "id = \"social_share\""));
+    assert!(e.contains("used twice"), "{e}");
+    let both_off = good
+        .replace("sd = 0.01\n", "sd = 0.01\nfit = false\n")
+        .replace("sd = 3000000.0\n", "sd = 3000000.0\nfit = false\n");
+    let e = error_of(&both_off);
+    assert!(e.contains("nothing to fit"), "{e}");
+    // A syntax error names line and column.
+    let e = error_of("[[targets]\nid = 1\n");
+    assert!(e.contains("targets.toml:1:"), "{e}");
+    // A group the scenario does not have is caught against the scenario.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = write(
+        dir.path(),
+        "t.toml",
+        &good.replace(
+            "group = \"marketplace\"\nwindow",
+            "group = \"tiktok\"\nwindow",
+        ),
+    );
+    let targets = Targets::load(&path).expect("loads");
+    let scenario = Scenario::load(&baseline_path(), &sets(&[])).expect("scenario");
+    let e = targets
+        .check(&scenario)
+        .expect_err("unknown group")
+        .to_string();
+    assert!(e.contains("t.toml:") && e.contains("tiktok"), "{e}");
+}
+
+#[test]
+fn the_shipped_targets_and_forecast_files_load_and_fit_the_shipped_scenarios() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let targets = Targets::load(&root.join("calibration/targets.toml")).expect("targets");
+    assert!(targets.targets.len() >= 7);
+    assert_eq!(targets.fit_until, Some(date("2023-09-24")));
+    let baseline = Scenario::load(&baseline_path(), &[]).expect("baseline");
+    targets.check(&baseline).expect("targets fit the baseline");
+    let forecasts = pasar::calibration::Forecasts::load(&root.join("calibration/forecast.toml"))
+        .expect("forecast quantities");
+    let scenario =
+        Scenario::load(&root.join("scenarios/indonesia_2023.toml"), &[]).expect("indonesia_2023");
+    forecasts
+        .check(&scenario)
+        .expect("quantities fit the 2023 scenario");
+    let ids: Vec<&str> = forecasts
+        .quantities
+        .iter()
+        .map(|q| q.moment.id.as_str())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "social_share_online_2024",
+            "marketplace_share_online_2024",
+            "online_gmv_growth_2023_2024",
+            "import_penetration_2024"
+        ]
+    );
+}
