@@ -384,6 +384,12 @@ pub fn calibrate(args: CalibrateArgs) -> Result<(), Failure> {
         let final_path = std::path::absolute(&out).unwrap_or_else(|_| out.clone());
         let toml = calibrated_toml(&calibration, &best.params, &final_path, &header);
         folder.write("calibrated.toml", toml.as_bytes())?;
+        // It must load (the staging folder sits beside the final one, so
+        // its relative `extends` resolves the same): check before anything
+        // is moved into place.
+        Scenario::load(&folder.path("calibrated.toml"), &[]).context(
+            "the calibrated.toml written does not load (a bug in pasar: please report it)",
+        )?;
         write_fit(&folder.path("fit.csv"), &rows)?;
         write_starts(&folder.path("starts.csv"), &calibration.free, &fit)?;
         write_history(&folder.path("history.csv"), &calibration.free, &fit)?;
@@ -405,10 +411,6 @@ pub fn calibrate(args: CalibrateArgs) -> Result<(), Failure> {
     })()
     .with_context(|| format!("writing the calibration to {}", out.display()))
     .map_err(Failure::Runtime)?;
-    // A calibrated.toml must load: check it now rather than at its first run.
-    Scenario::load(&written.join("calibrated.toml"), &[])
-        .with_context(|| "the written calibrated.toml does not load (a bug in pasar)")
-        .map_err(Failure::Runtime)?;
     let _ = std::fs::remove_dir_all(&cache);
     print_summary(&calibration, &fit, &rows, resumed, &written, clock);
     Ok(())

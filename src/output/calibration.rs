@@ -420,6 +420,13 @@ pub fn write_columns(path: &Path, files: &[&str]) -> Result<(), OutputError> {
     finish_csv(path, w)
 }
 
+/// `--set` paths of a calibration that calibrated.toml does not keep.
+pub const RUN_CONTROLS: [&str; 3] = [
+    "simulation.ticks",
+    "simulation.replicates",
+    "simulation.seed",
+];
+
 /// `calibrated.toml`: the input scenario (by `extends`, relative to
 /// `folder`) with the fitted values and the `--set`s of the calibration.
 pub fn calibrated_toml(
@@ -431,11 +438,15 @@ pub fn calibrated_toml(
     let parent = relative_path(&calibration.scenario, folder);
     let mut table = toml::Table::new();
     table.insert("extends".into(), toml::Value::String(parent));
+    // Run controls (horizon, replicates, seed) are left to whoever runs
+    // the calibrated scenario; every other `--set` shaped the fit and
+    // stays.
     let user_sets = calibration
         .sets
         .iter()
         .filter_map(|s| s.split_once('='))
-        .map(|(k, v)| (k.trim().to_string(), literal(v.trim())));
+        .map(|(k, v)| (k.trim().to_string(), literal(v.trim())))
+        .filter(|(k, _)| !RUN_CONTROLS.contains(&k.as_str()));
     let fitted = calibration.free.iter().zip(params).map(|(f, v)| {
         let used = f.used(*v);
         let value = if crate::sweep::is_integer_path(&f.path) {

@@ -1,0 +1,414 @@
+//! `pasar calibrate` and `pasar forecast` from the command line: the files
+//! they write, a calibration stopped by Ctrl-C that the same command
+//! resumes to the same bytes, and refusals that write nothing.
+
+mod common;
+
+use common::{baseline_path, send_signal};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// A tiny baseline from 2022-01-03 (run for 12 weekly ticks with
+/// [`TWELVE_WEEKS`]: a scenario file may not end before its events).
+fn tiny_scenario(dir: &Path) -> PathBuf {
+    let path = dir.join("tiny.toml");
+    let text = format!(
+        "extends = {:?}\n\n[simulation]\nreplicates = 2\n\n[population.umkm]\ncount = 300\n\n[population.importer]\ncount = 3\n\n[population.consumers]\ncount = 300\n",
+        baseline_path().display().to_string()
+    );
+    fs::write(&path, text).expect("write scenario");
+    path
+}
+
+const TARGETS: &str = r#"fit_until = 2022-03-31
+
+[[targets]]
+id = "social_share"
+ratio = { numerator = [ { metric = "gmv_idr", by = "channel", group = "social" } ], denominator = [ { metric = "gmv_idr", by = "channel", group = "social" }, { metric = "gmv_idr", by = "channel", group = "marketplace" } ] }
+window_start = 2022-01-01
+window_end = 2022-03-20
+observed = 0.10
+sd = 0.02
+source = ["S06"]
+
+[[targets]]
+id = "online_sellers"
+metric = "sellers_alive"
+by = "channel"
+group = "marketplace"
+window_start = 2022-01-01
+window_end = 2022-01-31
+observed = 150000
+sd = 20000
+
+[[targets]]
+id = "online_aov"
+ratio = { numerator = [ { metric = "gmv_idr", by = "channel", group = "marketplace" } ], denominator = [ { metric = "purchases", by = "channel", group = "marketplace" } ] }
+window_start = 2022-01-01
+window_end = 2022-03-20
+observed = 100000
+sd = 10000
+fit = false
+unit = "IDR per purchase"
+"#;
+
+const TWELVE_WEEKS: [&str; 2] = ["--set", "simulation.ticks=12"];
+
+fn targets(dir: &Path, text: &str) -> PathBuf {
+    let path = dir.join("targets.toml");
+    fs::write(&path, text).expect("write targets");
+    path
+}
+
+fn path(p: &Path) -> String {
+    p.display().to_string()
+}
+
+fn calibrate_args(scenario: &Path, targets: &Path) -> Vec<String> {
+    [
+        "calibrate",
+        &path(scenario),
+        "--targets",
+        &path(targets),
+        "--free",
+        "channels.social.affinity=-7:-2",
+        "--free",
+        "population.umkm.initial_online_share=0.2:0.8",
+        "--starts",
+        "2",
+        "--max-evaluations",
+        "5",
+        "--replicates",
+        "1",
+        "--quiet",
+        TWELVE_WEEKS[0],
+        TWELVE_WEEKS[1],
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+fn pasar(args: &[String], extra: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pasar"))
+        .args(args)
+        .args(extra)
+        .output()
+        .expect("start pasar")
+}
+
+fn ok(output: Output) -> String {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "pasar failed:\n{stderr}");
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn refused(output: Output, needles: &[&str]) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    for n in needles {
+        assert!(stderr.contains(n), "no `{n}` in\n{stderr}");
+    }
+}
+
+fn csv_rows(path: &Path) -> Vec<Vec<String>> {
+    let mut reader = csv::Reader::from_path(path).expect("csv");
+    let mut rows = vec![
+        reader
+            .headers()
+            .expect("header")
+            .iter()
+            .map(String::from)
+            .collect(),
+    ];
+    for r in reader.records() {
+        rows.push(r.expect("row").iter().map(String::from).collect());
+    }
+    rows
+}
+
+#[test]
+fn a_calibration_writes_a_loadable_scenario_the_fit_and_its_history() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let scenario = tiny_scenario(d);
+    let targets = targets(d, TARGETS);
+    let out = d.join("calib");
+    let stdout = ok(pasar(
+        &calibrate_args(&scenario, &targets),
+        &["--out", &path(&out)],
+    ));
+    assert!(stdout.contains("(cross-check, not fitted)"), "{stdout}");
+    for file in [
+        "calibrated.toml",
+        "fit.csv",
+        "starts.csv",
+        "history.csv",
+        "columns.csv",
+        "manifest.json",
+        "charts/fit-social_share.svg",
+        "charts/fit-online_sellers.png",
+        "charts/fit-online_aov.svg",
+    ] {
+        assert!(out.join(file).exists(), "{file} missing");
+    }
+    // The evaluation cache has served and is gone.
+    assert!(!d.join(".calib.calibrate-cache").exists());
+    let fit = csv_rows(&out.join("fit.csv"));
+    assert_eq!(
+        fit[0],
+        pasar::output::calibration::FIT_COLUMNS.map(String::from)
+    );
+    assert_eq!(fit.len(), 4);
+    assert_eq!(fit[3][10], "false", "online_aov is a cross-check");
+    // error_sd = (simulated_mean - observed) / sd.
+    for row in &fit[1..] {
+        let v = |i: usize| row[i].parse::<f64>().expect("number");
+        assert!(((v(5) - v(3)) / v(4) - v(9)).abs() < 1e-9, "{row:?}");
+    }
+    // Every start used its budget of 5; history has one row per evaluation.
+    let starts = csv_rows(&out.join("starts.csv"));
+    assert_eq!(starts.len(), 3);
+    let history = csv_rows(&out.join("history.csv"));
+    assert_eq!(history.len(), 1 + 10);
+    // The best start's values are those in calibrated.toml, which loads
+    // and runs.
+    let best = starts
+        .iter()
+        .find(|r| r[4] == "true")
+        .expect("a best start");
+    let calibrated = fs::read_to_string(out.join("calibrated.toml")).expect("toml");
+    assert!(
+        calibrated.contains("extends = \"../tiny.toml\""),
+        "{calibrated}"
+    );
+    let table: toml::Table = calibrated.parse().expect("calibrated.toml is TOML");
+    let number = |v: &toml::Value| v.as_float().expect("a float");
+    assert_eq!(
+        number(&table["channels"]["social"]["affinity"]),
+        best[7].parse::<f64>().expect("number")
+    );
+    assert_eq!(
+        number(&table["population"]["umkm"]["initial_online_share"]),
+        best[8].parse::<f64>().expect("number")
+    );
+    assert!(
+        !table.contains_key("simulation"),
+        "run controls stay out:\n{calibrated}"
+    );
+    ok(pasar(
+        &["run".into(), path(&out.join("calibrated.toml"))],
+        &[
+            "--out",
+            &path(&d.join("run")),
+            "--quiet",
+            "--set",
+            "simulation.ticks=4",
+        ],
+    ));
+    let manifest = fs::read_to_string(out.join("manifest.json")).expect("manifest");
+    assert!(manifest.contains("\"kind\": \"calibrate\""), "{manifest}");
+}
+
+#[test]
+fn ctrl_c_keeps_the_evaluations_and_the_same_command_finishes_with_the_same_bytes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let scenario = tiny_scenario(d);
+    let targets = targets(d, TARGETS);
+    let mut args = calibrate_args(&scenario, &targets);
+    let budget = args
+        .iter()
+        .position(|a| a == "--max-evaluations")
+        .expect("flag")
+        + 1;
+    args[budget] = "8".into();
+    let whole = d.join("whole");
+    ok(pasar(&args, &["--out", &path(&whole), "--threads", "2"]));
+    // Stop a second calibration once three evaluations are saved.
+    let out = d.join("stopped");
+    let cache = d.join(".stopped.calibrate-cache/evaluations.jsonl");
+    let child = Command::new(env!("CARGO_BIN_EXE_pasar"))
+        .args(&args)
+        .args(["--out", &path(&out), "--threads", "1"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start pasar");
+    let start = Instant::now();
+    let mut child = child;
+    while fs::read_to_string(&cache).map_or(0, |t| t.lines().count()) < 3 {
+        assert!(start.elapsed() < Duration::from_secs(120), "nothing saved");
+        assert!(child.try_wait().expect("poll").is_none(), "ended too soon");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    send_signal(&child, "-INT");
+    let output = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("run the same command again"), "{stderr}");
+    assert!(!out.exists());
+    let stdout = ok(pasar(&args, &["--out", &path(&out), "--threads", "1"]));
+    assert!(stdout.contains("resumed:"), "{stdout}");
+    for file in ["fit.csv", "starts.csv", "history.csv", "calibrated.toml"] {
+        let a = fs::read_to_string(whole.join(file)).expect("whole");
+        let b = fs::read_to_string(out.join(file)).expect("resumed");
+        // calibrated.toml's header quotes the command, which names --out.
+        let strip = |s: &str| {
+            s.lines()
+                .filter(|l| !l.starts_with('#'))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        assert_eq!(strip(&a), strip(&b), "{file} differs");
+    }
+}
+
+#[test]
+fn bad_calibrations_are_refused_and_write_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let scenario = tiny_scenario(d);
+    let good = targets(d, TARGETS);
+    let out = d.join("out");
+    let with_free = |free: &str| {
+        let mut args = calibrate_args(&scenario, &good);
+        args[5] = free.into();
+        args.extend(["--out".into(), path(&out)]);
+        args
+    };
+    refused(
+        pasar(&with_free("channels.social.afinity=-7:-2"), &[]),
+        &["did you mean channels.*.affinity"],
+    );
+    refused(
+        pasar(&with_free("channels.social.affinity=-2:-7"), &[]),
+        &["LOW < HIGH"],
+    );
+    refused(
+        pasar(&with_free("channels.social.take_rate=0.01:1.5"), &[]),
+        &["take_rate"],
+    );
+    refused(
+        pasar(&with_free("events[0].rate=0.01:0.05"), &[]),
+        &["only model parameters"],
+    );
+    // A window outside the scenario's 12 ticks.
+    let late = targets(
+        d,
+        &TARGETS.replace(
+            "window_start = 2022-01-01\nwindow_end = 2022-01-31",
+            "window_start = 2022-03-25\nwindow_end = 2022-03-30",
+        ),
+    );
+    let mut args = calibrate_args(&scenario, &late);
+    args.extend(["--out".into(), path(&out)]);
+    refused(pasar(&args, &[]), &["targets.toml:", "holds no tick"]);
+    assert!(!out.exists());
+    assert!(!d.join(".out.calibrate-cache").exists());
+}
+
+const QUANTITIES: &str = r#"
+[[quantities]]
+id = "social_found"
+ratio = { numerator = [ { metric = "gmv_idr", by = "discovery_channel", group = "social" } ], denominator = [ { metric = "gmv_idr", by = "channel", group = "marketplace" }, { metric = "gmv_idr", by = "channel", group = "social" } ] }
+window_start = 2022-02-01
+window_end = 2022-03-31
+
+[[quantities]]
+id = "marketplace_found"
+ratio = { numerator = [ { metric = "gmv_idr", by = "discovery_channel", group = "marketplace" } ], denominator = [ { metric = "gmv_idr", by = "channel", group = "marketplace" }, { metric = "gmv_idr", by = "channel", group = "social" } ] }
+window_start = 2022-02-01
+window_end = 2022-03-31
+
+[[quantities]]
+id = "online_growth"
+ratio = { numerator = [ { metric = "gmv_idr", by = "channel", group = "marketplace" }, { metric = "gmv_idr", by = "channel", group = "social" } ], denominator = [] }
+window_start = 2022-02-15
+window_end = 2022-03-31
+relative_to = { window_start = 2022-01-01, window_end = 2022-01-31 }
+
+[[quantities]]
+id = "imports"
+ratio = { numerator = [ { metric = "gmv_idr", by = "origin", group = "imported" } ], denominator = [ { metric = "gmv_idr", by = "all", group = "all" } ] }
+window_start = 2022-01-01
+window_end = 2022-03-31
+"#;
+
+#[test]
+fn a_forecast_gives_each_quantity_with_intervals() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let scenario = tiny_scenario(d);
+    let quantities = d.join("forecast.toml");
+    fs::write(&quantities, QUANTITIES).expect("write");
+    let out = d.join("fc");
+    let args: Vec<String> = [
+        "forecast",
+        &path(&scenario),
+        "--quantities",
+        &path(&quantities),
+        "--replicates",
+        "3",
+        "--quiet",
+        TWELVE_WEEKS[0],
+        TWELVE_WEEKS[1],
+        "--out",
+        &path(&out),
+    ]
+    .map(String::from)
+    .to_vec();
+    let stdout = ok(pasar(&args, &[]));
+    assert!(stdout.contains("social_found"), "{stdout}");
+    let rows = csv_rows(&out.join("forecast.csv"));
+    assert_eq!(
+        rows[0],
+        pasar::output::calibration::FORECAST_COLUMNS.map(String::from)
+    );
+    assert_eq!(rows.len(), 5);
+    let v = |r: usize, c: usize| rows[r][c].parse::<f64>().expect("number");
+    for r in 1..5 {
+        // low95 <= mean_low95 <= mean <= mean_high95 <= high95.
+        assert!(
+            v(r, 4) <= v(r, 6) && v(r, 6) <= v(r, 3) && v(r, 3) <= v(r, 7) && v(r, 7) <= v(r, 5),
+            "{:?}",
+            rows[r]
+        );
+        assert_eq!(rows[r][9], "3");
+    }
+    // Online GMV is found either on social or on the marketplace (an
+    // accounting identity, replicate by replicate, so also in the means).
+    assert!((v(1, 3) + v(2, 3) - 1.0).abs() < 1e-12, "{rows:?}");
+    assert!(v(4, 3) > 0.0 && v(4, 3) < 1.0);
+    assert_eq!(rows[3][2], "growth (ratio - 1)");
+    // The same command at another thread count gives the same bytes.
+    let again = d.join("fc2");
+    let mut args2 = args.clone();
+    let n = args2.len();
+    args2[n - 1] = path(&again);
+    ok(pasar(&args2, &["--threads", "1"]));
+    assert_eq!(
+        fs::read(out.join("forecast.csv")).expect("a"),
+        fs::read(again.join("forecast.csv")).expect("b")
+    );
+    // Outcomes do not belong in a forecast file.
+    fs::write(
+        &quantities,
+        QUANTITIES.replacen(
+            "window_end = 2022-03-31\n",
+            "window_end = 2022-03-31\nobserved = 0.2\n",
+            1,
+        ),
+    )
+    .expect("write");
+    let bad = d.join("bad");
+    let mut args3 = args.clone();
+    args3[n - 1] = path(&bad);
+    refused(
+        pasar(&args3, &[]),
+        &["forecast.toml", "quantities[0]", "observed"],
+    );
+    assert!(!bad.exists());
+}
