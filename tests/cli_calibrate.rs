@@ -369,14 +369,14 @@ fn a_forecast_gives_each_quantity_with_intervals() {
     );
     assert_eq!(rows.len(), 5);
     let v = |r: usize, c: usize| rows[r][c].parse::<f64>().expect("number");
-    for r in 1..5 {
+    for row in &rows[1..] {
+        let x = |c: usize| row[c].parse::<f64>().expect("number");
         // low95 <= mean_low95 <= mean <= mean_high95 <= high95.
         assert!(
-            v(r, 4) <= v(r, 6) && v(r, 6) <= v(r, 3) && v(r, 3) <= v(r, 7) && v(r, 7) <= v(r, 5),
-            "{:?}",
-            rows[r]
+            x(4) <= x(6) && x(6) <= x(3) && x(3) <= x(7) && x(7) <= x(5),
+            "{row:?}"
         );
-        assert_eq!(rows[r][9], "3");
+        assert_eq!(row[9], "3");
     }
     // Online GMV is found either on social or on the marketplace (an
     // accounting identity, replicate by replicate, so also in the means).
