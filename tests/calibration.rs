@@ -175,6 +175,8 @@ fn parameters_that_made_the_data_are_recovered() {
         );
     }
     assert!(best.objective < start_objective / 10.0);
+    assert_eq!(fit.starts[0].termination, Termination::Converged);
+    assert!(fit.starts[0].evaluations < 40);
 }
 
 /// Counts fresh and cached evaluations.
@@ -257,6 +259,89 @@ fn a_resumed_search_reuses_every_evaluation_and_threads_change_nothing() {
 }
 
 #[test]
+fn cached_moments_serve_new_tolerances_and_infeasible_points_cost_the_penalty() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let a = write(
+        dir.path(),
+        "a.toml",
+        &targets_text(0.08, 3.0e7, 0.01, 3.0e6),
+    );
+    let b = write(
+        dir.path(),
+        "b.toml",
+        &targets_text(0.08, 3.0e7, 0.02, 1.0e6),
+    );
+    let first = calibration(&a, &["simulation.ticks=20"], 1);
+    let second = calibration(&b, &["simulation.ticks=20"], 1);
+    // Tolerances are not part of what the cache is kept under.
+    assert_eq!(
+        first.fingerprint().expect("fingerprint"),
+        second.fingerprint().expect("fingerprint")
+    );
+    let settings = Settings {
+        starts: 1,
+        max_evaluations: 5,
+        ..Settings::default()
+    };
+    let store = MemoryStore::default();
+    minimise(&first, &settings, &store, &Counter::default(), &never).expect("first");
+    let counter = Counter::default();
+    let fit = minimise(&second, &settings, &store, &counter, &never).expect("second");
+    // The same first point, found in the cache, with the objective of the
+    // new tolerances.
+    assert!(counter.cached.load(Ordering::SeqCst) >= 3);
+    let row = &fit.history[0];
+    let evaluation = second.evaluate(&row.params, &never).expect("evaluation");
+    assert_eq!(row.objective, evaluation.objective);
+    // A point where the scenario is invalid (the UMKM's initial markup
+    // below markup_min) has no moments and costs the penalty for every
+    // fitted target.
+    let targets = Targets::load(&a).expect("targets");
+    let markups = Calibration::new(
+        baseline_path(),
+        sets(&["simulation.ticks=20"]),
+        vec![
+            FreeParam {
+                path: "population.umkm.initial_markup".into(),
+                low: 0.1,
+                high: 0.4,
+            },
+            FreeParam {
+                path: "behaviour.markup_min".into(),
+                low: 0.05,
+                high: 0.2,
+            },
+        ],
+        targets,
+        1,
+    )
+    .expect("each bound is valid on its own");
+    let e = markups.evaluate(&[0.15, 0.2], &never).expect("evaluation");
+    assert!(e.moments.iter().flatten().all(Option::is_none));
+    assert_eq!(
+        e.objective,
+        2.0 * pasar::calibration::smm::MISSING_MOMENT_PENALTY
+    );
+}
+
+#[test]
+fn a_target_reading_a_tick_that_ends_after_fit_until_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // The tick of 2022-07-25 ends 2022-07-31, after 2022-07-27.
+    let text = targets_text(0.08, 3.0e7, 0.01, 3.0e6)
+        .replace("fit_until = 2022-12-31", "fit_until = 2022-07-27")
+        .replace("window_end = 2022-07-31", "window_end = 2022-07-26");
+    let path = write(dir.path(), "t.toml", &text);
+    let targets = Targets::load(&path).expect("the dates alone are before fit_until");
+    let scenario = Scenario::load(&baseline_path(), &sets(&[])).expect("scenario");
+    let e = targets.check(&scenario).expect_err("runs past").to_string();
+    assert!(
+        e.contains("targets[0].window_end") && e.contains("ends 2022-07-31"),
+        "{e}"
+    );
+}
+
+#[test]
 fn a_shortened_run_gives_the_moments_of_the_full_run() {
     let dir = tempfile::tempdir().expect("temp dir");
     let targets = write(
@@ -264,9 +349,7 @@ fn a_shortened_run_gives_the_moments_of_the_full_run() {
         "t.toml",
         &targets_text(0.08, 3.0e7, 0.01, 3.0e6),
     );
-    let problem = calibration(&targets, &[], 2);
     // The targets end by 2022-07-31: tick 29 (2022-07-25) is the last read.
-    assert_eq!(problem.horizon, 30);
     let problem = calibration(&targets, &["simulation.ticks=45"], 2);
     assert_eq!(problem.horizon, 30);
     let params = [-4.0, 0.3];
@@ -356,6 +439,16 @@ fn moments_are_window_means_ratios_of_totals_and_growth() {
     assert_eq!(growth.values(&scenario, &panel), vec![3.5 / 8.0 - 1.0]);
     assert_eq!(growth.unit(), "growth (ratio - 1)");
     assert_eq!(share.per_tick(&panel, 0)[..3], [0.1, 0.3, 0.5]);
+    // A tick starting on the window's last day is in it; the last tick a
+    // growth moment reads may be in its base window.
+    assert_eq!(window("2022-01-01", "2022-01-17").ticks(&scenario), 0..3);
+    assert_eq!(window("2022-01-04", "2022-01-09").ticks(&scenario), 0..0);
+    let backwards = Moment {
+        window: window("2022-01-01", "2022-01-04"),
+        relative_to: Some(window("2022-01-10", "2022-01-24")),
+        ..growth.clone()
+    };
+    assert_eq!(backwards.last_tick(&scenario), Some(3));
 }
 
 /// Load a targets file and return its error text.

@@ -168,6 +168,12 @@ fn a_calibration_writes_a_loadable_scenario_the_fit_and_its_history() {
         let v = |i: usize| row[i].parse::<f64>().expect("number");
         assert!(((v(5) - v(3)) / v(4) - v(9)).abs() < 1e-9, "{row:?}");
     }
+    // The objective is the sum of the squared errors of the fitted
+    // targets only (online_aov is left out).
+    let fitted: f64 = fit[1..3]
+        .iter()
+        .map(|r| r[9].parse::<f64>().expect("error").powi(2))
+        .sum();
     // Every start used its budget of 5; history has one row per evaluation.
     let starts = csv_rows(&out.join("starts.csv"));
     assert_eq!(starts.len(), 3);
@@ -179,6 +185,11 @@ fn a_calibration_writes_a_loadable_scenario_the_fit_and_its_history() {
         .iter()
         .find(|r| r[4] == "true")
         .expect("a best start");
+    let objective: f64 = best[3].parse().expect("objective");
+    assert!(
+        (objective - fitted).abs() <= 1e-9 * objective,
+        "{objective} vs {fitted}"
+    );
     let calibrated = fs::read_to_string(out.join("calibrated.toml")).expect("toml");
     assert!(
         calibrated.contains("extends = \"../tiny.toml\""),
@@ -371,12 +382,24 @@ fn a_forecast_gives_each_quantity_with_intervals() {
     let v = |r: usize, c: usize| rows[r][c].parse::<f64>().expect("number");
     for row in &rows[1..] {
         let x = |c: usize| row[c].parse::<f64>().expect("number");
-        // low95 <= mean_low95 <= mean <= mean_high95 <= high95.
+        assert_eq!(row[9], "3");
+        // The prediction interval is sqrt(n + 1) = 2 times as wide as the
+        // mean's, both centred on the mean: t sd sqrt(1 + 1/n) against
+        // t sd / sqrt(n), with t(0.975, 2) = 4.302653.
+        let (mean, sd) = (x(3), x(8));
         assert!(
-            x(4) <= x(6) && x(6) <= x(3) && x(3) <= x(7) && x(7) <= x(5),
+            ((x(5) - mean) - 2.0 * (x(7) - mean)).abs() <= 1e-9 * (1.0 + sd),
             "{row:?}"
         );
-        assert_eq!(row[9], "3");
+        assert!(
+            ((mean - x(4)) - (x(5) - mean)).abs() <= 1e-9 * (1.0 + sd),
+            "{row:?}"
+        );
+        let want = 4.302653 * sd * (4.0_f64 / 3.0).sqrt();
+        assert!(
+            ((x(5) - mean) - want).abs() <= 1e-5 * (1.0 + want),
+            "{row:?}"
+        );
     }
     // Online GMV is found either on social or on the marketplace (an
     // accounting identity, replicate by replicate, so also in the means).

@@ -12,7 +12,9 @@
 //! pure functions of the parameters, so the result does not depend on the
 //! thread count or on which evaluations came from the cache.
 
-use super::smm::{Calibration, CalibrationError, Evaluation, EvaluationStore};
+use super::smm::{
+    Calibration, CalibrationError, Evaluation, EvaluationStore, MISSING_MOMENT_PENALTY,
+};
 use argmin::core::{CostFunction, Error as ArgminError, Executor, State, TerminationReason};
 use argmin::solver::neldermead::NelderMead;
 use rayon::prelude::*;
@@ -193,7 +195,8 @@ struct StartLog {
     best: Option<Evaluation>,
     history: Vec<HistoryRow>,
     error: Option<CalibrationError>,
-    budget_spent: bool,
+    /// The budget refused an evaluation argmin asked for.
+    refused: bool,
 }
 
 impl StartCost<'_> {
@@ -206,7 +209,10 @@ impl StartCost<'_> {
             .zip(u)
             .map(|(f, x)| f.used(f.at(x.clamp(0.0, 1.0))))
             .collect();
-        if let Some(e) = self.store.get(&params) {
+        if let Some(mut e) = self.store.get(&params) {
+            // The cache keeps moments; the objective follows the targets
+            // as they are now (an sd or a `fit` flag may have changed).
+            e.objective = self.calibration.objective(&e.moments);
             self.observer.evaluation_done(self.start, &e, true);
             return Ok(e);
         }
@@ -224,13 +230,14 @@ impl CostFunction for StartCost<'_> {
     fn cost(&self, u: &Vec<f64>) -> Result<f64, ArgminError> {
         let k = self.calibration.free.len();
         {
-            let log = self.log.borrow();
+            let mut log = self.log.borrow_mut();
             // argmin's Nelder–Mead unwraps the costs of its initial simplex,
             // so those k + 1 points never fail: after an error or with the
             // budget spent they get an infinite cost and the search ends at
             // the next step.
             let initial = log.count < k + 1;
             if log.error.is_some() || log.count >= self.budget.max(k + 1) {
+                log.refused = true;
                 return if initial {
                     Ok(f64::INFINITY)
                 } else {
@@ -258,9 +265,6 @@ impl CostFunction for StartCost<'_> {
                     best_so_far: best,
                 };
                 log.history.push(row);
-                if log.count >= self.budget.max(k + 1) {
-                    log.budget_spent = true;
-                }
                 Ok(e.objective + OUTSIDE_PENALTY * outside)
             }
             Err(err) => {
@@ -322,10 +326,12 @@ fn run_start(
     if let Some(e) = log.error {
         return Err(e);
     }
-    let converged = converged && !log.budget_spent;
     let best = log
         .best
         .ok_or_else(|| CalibrationError::Optimiser(format!("start {start} made no evaluation")))?;
+    // A simplex of infeasible points all at the same penalty is flat, not
+    // converged.
+    let converged = converged && !log.refused && best.objective < MISSING_MOMENT_PENALTY;
     observer.start_done(start, log.count, settings.max_evaluations.max(k + 1));
     let initial = calibration
         .free

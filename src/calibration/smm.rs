@@ -17,7 +17,8 @@
 use super::targets::Targets;
 use crate::analysis::design::{Factor, Levels};
 use crate::analysis::panel::Panel;
-use crate::runner::run_replicate_until;
+use crate::runner::{Stopped, run_replicate_within};
+use crate::scenario::load::{MergedTree, read_tree};
 use crate::scenario::{Scenario, ScenarioError};
 use crate::sweep::{self, SweepError};
 use rayon::prelude::*;
@@ -25,9 +26,10 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 
-/// What a target whose moment cannot be computed (a zero denominator)
-/// adds to the objective: far worse than any fit, but finite, so the
-/// optimiser can still order such points.
+/// What a fitted target whose moment cannot be computed in any replicate
+/// (a zero denominator, or an infeasible point) adds to the objective: far
+/// worse than any fit, but finite, so the optimiser can still order such
+/// points.
 pub const MISSING_MOMENT_PENALTY: f64 = 1e6;
 
 /// A parameter the calibration may move, within its bounds.
@@ -92,6 +94,12 @@ pub struct Calibration {
     pub replicates: u32,
     /// Ticks simulated: through the last tick any target reads.
     pub horizon: u32,
+    /// Most seller slots a replicate may reach before the point is given
+    /// up as infeasible (entry outpacing exit until memory runs out).
+    pub seller_limit: u64,
+    /// The scenario's files, read once: editing them during a calibration
+    /// changes nothing in it.
+    tree: MergedTree,
 }
 
 /// One evaluation of the objective.
@@ -120,6 +128,10 @@ pub enum CalibrationError {
         #[source]
         source: ScenarioError,
     },
+    #[error(
+        "--set {0}: calibrated.toml can only carry plain parameter paths (no events[i] or extends)\n  help: put that change in a scenario file that extends the one you fit, and fit that file"
+    )]
+    IndexedSet(String),
     #[error("the calibration was stopped")]
     Cancelled,
     #[error("cannot save an evaluation: {0}")]
@@ -157,11 +169,18 @@ impl Calibration {
             };
             sweep::check_factor(&scenario, &sets, &factor)?;
         }
-        let base =
-            Scenario::load(&scenario, &sets).map_err(|source| CalibrationError::Scenario {
-                assignments: "its own values".into(),
-                source,
-            })?;
+        if let Some(bad) = sets.iter().find(|s| {
+            let key = s.split_once('=').map_or(s.as_str(), |(k, _)| k).trim();
+            key.contains('[') || key == "extends"
+        }) {
+            return Err(CalibrationError::IndexedSet(bad.clone()));
+        }
+        let own = |source| CalibrationError::Scenario {
+            assignments: "its own values".into(),
+            source,
+        };
+        let tree = read_tree(&scenario).map_err(own)?;
+        let base = Scenario::from_tree(tree.clone(), &sets).map_err(own)?;
         targets.check(&base).map_err(CalibrationError::Targets)?;
         let horizon = targets
             .targets
@@ -176,6 +195,8 @@ impl Calibration {
             targets,
             replicates,
             horizon,
+            seller_limit: u64::MAX,
+            tree,
         })
     }
 
@@ -190,7 +211,7 @@ impl Calibration {
     /// The scenario at `params`, run to `horizon` ticks.
     pub fn scenario_at(&self, params: &[f64], horizon: u32) -> Result<Scenario, CalibrationError> {
         let sets = self.sets_at(params, horizon);
-        Scenario::load(&self.scenario, &sets).map_err(|source| CalibrationError::Scenario {
+        Scenario::from_tree(self.tree.clone(), &sets).map_err(|source| CalibrationError::Scenario {
             assignments: sets[self.sets.len() + 1..].join(", "),
             source,
         })
@@ -199,7 +220,7 @@ impl Calibration {
     /// The parameter values the unfitted scenario has (its own file and
     /// `--set`s), for the first start.
     pub fn own_values(&self) -> Result<Vec<f64>, CalibrationError> {
-        let scenario = Scenario::load(&self.scenario, &self.sets).map_err(|source| {
+        let scenario = Scenario::from_tree(self.tree.clone(), &self.sets).map_err(|source| {
             CalibrationError::Scenario {
                 assignments: "its own values".into(),
                 source,
@@ -226,10 +247,13 @@ impl Calibration {
             .collect())
     }
 
-    /// A fingerprint of everything that determines an evaluation: pasar's
-    /// version, the resolved scenario at the lower bounds, the free
-    /// parameters, the targets and the replicates. Cached evaluations
-    /// carry it, so results of another calibration are never reused.
+    /// A fingerprint of everything that determines an evaluation's
+    /// moments: pasar's version, the resolved scenario at the lower
+    /// bounds, the free parameters, the targets' moments and the
+    /// replicates. The evaluation cache is kept under it (its `plan.json`),
+    /// so the moments of another calibration are never reused. Observed
+    /// values, sds and `fit` flags are left out: the objective is
+    /// recomputed from cached moments, so changing them keeps the cache.
     pub fn fingerprint(&self) -> Result<String, CalibrationError> {
         let mut h = Sha256::new();
         h.update(env!("CARGO_PKG_VERSION").as_bytes());
@@ -240,28 +264,39 @@ impl Calibration {
             h.update(format!("{}={:?}:{:?};", f.path, f.low, f.high).as_bytes());
         }
         for t in &self.targets.targets {
-            h.update(
-                format!(
-                    "{:?}{:?}{:?}",
-                    t.moment,
-                    t.observed.to_bits(),
-                    t.sd.to_bits()
-                )
-                .as_bytes(),
-            );
+            h.update(format!("{:?}", t.moment).as_bytes());
         }
         Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
     }
 
     /// Run the evaluation at `params` (values as used); `Cancelled` when
-    /// `stop` turned true before it finished.
+    /// `stop` turned true before it finished. A point where the scenario
+    /// is invalid (a rule between two free parameters, say) or where
+    /// sellers outgrow memory is infeasible: it has no moments, so every
+    /// fitted target counts as missing.
     pub fn evaluate(
         &self,
         params: &[f64],
         stop: &(dyn Fn() -> bool + Sync),
     ) -> Result<Evaluation, CalibrationError> {
-        let scenario = self.scenario_at(params, self.horizon)?;
-        let panel = run_panel(&scenario, self.replicates, stop)?;
+        let infeasible = || {
+            let moments = vec![vec![None; self.replicates as usize]; self.targets.targets.len()];
+            Evaluation {
+                params: params.to_vec(),
+                objective: self.objective(&moments),
+                moments,
+            }
+        };
+        let scenario = match self.scenario_at(params, self.horizon) {
+            Ok(s) => s,
+            Err(CalibrationError::Scenario { .. }) => return Ok(infeasible()),
+            Err(e) => return Err(e),
+        };
+        let panel = match run_panel_within(&scenario, self.replicates, stop, self.seller_limit) {
+            Ok(p) => p,
+            Err(RunEnd::Cancelled) => return Err(CalibrationError::Cancelled),
+            Err(RunEnd::TooManySellers) => return Ok(infeasible()),
+        };
         let moments: Vec<Vec<Option<f64>>> = self
             .targets
             .targets
@@ -297,11 +332,17 @@ impl Calibration {
     }
 }
 
-/// The mean of the values present (all replicates must have one).
+/// The mean over the replicates that have the moment; `None` when none
+/// has it.
 pub fn mean(values: &[Option<f64>]) -> Option<f64> {
-    let present: Option<Vec<f64>> = values.iter().copied().collect();
-    let present = present?;
+    let present: Vec<f64> = values.iter().flatten().copied().collect();
     (!present.is_empty()).then(|| present.iter().sum::<f64>() / present.len() as f64)
+}
+
+/// Why replicates did not all finish.
+enum RunEnd {
+    Cancelled,
+    TooManySellers,
 }
 
 /// Run replicates 0..n of `scenario` in parallel and gather their series.
@@ -310,15 +351,30 @@ pub fn run_panel(
     replicates: u32,
     stop: &(dyn Fn() -> bool + Sync),
 ) -> Result<Panel, CalibrationError> {
+    run_panel_within(scenario, replicates, stop, u64::MAX).map_err(|_| CalibrationError::Cancelled)
+}
+
+fn run_panel_within(
+    scenario: &Scenario,
+    replicates: u32,
+    stop: &(dyn Fn() -> bool + Sync),
+    seller_limit: u64,
+) -> Result<Panel, RunEnd> {
     let results: Vec<_> = (0..replicates)
         .into_par_iter()
-        .map(|r| run_replicate_until(scenario, r, &[], stop))
+        .map(|r| run_replicate_within(scenario, r, &[], stop, seller_limit))
         .collect();
-    let results: Option<Vec<_>> = results.into_iter().collect();
-    let results = results.ok_or(CalibrationError::Cancelled)?;
+    let mut finished = Vec::with_capacity(results.len());
+    for r in results {
+        match r {
+            Ok(r) => finished.push(r),
+            Err(Stopped::Cancelled) => return Err(RunEnd::Cancelled),
+            Err(Stopped::TooManySellers { .. }) => return Err(RunEnd::TooManySellers),
+        }
+    }
     Ok(Panel::from_records(
         scenario,
-        results.iter().map(|r| (r.replicate, r.records.as_slice())),
+        finished.iter().map(|r| (r.replicate, r.records.as_slice())),
     ))
 }
 

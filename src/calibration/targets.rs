@@ -246,13 +246,45 @@ impl Targets {
         })
     }
 
-    /// Check every target against the scenario that will be fitted.
+    /// Check every target against the scenario that will be fitted: its
+    /// windows hold ticks of the scenario, its series are recorded, and
+    /// with `fit_until` no tick it reads ends after that date (a tick that
+    /// starts before it may run past it).
     pub fn check(&self, scenario: &Scenario) -> Result<(), ScenarioError> {
         check_moments(
             scenario,
             self.targets.iter().map(|t| (&t.moment, &t.place)),
             Kind::Targets,
-        )
+        )?;
+        let Some(limit) = self.fit_until else {
+            return Ok(());
+        };
+        let days = i64::from(scenario.spec.simulation.days_per_tick.max(1));
+        let problems: Vec<Problem> = self
+            .targets
+            .iter()
+            .enumerate()
+            .filter_map(|(i, t)| {
+                let last = t.moment.last_tick(scenario)? as u32;
+                let end = scenario.date_of_tick(last).add_days(days - 1);
+                (end > limit).then(|| Problem {
+                    source: t.place.clone(),
+                    key: Some(format!("targets[{i}].window_end")),
+                    message: format!(
+                        "the window's last tick starts {} and ends {end}, after fit_until = {limit}: it holds data after that date",
+                        scenario.date_of_tick(last)
+                    ),
+                    help: Some(format!(
+                        "end the window before the tick that runs past {limit}"
+                    )),
+                })
+            })
+            .collect();
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(ScenarioError { problems })
+        }
     }
 }
 

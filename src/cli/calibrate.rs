@@ -267,13 +267,17 @@ pub fn calibrate(args: CalibrateArgs) -> Result<(), Failure> {
     };
     let cache = cache_folder(&out);
     check_cache(&cache, &plan, args.force).map_err(input)?;
-    let store = FileStore::open(&cache).map_err(|e| Failure::Runtime(anyhow!(e)))?;
+    // plan.json first: a cache folder is never without it.
+    std::fs::create_dir_all(&cache)
+        .with_context(|| format!("cannot create {}", cache.display()))
+        .map_err(Failure::Runtime)?;
     output::write_atomic(
         &cache.join("plan.json"),
         (serde_json::to_string_pretty(&plan).map_err(|e| Failure::Runtime(anyhow!(e)))? + "\n")
             .as_bytes(),
     )
     .map_err(|e| Failure::Runtime(anyhow!(e)))?;
+    let store = FileStore::open(&cache).map_err(|e| Failure::Runtime(anyhow!(e)))?;
     let resumed = store.resumed;
     let settings = Settings {
         starts: args.starts as usize,
@@ -290,6 +294,19 @@ pub fn calibrate(args: CalibrateArgs) -> Result<(), Failure> {
     ));
     let pool = pool(args.threads)?;
     let threads = pool.current_num_threads();
+    let mut calibration = calibration;
+    calibration.seller_limit = super::run::available_memory().map_or(u64::MAX, |bytes| {
+        pasar::runner::seller_limit(&base, calibration.replicates, threads, bytes)
+    });
+    let own = calibration.own_values().map_err(input)?;
+    for (f, v) in calibration.free.iter().zip(&own) {
+        if *v < f.low || *v > f.high {
+            eprintln!(
+                "warning: {} is {} in the scenario, outside --free {}={}:{}; the first start begins at the nearest bound",
+                f.path, v, f.path, f.low, f.high
+            );
+        }
+    }
     let stop = || interrupts.flag().load(Ordering::SeqCst);
     interrupts.arm();
     let result = pool.install(|| minimise(&calibration, &settings, &store, &bar, &stop));
@@ -466,6 +483,11 @@ fn print_summary(
     }
     if resumed > 0 {
         println!("resumed: {resumed} evaluations were cached");
+    }
+    if fit.best().objective >= pasar::calibration::smm::MISSING_MOMENT_PENALTY {
+        println!(
+            "warning: no point found where every fitted target can be computed (infeasible points or zero denominators); widen or move the --free ranges"
+        );
     }
     println!(
         "{} evaluations in {:.1} s; results in {}/ (calibrated.toml, fit.csv, starts.csv, history.csv, charts/)",

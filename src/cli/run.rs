@@ -374,7 +374,7 @@ pub(super) fn check_memory(
 }
 
 /// `MemAvailable` from /proc/meminfo (Linux); `None` where it cannot be read.
-fn available_memory() -> Option<u64> {
+pub(crate) fn available_memory() -> Option<u64> {
     let text = std::fs::read_to_string("/proc/meminfo").ok()?;
     let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;

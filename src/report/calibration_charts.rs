@@ -20,7 +20,13 @@ pub fn fit_chart(
         .collect();
     let window = target.moment.window.ticks(scenario);
     // A share is drawn in percent, like the comparison charts.
-    let share = target.unit.starts_with("share");
+    // What is drawn is the quantity per tick, in the quantity's unit.
+    let unit = if target.moment.relative_to.is_some() {
+        target.moment.quantity.unit()
+    } else {
+        target.unit.clone()
+    };
+    let share = unit.starts_with("share");
     let f = if share { 100.0 } else { 1.0 };
     let observed = (0..dates.len())
         .map(|t| {
@@ -35,31 +41,31 @@ pub fn fit_chart(
         .into_iter()
         .map(|p| p.map(|(m, l, h)| (m * f, l * f, h * f)))
         .collect();
-    let per_tick = if target.moment.relative_to.is_some() {
-        " (level per tick; the target is its growth)"
+    let growth = target.moment.relative_to.is_some();
+    let mut lines = vec![BandLine {
+        label: "fitted model (mean, 95% band)".into(),
+        colour: colour(0),
+        points: simulated,
+    }];
+    // A growth target's observed value is not a level: it is in fit.csv,
+    // not on this axis.
+    if !growth {
+        lines.push(BandLine {
+            label: "observed (± sd) over the target's window".into(),
+            colour: colour(1),
+            points: observed,
+        });
+    }
+    let per_tick = if growth {
+        " (level per tick; the target is its growth, see fit.csv)"
     } else {
         ""
     };
     ChartSpec {
         title: format!("{}: observed and fitted{per_tick}", target.moment.id),
-        y_label: if share {
-            "percent".into()
-        } else {
-            target.unit.clone()
-        },
+        y_label: if share { "percent".into() } else { unit },
         dates,
-        lines: vec![
-            BandLine {
-                label: "fitted model (mean, 95% band)".into(),
-                colour: colour(0),
-                points: simulated,
-            },
-            BandLine {
-                label: "observed (± sd) over the target's window".into(),
-                colour: colour(1),
-                points: observed,
-            },
-        ],
+        lines,
         events: Vec::new(),
         zero_line: false,
     }

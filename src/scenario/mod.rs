@@ -46,7 +46,16 @@ pub struct Scenario {
 impl Scenario {
     /// Read a scenario file, its `extends` chain and `--set` overrides.
     pub fn load(path: &Path, sets: &[String]) -> Result<Scenario, ScenarioError> {
-        let mut tree = load::read_tree(path)?;
+        Scenario::from_tree(load::read_tree(path)?, sets)
+    }
+
+    /// A scenario from files already read (see [`load::read_tree`]) with
+    /// `--set` overrides: many variants of one scenario without reading
+    /// its files again.
+    pub fn from_tree(
+        mut tree: load::MergedTree,
+        sets: &[String],
+    ) -> Result<Scenario, ScenarioError> {
         let file_horizon = horizon_of(&tree.table);
         load::apply_sets(&mut tree, sets)?;
         validate::validate_tree(tree, file_horizon)
