@@ -4,10 +4,13 @@
 
 mod common;
 
-use common::{baseline_path, send_signal};
+use common::{
+    assert_ok as ok, assert_refused as refused, baseline_path, pasar_args as pasar,
+    path_text as path, send_signal,
+};
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// A tiny baseline from 2022-01-03 (run for 12 weekly ticks with
@@ -62,10 +65,6 @@ fn targets(dir: &Path, text: &str) -> PathBuf {
     path
 }
 
-fn path(p: &Path) -> String {
-    p.display().to_string()
-}
-
 fn calibrate_args(scenario: &Path, targets: &Path) -> Vec<String> {
     [
         "calibrate",
@@ -88,29 +87,6 @@ fn calibrate_args(scenario: &Path, targets: &Path) -> Vec<String> {
     ]
     .map(String::from)
     .to_vec()
-}
-
-fn pasar(args: &[String], extra: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pasar"))
-        .args(args)
-        .args(extra)
-        .output()
-        .expect("start pasar")
-}
-
-fn ok(output: Output) -> String {
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(0), "pasar failed:\n{stderr}");
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn refused(output: Output, needles: &[&str]) {
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    for n in needles {
-        assert!(stderr.contains(n), "no `{n}` in\n{stderr}");
-    }
 }
 
 fn csv_rows(path: &Path) -> Vec<Vec<String>> {

@@ -4,10 +4,13 @@
 
 mod common;
 
-use common::{BAN_WINDOW, send_signal, set_flags};
+use common::{
+    BAN_WINDOW, assert_ok as ok, assert_refused as refused, pasar_args as pasar, path_text as path,
+    send_signal, set_flags,
+};
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn scenario(name: &str) -> String {
@@ -38,39 +41,6 @@ fn sweep_args(design: &str, replicates: &str) -> Vec<String> {
     args.extend(set_flags(BAN_WINDOW));
     args.extend(set_flags(&["simulation.ticks=10"]));
     args
-}
-
-fn pasar(args: &[String], extra: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pasar"))
-        .args(args)
-        .args(extra)
-        .output()
-        .expect("start pasar")
-}
-
-fn ok(output: Output) -> String {
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(0), "pasar failed:\n{stderr}");
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn refused(output: Output, needles: &[&str]) {
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(
-        output.status.code(),
-        Some(2),
-        "{stderr}{}",
-        String::from_utf8_lossy(&output.stdout)
-    );
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    for n in needles {
-        assert!(stderr.contains(n), "no `{n}` in\n{stderr}");
-    }
-}
-
-fn path(p: &Path) -> String {
-    p.display().to_string()
 }
 
 const RESULT_FILES: [&str; 3] = ["design.csv", "sweep.csv", "sensitivity.csv"];

@@ -564,9 +564,7 @@ fn type_problem(e: &serde_path_to_error::Error<toml::de::Error>, origins: &Origi
     let path = e.path().to_string();
     let path = if path == "." { String::new() } else { path };
     let message = e.inner().message().trim().to_string();
-    if let Some(rest) = message.strip_prefix("unknown field `") {
-        let unknown = rest.split('`').next().unwrap_or_default();
-        let expected: Vec<&str> = rest.split('`').skip(2).step_by(2).collect();
+    if let Some((unknown, expected)) = crate::scenario::error::unknown_field(&message) {
         let help = match did_you_mean(unknown, expected.iter().copied()) {
             Some(s) => format!(
                 "did you mean `{s}`? valid keys here: {}",

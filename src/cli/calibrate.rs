@@ -49,16 +49,6 @@ pub struct CalibrateArgs {
     /// Replicates per evaluation (the same seeds at every evaluation).
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub replicates: u32,
-    /// Master seed [default: the scenario's].
-    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
-    pub seed: Option<u64>,
-    /// Override a parameter at every evaluation (repeatable; kept in
-    /// calibrated.toml).
-    #[arg(long = "set", value_name = "KEY.PATH=VALUE")]
-    pub sets: Vec<String>,
-    /// Worker threads, 0 to 1024; 0 means one per core. Results do not depend on it.
-    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=1024))]
-    pub threads: u16,
     /// Output folder [default: results/calibrate-<scenario name>].
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -66,9 +56,10 @@ pub struct CalibrateArgs {
     /// cached evaluations of a different calibration.
     #[arg(long)]
     pub force: bool,
-    /// No progress bar.
-    #[arg(long, short)]
-    pub quiet: bool,
+    /// Seed, overrides (kept in calibrated.toml but for ticks, replicates
+    /// and seed), threads, quiet.
+    #[command(flatten)]
+    pub sim: super::SimulationOptions,
 }
 
 #[derive(Debug, Args)]
@@ -81,24 +72,15 @@ pub struct ForecastArgs {
     /// Replicates [default: the scenario's].
     #[arg(long, value_parser = clap::value_parser!(u32).range(2..=10_000))]
     pub replicates: Option<u32>,
-    /// Master seed [default: the scenario's].
-    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
-    pub seed: Option<u64>,
-    /// Override a parameter (repeatable).
-    #[arg(long = "set", value_name = "KEY.PATH=VALUE")]
-    pub sets: Vec<String>,
-    /// Worker threads, 0 to 1024; 0 means one per core. Results do not depend on it.
-    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=1024))]
-    pub threads: u16,
     /// Output folder [default: results/forecast-<scenario name>].
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Replace the output folder if it holds earlier results.
     #[arg(long)]
     pub force: bool,
-    /// No progress bar.
-    #[arg(long, short)]
-    pub quiet: bool,
+    /// Seed, overrides, threads, quiet.
+    #[command(flatten)]
+    pub sim: super::SimulationOptions,
 }
 
 /// `plan.json` of the evaluation cache.
@@ -244,7 +226,7 @@ pub fn calibrate(args: CalibrateArgs) -> Result<(), Failure> {
     let scenario_path = std::path::absolute(&args.scenario)
         .with_context(|| format!("cannot resolve {}", args.scenario.display()))
         .map_err(input)?;
-    let sets = with_seed(&args.sets, args.seed);
+    let sets = with_seed(&args.sim.sets, args.sim.seed);
     let calibration = Calibration::new(scenario_path, sets, free, targets, args.replicates)
         .map_err(|e| match e {
             CalibrationError::Targets(problems) => input(anyhow!(problems).context(format!(
@@ -289,10 +271,10 @@ pub fn calibrate(args: CalibrateArgs) -> Result<(), Failure> {
     let budget = settings.max_evaluations.max(calibration.free.len() + 1);
     let bar = EvaluationBar(ProgressObserver::counting(
         (settings.starts * budget) as u64,
-        args.quiet,
+        args.sim.quiet,
         "evaluations",
     ));
-    let pool = pool(args.threads)?;
+    let pool = pool(args.sim.threads)?;
     let threads = pool.current_num_threads();
     let mut calibration = calibration;
     calibration.seller_limit = super::run::available_memory().map_or(u64::MAX, |bytes| {
@@ -314,17 +296,14 @@ pub fn calibrate(args: CalibrateArgs) -> Result<(), Failure> {
     let fit = match result {
         Ok(fit) => fit,
         Err(e) => {
-            return Err(match interrupts.received() {
-                Some(signal) => Failure::Interrupted {
-                    signal,
-                    error: anyhow!(
-                        "interrupted by {}: the evaluations made so far are kept in {}\n  help: run the same command again to resume; cached points are not simulated again",
-                        signals::name(signal),
-                        cache.display()
-                    ),
-                },
-                None => Failure::Runtime(anyhow!(e)),
-            });
+            return Err(signals::failure(
+                &interrupts,
+                e,
+                &format!(
+                    "the evaluations made so far are kept in {}\n  help: run the same command again to resume; cached points are not simulated again",
+                    cache.display()
+                ),
+            ));
         }
     };
     let best = fit.best();
@@ -335,16 +314,15 @@ pub fn calibrate(args: CalibrateArgs) -> Result<(), Failure> {
         .map_err(|e| Failure::Runtime(anyhow!(e)))?;
     let panel = pool
         .install(|| run_panel(&fitted, calibration.replicates, &stop))
-        .map_err(|e| match interrupts.received() {
-            Some(signal) => Failure::Interrupted {
-                signal,
-                error: anyhow!(
-                    "interrupted by {}: the search is finished and its evaluations are kept in {}\n  help: run the same command again to write the results without searching again",
-                    signals::name(signal),
+        .map_err(|e| {
+            signals::failure(
+                &interrupts,
+                e,
+                &format!(
+                    "the search is finished and its evaluations are kept in {}\n  help: run the same command again to write the results without searching again",
                     cache.display()
                 ),
-            },
-            None => Failure::Runtime(anyhow!(e)),
+            )
         })?;
     let charts: Vec<_> = calibration
         .targets
@@ -510,7 +488,7 @@ pub fn forecast_command(args: ForecastArgs) -> Result<(), Failure> {
             )
         })
         .map_err(input)?;
-    let mut sets = with_seed(&args.sets, args.seed);
+    let mut sets = with_seed(&args.sim.sets, args.sim.seed);
     if let Some(r) = args.replicates {
         sets.push(format!("simulation.replicates={r}"));
     }
@@ -530,23 +508,20 @@ pub fn forecast_command(args: ForecastArgs) -> Result<(), Failure> {
     let replicates = scenario.spec.simulation.replicates;
     let progress = ProgressObserver::new(
         u64::from(replicates) * u64::from(scenario.ticks()),
-        args.quiet,
+        args.sim.quiet,
     );
     interrupts.arm();
     let result = pasar::runner::Executor::new(&scenario)
-        .threads(usize::from(args.threads))
+        .threads(usize::from(args.sim.threads))
         .observe(&progress)
         .cancel_on(interrupts.flag())
         .run()
-        .map_err(|e| match interrupts.received() {
-            Some(signal) => Failure::Interrupted {
-                signal,
-                error: anyhow!(
-                    "interrupted by {}: the forecast was stopped and nothing was written",
-                    signals::name(signal)
-                ),
-            },
-            None => Failure::Runtime(anyhow!(e)),
+        .map_err(|e| {
+            signals::failure(
+                &interrupts,
+                e,
+                "the forecast was stopped and nothing was written",
+            )
         })?;
     progress.finish();
     let panel = pasar::analysis::panel::Panel::from_records(

@@ -402,16 +402,13 @@ fn from_scenarios(args: &CompareArgs, targets: &PrecisionTargets) -> Result<Prep
                 .observe(&progress)
                 .cancel_on(interrupts.flag())
                 .run()
-                .map_err(|e| match interrupts.received() {
-                    // A comparison keeps nothing half done: say so.
-                    Some(signal) => Failure::Interrupted {
-                        signal,
-                        error: anyhow!(
-                            "interrupted by {}: the comparison was stopped and nothing was written",
-                            signals::name(signal)
-                        ),
-                    },
-                    None => Failure::Runtime(anyhow!(e)),
+                // A comparison keeps nothing half done: say so.
+                .map_err(|e| {
+                    signals::failure(
+                        &interrupts,
+                        e,
+                        "the comparison was stopped and nothing was written",
+                    )
                 })?;
             let batch_panel = Panel::from_records(
                 &arm.scenario,

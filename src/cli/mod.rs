@@ -9,7 +9,7 @@ pub mod run;
 pub mod signals;
 pub mod sweep;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -43,6 +43,24 @@ pub enum Command {
     /// Forecast quantities of a scenario (e.g. 2024 shares) with 95%
     /// intervals: forecast.csv.
     Forecast(calibrate::ForecastArgs),
+}
+
+/// Options of every command that simulates a design, a search or a
+/// forecast: seed, overrides, threads, progress bar.
+#[derive(Debug, Args)]
+pub struct SimulationOptions {
+    /// Master seed [default: the scenario's].
+    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
+    pub seed: Option<u64>,
+    /// Override a parameter in every run (repeatable).
+    #[arg(long = "set", value_name = "KEY.PATH=VALUE")]
+    pub sets: Vec<String>,
+    /// Worker threads, 0 to 1024; 0 means one per core. Results do not depend on it.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=1024))]
+    pub threads: u16,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// How a command failed: bad input (exit 2), a failure while working (exit

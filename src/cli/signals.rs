@@ -81,6 +81,23 @@ impl Interrupts {
     }
 }
 
+/// How a failed step ends the command: interrupted (exit 128 + signal)
+/// with `then`, what became of the work, when a signal stopped it;
+/// otherwise a runtime failure with its own error.
+pub fn failure(
+    interrupts: &Interrupts,
+    error: impl std::fmt::Display,
+    then: &str,
+) -> super::Failure {
+    match interrupts.received() {
+        Some(signal) => super::Failure::Interrupted {
+            signal,
+            error: anyhow::anyhow!("interrupted by {}: {then}", name(signal)),
+        },
+        None => super::Failure::Runtime(anyhow::anyhow!("{error}")),
+    }
+}
+
 /// `SIGINT`, `SIGTERM`, `SIGHUP`.
 pub fn name(sig: i32) -> &'static str {
     match sig {

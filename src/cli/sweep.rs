@@ -39,12 +39,6 @@ pub struct SweepArgs {
     /// Replicates of every sample [default: the scenario's].
     #[arg(long)]
     pub replicates: Option<u32>,
-    /// Master seed (also draws the design) [default: the scenario's].
-    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
-    pub seed: Option<u64>,
-    /// Override a parameter in every sample (repeatable).
-    #[arg(long = "set", value_name = "KEY.PATH=VALUE")]
-    pub sets: Vec<String>,
     /// Run only shard I of N (e.g. 3/16) and write a part folder for
     /// `pasar merge` [default: from SLURM_ARRAY_TASK_ID and
     /// SLURM_ARRAY_TASK_COUNT when set].
@@ -57,9 +51,6 @@ pub struct SweepArgs {
     /// Parts of the SLURM array job.
     #[arg(long, default_value_t = 16)]
     pub shards: u32,
-    /// Worker threads, 0 to 1024; 0 means one per core. Results do not depend on it.
-    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=1024))]
-    pub threads: u16,
     /// Output folder [default: results/sweep-<scenario name>].
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -67,9 +58,9 @@ pub struct SweepArgs {
     /// checkpoint left by a different sweep.
     #[arg(long)]
     pub force: bool,
-    /// No progress bar.
-    #[arg(long, short)]
-    pub quiet: bool,
+    /// Seed (it also draws the design), overrides, threads, quiet.
+    #[command(flatten)]
+    pub sim: super::SimulationOptions,
 }
 
 #[derive(Debug, Args)]
@@ -129,7 +120,7 @@ fn plan_of(args: &SweepArgs) -> anyhow::Result<SweepPlan> {
     let scenario = std::path::absolute(&args.scenario)
         .with_context(|| format!("cannot resolve {}", args.scenario.display()))?;
     // The scenario's own seed and replicates are the defaults.
-    let base = pasar::scenario::Scenario::load(&scenario, &args.sets)
+    let base = pasar::scenario::Scenario::load(&scenario, &args.sim.sets)
         .map_err(|e| anyhow!(e).context(format!("invalid scenario {}", args.scenario.display())))?;
     let samples_csv = match &args.samples {
         Some(path) => Some(
@@ -145,7 +136,7 @@ fn plan_of(args: &SweepArgs) -> anyhow::Result<SweepPlan> {
     }
     Ok(SweepPlan {
         scenario,
-        sets: args.sets.clone(),
+        sets: args.sim.sets.clone(),
         vary: args.vary.clone(),
         design: if samples_csv.is_some() {
             "samples".into()
@@ -157,7 +148,7 @@ fn plan_of(args: &SweepArgs) -> anyhow::Result<SweepPlan> {
             .replicates
             .unwrap_or(base.spec.simulation.replicates)
             .max(1),
-        seed: args.seed.unwrap_or(base.spec.simulation.seed),
+        seed: args.sim.seed.unwrap_or(base.spec.simulation.seed),
     })
 }
 
@@ -212,10 +203,10 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
     let indicators = indicators(&base);
     let all = spec.tasks();
     let shard = shard_of(&args).map_err(input)?;
-    let threads = if usize::from(args.threads) == 0 {
+    let threads = if usize::from(args.sim.threads) == 0 {
         rayon::current_num_threads()
     } else {
-        usize::from(args.threads)
+        usize::from(args.sim.threads)
     };
     match shard {
         Some(shard) => {
@@ -236,8 +227,8 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
                 &mine,
                 &indicators,
                 &out,
-                usize::from(args.threads),
-                args.quiet,
+                usize::from(args.sim.threads),
+                args.sim.quiet,
                 &interrupts,
             )?;
             let done = PartInfo {
@@ -275,8 +266,8 @@ pub fn sweep(args: SweepArgs) -> Result<(), Failure> {
                 &all,
                 &indicators,
                 &store,
-                usize::from(args.threads),
-                args.quiet,
+                usize::from(args.sim.threads),
+                args.sim.quiet,
                 &interrupts,
             )?;
             let manifest = SweepManifest {
@@ -677,19 +668,19 @@ fn slurm_script(args: &SweepArgs, out: &Path, tasks: usize) -> anyhow::Result<St
     if let Some(r) = args.replicates {
         sweep_args.extend(["--replicates".into(), r.to_string()]);
     }
-    if let Some(s) = args.seed {
+    if let Some(s) = args.sim.seed {
         sweep_args.extend(["--seed".into(), s.to_string()]);
     }
-    for s in &args.sets {
+    for s in &args.sim.sets {
         sweep_args.extend(["--set".into(), s.clone()]);
     }
-    let cpus = if usize::from(args.threads) == 0 {
+    let cpus = if usize::from(args.sim.threads) == 0 {
         1
     } else {
-        usize::from(args.threads)
+        usize::from(args.sim.threads)
     };
     // Memory: one model per worker thread, with room to spare.
-    let base = pasar::scenario::Scenario::load(&args.scenario, &args.sets)
+    let base = pasar::scenario::Scenario::load(&args.scenario, &args.sim.sets)
         .map_err(|e| anyhow!(e).context(format!("invalid scenario {}", args.scenario.display())))?;
     let mem_mb = (pasar::runner::estimated_bytes(&base, cpus as u32, cpus) as f64 * 1.5 / 1048576.0)
         .ceil()

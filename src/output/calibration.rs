@@ -2,7 +2,7 @@
 //! calibration resumable, `fit.csv`, `starts.csv`, `history.csv`,
 //! `forecast.csv`, their data dictionary, and `calibrated.toml`.
 
-use super::{OutputError, csv_writer, finish_csv, write_atomic};
+use super::{OutputError, csv_writer, finish_csv, number, write_atomic};
 use crate::calibration::fit::FitRow;
 use crate::calibration::forecast::ForecastRow;
 use crate::calibration::optimise::Fit;
@@ -13,14 +13,6 @@ use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-
-fn number(v: f64) -> String {
-    if v.is_finite() {
-        v.to_string()
-    } else {
-        String::new()
-    }
-}
 
 /// Evaluations on disk, one JSON line each in `evaluations.jsonl`, appended
 /// and synced as they finish; a line cut short by a crash is ignored.

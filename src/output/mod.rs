@@ -106,6 +106,16 @@ pub enum OutputError {
     },
 }
 
+/// A number for a CSV cell: shortest round-trip decimal, empty (missing in
+/// R, pandas, Stata and Excel) when not finite.
+pub(crate) fn number(v: f64) -> String {
+    if v.is_finite() {
+        v.to_string()
+    } else {
+        String::new()
+    }
+}
+
 /// A buffered CSV writer on a new file.
 pub(crate) fn csv_writer(
     path: &Path,

@@ -1,20 +1,12 @@
 //! Sweep files: the append-only task store that makes sweeps resumable and
 //! shardable, and the final `design.csv`, `sweep.csv` and `sensitivity.csv`.
 
-use super::{OutputError, csv_writer, finish_csv, write_atomic};
+use super::{OutputError, csv_writer, finish_csv, number, write_atomic};
 use crate::analysis::design::Design;
 use crate::sweep::{Indicator, Sensitivity, SensitivityStats, Task, TaskResult};
 use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
-
-fn number(v: f64) -> String {
-    if v.is_finite() {
-        v.to_string()
-    } else {
-        String::new()
-    }
-}
 
 /// Finished tasks, one CSV line each (`sample,replicate,values...`),
 /// appended and flushed as they finish. A line cut short by a crash is

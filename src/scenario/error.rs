@@ -87,6 +87,15 @@ impl fmt::Display for ScenarioError {
     }
 }
 
+/// serde's "unknown field `x`, expected one of `a`, `b`" → (`x`, [`a`,
+/// `b`]).
+pub fn unknown_field(message: &str) -> Option<(&str, Vec<&str>)> {
+    let rest = message.strip_prefix("unknown field `")?;
+    let unknown = rest.split('`').next().unwrap_or_default();
+    let expected: Vec<&str> = rest.split('`').skip(2).step_by(2).collect();
+    Some((unknown, expected))
+}
+
 /// The closest of `candidates` to `word`, when one is close enough to be a
 /// plausible typo.
 pub fn did_you_mean<'a>(

@@ -100,9 +100,7 @@ fn type_problem(e: &serde_path_to_error::Error<toml::de::Error>, origins: &Origi
     let path = if path == "." { String::new() } else { path };
     let message = e.inner().message().trim().to_string();
     // serde words unknown fields as "unknown field `x`, expected one of `a`, `b`".
-    if let Some(rest) = message.strip_prefix("unknown field `") {
-        let unknown = rest.split('`').next().unwrap_or_default();
-        let expected: Vec<&str> = rest.split('`').skip(2).step_by(2).collect();
+    if let Some((unknown, expected)) = super::error::unknown_field(&message) {
         // serde_path_to_error already ends the path with the unknown key.
         let key = if path.is_empty() || path == unknown || path.ends_with(&format!(".{unknown}")) {
             if path.is_empty() {

@@ -172,3 +172,41 @@ pub fn send_signal(child: &std::process::Child, signal: &str) {
         .expect("run kill");
     assert!(status.success());
 }
+
+/// Run the `pasar` binary with `args` and then `extra`.
+pub fn pasar_args(args: &[String], extra: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_pasar"))
+        .args(args)
+        .args(extra)
+        .output()
+        .expect("start pasar")
+}
+
+/// The stdout of a run that must have succeeded without a panic.
+pub fn assert_ok(output: std::process::Output) -> String {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "pasar failed:\n{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// A run refused as bad input (exit 2), without a panic, whose error
+/// contains each of `needles`.
+pub fn assert_refused(output: std::process::Output, needles: &[&str]) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "{stderr}{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    for n in needles {
+        assert!(stderr.contains(n), "no `{n}` in\n{stderr}");
+    }
+}
+
+/// A path as a command-line argument.
+pub fn path_text(p: &std::path::Path) -> String {
+    p.display().to_string()
+}
