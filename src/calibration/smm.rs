@@ -154,9 +154,17 @@ impl Calibration {
             if free[..i].iter().any(|g| g.path == f.path) {
                 return Err(CalibrationError::Free(format!("{} is given twice", f.path)));
             }
-            if f.path.starts_with("events[") || f.path.starts_with("simulation.") {
+            // Of the simulation table only the scales are parameters (how
+            // many real sellers and consumers a simulated one stands for);
+            // the horizon, seed and replicates are run controls, and events
+            // cannot be overridden by a file that extends the scenario.
+            let scale = matches!(
+                f.path.as_str(),
+                "simulation.seller_scale" | "simulation.consumer_scale"
+            );
+            if f.path.starts_with("events[") || (f.path.starts_with("simulation.") && !scale) {
                 return Err(CalibrationError::Free(format!(
-                    "{}: only model parameters can be fitted (not events or simulation settings, which calibrated.toml could not override)",
+                    "{}: only model parameters can be fitted (not events, nor simulation settings other than seller_scale and consumer_scale)",
                     f.path
                 )));
             }
