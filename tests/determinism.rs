@@ -251,6 +251,6 @@ fn results_match_the_reference_fingerprint() {
     let got = fingerprint(&records(&scenario(), 0));
     assert_eq!(
         got,
-        "1bf8d05b1924af51fe0ac90fee271e25e0e6aaaa712b097fbda57f7558203c9d"
+        "54dc568b9ae36cc35edb6dc50acbdfad544ba36b40a306141103dbc351f41147"
     );
 }
