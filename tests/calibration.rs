@@ -134,8 +134,15 @@ fn parameters_that_made_the_data_are_recovered() {
         ),
     );
     // Calibrate with the default seed from the scenario's own values
-    // (affinity -5.0, online share 0.5), one start.
-    let fit_problem = calibration(&targets, &[], 3);
+    // (set here to affinity -5.0, online share 0.5), one start.
+    let fit_problem = calibration(
+        &targets,
+        &[
+            "channels.social.affinity=-5.0",
+            "population.umkm.initial_online_share=0.5",
+        ],
+        3,
+    );
     let own = fit_problem.own_values().expect("own values");
     assert_eq!(own, vec![-5.0, 0.5]);
     let settings = Settings {
