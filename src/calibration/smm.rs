@@ -225,15 +225,21 @@ impl Calibration {
         })
     }
 
-    /// The parameter values the unfitted scenario has (its own file and
-    /// `--set`s), for the first start.
-    pub fn own_values(&self) -> Result<Vec<f64>, CalibrationError> {
-        let scenario = Scenario::from_tree(self.tree.clone(), &self.sets).map_err(|source| {
+    /// The unfitted scenario (its own file and `--set`s), from the files
+    /// read when the calibration was set up.
+    pub fn base(&self) -> Result<Scenario, CalibrationError> {
+        Scenario::from_tree(self.tree.clone(), &self.sets).map_err(|source| {
             CalibrationError::Scenario {
                 assignments: "its own values".into(),
                 source,
             }
-        })?;
+        })
+    }
+
+    /// The parameter values the unfitted scenario has (its own file and
+    /// `--set`s), for the first start.
+    pub fn own_values(&self) -> Result<Vec<f64>, CalibrationError> {
+        let scenario = self.base()?;
         let table = match toml::Value::try_from(&scenario.spec) {
             Ok(toml::Value::Table(t)) => t,
             _ => toml::Table::new(),

@@ -236,7 +236,7 @@ pub fn calibrate(args: CalibrateArgs) -> Result<(), Failure> {
             ))),
             other => input(anyhow!(other)),
         })?;
-    let base = Scenario::load(&calibration.scenario, &calibration.sets).map_err(input)?;
+    let base = calibration.base().map_err(input)?;
     let out = args
         .out
         .clone()
