@@ -4,6 +4,13 @@
 //! ranking step alone (sellers per second) and a whole tick (decisions per
 //! second). Per-size times show how a tick scales with orders and sellers.
 //!
+//! The `limit` group times the "irreducible work" of one decision
+//! written as a tight loop (a category draw, 20 position draws, 20
+//! utilities each with a logarithm and a Gumbel draw, an argmax), with the
+//! portable `libm` logarithm the model must use and with the platform's
+//! faster one: the same machine, in the same session, so that the model's
+//! throughput can be reported as a measured ratio to that limit.
+//!
 //! `cargo bench --bench model` (a few minutes on 2 cores). Set
 //! `PASAR_BENCH_LARGE=1` to add a national-like size (a tenth of
 //! `scenarios/national.toml`: 2.2 million sellers, 1.9 million consumers),
@@ -101,5 +108,60 @@ fn model_benches(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, model_benches);
+/// Decisions per iteration of the limit loop.
+const LIMIT_DECISIONS: u64 = 10_000;
+
+/// The limit loop: per decision a category by demand share, then 20
+/// candidates, each at a geometric position (attention 15) in a bucket of
+/// 3,700 listings (the baseline marketplace's), with utility
+/// quality − ln(price / reference) + Gumbel noise, and the argmax.
+fn limit_loop(rng: &mut rand_pcg::Pcg64Mcg, ln: fn(f64) -> f64, listings: &[(f64, f64)]) -> usize {
+    use rand::RngCore;
+    let uniform =
+        |rng: &mut rand_pcg::Pcg64Mcg| ((rng.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64;
+    let cumulative = [0.29, 0.48, 0.67, 0.82, 0.97, 1.0];
+    let ln_q = ln(1.0 - 1.0 / 15.0);
+    let mut chosen = 0;
+    for _ in 0..LIMIT_DECISIONS {
+        let u = uniform(rng);
+        let category = cumulative.iter().position(|&c| u < c).unwrap_or(5);
+        let (mut best, mut argmax) = (f64::NEG_INFINITY, 0);
+        for _ in 0..20 {
+            let position = ((ln(uniform(rng)) / ln_q) as usize).min(listings.len() - 1);
+            let (quality, relative_price) = listings[position];
+            let utility = quality - ln(relative_price) - ln(-ln(uniform(rng)));
+            if utility > best {
+                (best, argmax) = (utility, position);
+            }
+        }
+        chosen += argmax + category;
+    }
+    chosen
+}
+
+fn limit_benches(c: &mut Criterion) {
+    let listings: Vec<(f64, f64)> = (0..3_700u64)
+        .map(|i| {
+            (
+                (i * 7_919 % 101) as f64 / 50.0 - 1.0,
+                0.5 + (i * 104_729 % 97) as f64 / 97.0,
+            )
+        })
+        .collect();
+    let mut group = c.benchmark_group("limit");
+    group.sample_size(10).warm_up_time(Duration::from_secs(1));
+    group.throughput(Throughput::Elements(LIMIT_DECISIONS));
+    for (label, ln) in [
+        ("libm_log", libm::log as fn(f64) -> f64),
+        ("platform_ln", f64::ln),
+    ] {
+        let mut rng = rand_pcg::Pcg64Mcg::new(20_231_004);
+        group.bench_function(BenchmarkId::from_parameter(label), |b| {
+            b.iter(|| limit_loop(&mut rng, ln, &listings))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, limit_benches, model_benches);
 criterion_main!(benches);
