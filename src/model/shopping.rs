@@ -338,8 +338,16 @@ impl Draws<'_> {
         );
         let mut top = self.outside_utility;
         piece.utility.clear();
+        piece.utility.reserve(size);
+        piece.seller.reserve(size);
+        piece.price.reserve(size);
+        // The local-product premium by a table lookup, not a branch: whether
+        // a listing is imported is a coin flip the branch predictor cannot
+        // learn, and each miss would wait for the card's load, serialising
+        // the cache misses of a set's cards.
+        let local_premium = [lambda, 0.0];
         let mut consider = |card: &super::ranking::Card| {
-            let local = if card.imported { 0.0 } else { lambda };
+            let local = local_premium[card.imported as usize];
             piece
                 .utility
                 .push(beta * card.quality - alpha * card.ln_rel_price + local);
