@@ -249,7 +249,7 @@ fn channel_and_seller_shares_follow_the_closed_form_logit() {
         assert_eq!(model.sellers().len(), n, "no entry");
         assert!(model.sellers().alive.iter().all(|&a| a), "no exit");
         assert!(
-            model.sellers().remaining.iter().all(|&r| r > 0),
+            model.sellers().tally.iter().all(|t| t.remaining > 0),
             "unlimited capacity"
         );
         let d = f.decisions as f64;
@@ -260,10 +260,13 @@ fn channel_and_seller_shares_follow_the_closed_form_logit() {
             grouped = groups.iter().map(|_| Tally::default()).collect();
         }
         for (j, tally) in sellers.iter_mut().enumerate() {
-            tally.add(model.sellers().sales[j] as f64, d, l.seller[j]);
+            tally.add(model.sellers().tally[j].sales as f64, d, l.seller[j]);
         }
         for ((_, members), tally) in groups.iter().zip(grouped.iter_mut()) {
-            let observed: u32 = members.iter().map(|&j| model.sellers().sales[j]).sum();
+            let observed: u32 = members
+                .iter()
+                .map(|&j| model.sellers().tally[j].sales)
+                .sum();
             let p: f64 = members.iter().map(|&j| l.seller[j]).sum();
             tally.add(observed as f64, d, p);
         }
@@ -634,7 +637,7 @@ fn entry_follows_its_rates() {
         let (mut profit, mut revenue) = (0.0, 0.0);
         for j in (0..n_before).filter(|&j| s.kind[j] == SellerKind::Importer) {
             profit += s.profit[j];
-            revenue += s.sales[j] as f64 * ups * s.price[j];
+            revenue += s.tally[j].sales as f64 * ups * s.price[j];
         }
         let margin = if revenue > 0.0 { profit / revenue } else { 0.0 };
         umkm_expected += 0.02 * alive(SellerKind::Umkm);

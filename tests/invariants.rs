@@ -154,18 +154,18 @@ fn check_tick(
         // sellers that exited earlier keep their last sales).
         let sellers = || (0..before.len).filter(|&j| before.alive[j]);
         let seller_gmv: f64 = sellers()
-            .map(|j| s.sales[j] as f64 * s.price[j])
+            .map(|j| s.tally[j].sales as f64 * s.price[j])
             .sum::<f64>()
             * cs;
         assert!(
             close(seller_gmv, total, REL),
             "tick {t}: Σ sellers' sales × price = {seller_gmv}, GMV {total}"
         );
-        let sales: u64 = sellers().map(|j| s.sales[j] as u64).sum();
+        let sales: u64 = sellers().map(|j| s.tally[j].sales as u64).sum();
         assert_eq!(sales, flows.purchases, "tick {t}: Σ sales vs purchases");
         // Σ over sellers of their commissions = Σ over channels.
         let seller_fees: f64 = sellers()
-            .map(|j| s.price[j] * s.fee_rate_sum[j])
+            .map(|j| s.price[j] * s.tally[j].fee_rate_sum)
             .sum::<f64>()
             * cs;
         let commission = must(rec, Metric::CommissionIdr, By::All, 0);
@@ -177,7 +177,7 @@ fn check_tick(
         let g = total / cs;
         if g > 0.0 {
             let squares: f64 = sellers()
-                .map(|j| (s.sales[j] as f64 * s.price[j]).powi(2))
+                .map(|j| (s.tally[j].sales as f64 * s.price[j]).powi(2))
                 .sum();
             let hhi = must(rec, Metric::Hhi, By::All, 0);
             assert!(
@@ -188,8 +188,10 @@ fn check_tick(
         // Average price paid by kind: GMV / purchases of the kind.
         for kind in SellerKind::ALL {
             let of_kind = || sellers().filter(|&j| s.kind[j] == kind);
-            let n: u64 = of_kind().map(|j| s.sales[j] as u64).sum();
-            let gmv: f64 = of_kind().map(|j| s.sales[j] as f64 * s.price[j]).sum();
+            let n: u64 = of_kind().map(|j| s.tally[j].sales as u64).sum();
+            let gmv: f64 = of_kind()
+                .map(|j| s.tally[j].sales as f64 * s.price[j])
+                .sum();
             match rec.get(Metric::AvgPriceIdr, By::Kind, kind as u16) {
                 Some(avg) => assert!(
                     n > 0 && close(avg, gmv / n as f64, REL),
@@ -331,14 +333,14 @@ fn check_tick(
             s.price[j]
         );
         // Capacity.
-        let sales = s.sales[j];
+        let sales = s.tally[j].sales;
         assert!(
             sales <= s.capacity[j],
             "tick {t}: seller {j} sold {sales} > capacity {}",
             s.capacity[j]
         );
         assert_eq!(
-            sales + s.remaining[j],
+            sales + s.tally[j].remaining,
             s.capacity[j],
             "tick {t}: seller {j} remaining"
         );
@@ -383,7 +385,7 @@ fn check_tick(
             }
         }
         // Commission per seller lies between the lowest and highest take rate.
-        let fees = s.fee_rate_sum[j];
+        let fees = s.tally[j].fee_rate_sum;
         assert!(
             fees >= sales as f64 * min_rate - 1e-9 && fees <= sales as f64 * max_rate + 1e-9,
             "tick {t}: seller {j} fees {fees}"
@@ -447,7 +449,7 @@ fn check_tick(
             "tick {t}: seller {j} popularity {} vs {popularity}",
             s.popularity[j]
         );
-        let markup = if s.remaining[j] == 0 {
+        let markup = if s.tally[j].remaining == 0 {
             (before.markup[j] + b.markup_step).min(b.markup_max)
         } else if sales == 0 {
             (before.markup[j] - b.markup_step).max(b.markup_min)
@@ -519,7 +521,10 @@ fn check_tick(
         if before.is_new(s.id[j]) {
             entries[s.kind[j] as usize] += 1;
             assert!(s.alive[j], "tick {t}: an entrant is not alive");
-            assert_eq!(s.sales[j], 0, "tick {t}: an entrant sold in its first tick");
+            assert_eq!(
+                s.tally[j].sales, 0,
+                "tick {t}: an entrant sold in its first tick"
+            );
         }
         if before.is_new(s.id[j]) {
             for (k, n) in new_listings.iter_mut().enumerate() {

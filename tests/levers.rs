@@ -273,7 +273,7 @@ fn checkout_partner_completes_social_purchases_on_the_partner() {
         let s = m.sellers();
         for j in before.kept(s) {
             if s.kind[j] == SellerKind::Affiliate {
-                affiliate_sales += s.sales[j];
+                affiliate_sales += s.tally[j].sales;
             }
         }
         banned_lost += m.flows().lost;
@@ -415,7 +415,7 @@ fn import_price_floor_makes_cheaper_importer_listings_ineligible() {
                     p.tick, s.price[j]
                 );
                 assert_eq!(
-                    s.sales[j], 0,
+                    s.tally[j].sales, 0,
                     "tick {}: importer {j} sold under the floor",
                     p.tick
                 );
@@ -430,7 +430,7 @@ fn import_price_floor_makes_cheaper_importer_listings_ineligible() {
                             .enumerate()
                             .fold(0u16, |m, (k, &a)| if a { m | (1 << k) } else { m })
                 );
-                above_sold += s.sales[j];
+                above_sold += s.tally[j].sales;
             }
         }
     });
@@ -469,10 +469,10 @@ fn positive_list_limits_importers_to_listed_categories() {
                 continue;
             }
             if open.contains(&(s.category[j] as usize)) {
-                inside += s.sales[j];
+                inside += s.tally[j].sales;
             } else {
                 assert_eq!(s.eligible[j], 0);
-                outside += s.sales[j];
+                outside += s.tally[j].sales;
             }
         }
     });

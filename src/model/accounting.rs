@@ -16,16 +16,16 @@ impl Model<'_> {
             if !s.alive[j] {
                 continue;
             }
-            let gmv = s.sales[j] as f64 * s.price[j];
+            let gmv = s.tally[j].sales as f64 * s.price[j];
             f.gmv_kind[s.kind[j] as usize] += gmv;
-            f.purchases_kind[s.kind[j] as usize] += s.sales[j] as u64;
+            f.purchases_kind[s.kind[j] as usize] += s.tally[j].sales as u64;
             f.gmv_origin[s.imported[j] as usize] += gmv;
             f.gmv_category[s.category[j] as usize] += gmv;
             f.gmv_squares += gmv * gmv;
-            let units = s.sales[j] as f64 * units_per_sale;
+            let units = s.tally[j].sales as f64 * units_per_sale;
             let revenue = units * s.price[j];
             // Σ over sales of take rate × price, per real seller.
-            let commission = units_per_sale * s.price[j] * s.fee_rate_sum[j];
+            let commission = units_per_sale * s.price[j] * s.tally[j].fee_rate_sum;
             let fixed = match s.kind[j] {
                 SellerKind::Umkm => spec.population.umkm.fixed_cost_idr,
                 SellerKind::Importer | SellerKind::Affiliate => {

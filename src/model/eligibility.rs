@@ -17,11 +17,11 @@ impl Model<'_> {
         let s = &mut self.sellers;
         for j in 0..s.len() {
             // Every slot starts the tick with no sales; dead slots stay so.
-            s.sales[j] = 0;
-            s.fee_rate_sum[j] = 0.0;
+            s.tally[j].sales = 0;
+            s.tally[j].fee_rate_sum = 0.0;
             if !s.alive[j] {
                 s.eligible[j] = 0;
-                s.remaining[j] = 0;
+                s.tally[j].remaining = 0;
                 continue;
             }
             let c = s.category[j] as usize;
@@ -43,7 +43,7 @@ impl Model<'_> {
             s.price[j] = price;
             s.landed_cost[j] = m + adders;
             s.ln_rel_price[j] = libm::log(price / market.ref_price[c]);
-            s.remaining[j] = s.capacity[j];
+            s.tally[j].remaining = s.capacity[j];
             let bound = bound_by_cross_border(kind, affiliates_bound);
             let mut eligible = s.listings[j];
             if bound {

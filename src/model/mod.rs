@@ -175,9 +175,9 @@ impl<'s> Model<'s> {
         self.flows.reset();
         let s = &mut self.sellers;
         for j in 0..s.len() {
-            s.remaining[j] = if s.alive[j] { s.capacity[j] } else { 0 };
-            s.sales[j] = 0;
-            s.fee_rate_sum[j] = 0.0;
+            s.tally[j].remaining = if s.alive[j] { s.capacity[j] } else { 0 };
+            s.tally[j].sales = 0;
+            s.tally[j].fee_rate_sum = 0.0;
         }
         self.shop();
         self.flows.decisions

@@ -52,6 +52,21 @@ pub struct NewSeller {
     pub listings: ChannelSet,
 }
 
+/// The counters of a seller's tick that a purchase updates, side by side:
+/// at national scale each seller array is far larger than the cache, and a
+/// purchase then touches one cache line, which the sold-out check of the
+/// consideration set has just loaded, instead of one per counter.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Tally {
+    /// Σ take rate over this tick's sales (commission = fee_rate_sum × price).
+    pub fee_rate_sum: f64,
+    /// Simulated sales left this tick.
+    pub remaining: u32,
+    /// Simulated sales made this tick (capacity − remaining once the
+    /// shopping step is over).
+    pub sales: u32,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Sellers {
     pub id: Vec<u64>,
@@ -80,12 +95,8 @@ pub struct Sellers {
     pub ln_rel_price: Vec<f64>,
     /// Channels where the listing is eligible this tick.
     pub eligible: Vec<ChannelSet>,
-    /// Simulated sales left this tick.
-    pub remaining: Vec<u32>,
-    /// Simulated sales made this tick.
-    pub sales: Vec<u32>,
-    /// Σ take rate over this tick's sales (commission = fee_rate_sum × price).
-    pub fee_rate_sum: Vec<f64>,
+    /// What a purchase updates: sales left and made, fees.
+    pub tally: Vec<Tally>,
     /// Cash at the start of this tick's accounting (for the cash identity).
     pub cash_before: Vec<f64>,
     /// This tick's profit per real seller, IDR.
@@ -132,9 +143,7 @@ impl Sellers {
         self.landed_cost[slot] = 0.0;
         self.ln_rel_price[slot] = 0.0;
         self.eligible[slot] = 0;
-        self.remaining[slot] = 0;
-        self.sales[slot] = 0;
-        self.fee_rate_sum[slot] = 0.0;
+        self.tally[slot] = Tally::default();
         self.cash_before[slot] = s.cash;
         self.profit[slot] = 0.0;
         slot
@@ -161,9 +170,7 @@ impl Sellers {
         self.landed_cost.reserve_exact(n);
         self.ln_rel_price.reserve_exact(n);
         self.eligible.reserve_exact(n);
-        self.remaining.reserve_exact(n);
-        self.sales.reserve_exact(n);
-        self.fee_rate_sum.reserve_exact(n);
+        self.tally.reserve_exact(n);
         self.cash_before.reserve_exact(n);
         self.profit.reserve_exact(n);
     }
@@ -188,9 +195,7 @@ impl Sellers {
             + b(&self.landed_cost)
             + b(&self.ln_rel_price)
             + b(&self.eligible)
-            + b(&self.remaining)
-            + b(&self.sales)
-            + b(&self.fee_rate_sum)
+            + b(&self.tally)
             + b(&self.cash_before)
             + b(&self.profit)
             + b(&self.free)
@@ -214,9 +219,7 @@ impl Sellers {
         self.landed_cost.push(0.0);
         self.ln_rel_price.push(0.0);
         self.eligible.push(0);
-        self.remaining.push(0);
-        self.sales.push(0);
-        self.fee_rate_sum.push(0.0);
+        self.tally.push(Tally::default());
         self.cash_before.push(0.0);
         self.profit.push(0.0);
     }

@@ -247,7 +247,7 @@ impl Model<'_> {
         let s = &mut self.sellers;
         for j in 0..s.len() {
             if s.alive[j] {
-                s.sales[j] = s.capacity[j] - s.remaining[j];
+                s.tally[j].sales = s.capacity[j] - s.tally[j].remaining;
             }
         }
     }
@@ -410,8 +410,8 @@ impl Resolve<'_> {
         let (k, c) = (d.channel as usize, d.category as usize);
         let range = d.start as usize..(d.start + d.len) as usize;
         let seller = &piece.seller[range.clone()];
-        let remaining = &self.sellers.remaining;
-        let sold_out = |idx: usize| remaining[seller[idx] as usize] == 0;
+        let tally = &self.sellers.tally;
+        let sold_out = |idx: usize| tally[seller[idx] as usize].remaining == 0;
         // 5. Sold-out sellers are dropped from the set before the draw. This
         // is the same distribution as choosing, dropping a sold-out choice
         // and choosing again over what remains (by IIA), without the redraws.
@@ -517,9 +517,12 @@ impl Resolve<'_> {
         let price = chosen_price;
         let take_rate = policy.take_rate[tx];
         // Sales are capacity − remaining, counted once the step is over
-        // (one memory access less per purchase).
-        sellers.remaining[j] -= 1;
-        sellers.fee_rate_sum[j] += take_rate;
+        // (one memory access less per purchase); the fee sum sits beside
+        // the count in the seller's tally, whose cache line the sold-out
+        // check has just loaded.
+        let tally = &mut sellers.tally[j];
+        tally.remaining -= 1;
+        tally.fee_rate_sum += take_rate;
         flows.purchases += 1;
         flows.purchases_tx[tx] += 1;
         flows.gmv_tx_category[tx * nc + c] += price;

@@ -147,21 +147,21 @@ pub const DECODABLE_RATES: &[&str] = &[
 /// (offline, marketplace, social) sales of seller `j` this tick, under
 /// [`DECODABLE_RATES`].
 pub fn sales_by_channel(s: &Sellers, j: usize) -> (u32, u32, u32) {
-    let code = s.fee_rate_sum[j] * (1u64 << 20) as f64;
+    let code = s.tally[j].fee_rate_sum * (1u64 << 20) as f64;
     assert_eq!(
         code,
         code.round(),
         "fee_rate_sum {} not decodable",
-        s.fee_rate_sum[j]
+        s.tally[j].fee_rate_sum
     );
     let code = code as u64;
     let (mp, social) = ((code >> 18) as u32, (code & ((1 << 18) - 1)) as u32);
     assert!(
-        mp + social <= s.sales[j],
+        mp + social <= s.tally[j].sales,
         "seller {j}: {code} vs {} sales",
-        s.sales[j]
+        s.tally[j].sales
     );
-    (s.sales[j] - mp - social, mp, social)
+    (s.tally[j].sales - mp - social, mp, social)
 }
 
 /// Send `signal` (e.g. "-INT") to a child process, with `kill`.
