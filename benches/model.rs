@@ -23,6 +23,10 @@ use pasar::scenario::Scenario;
 use std::path::Path;
 use std::time::Duration;
 
+/// The allocator of the `pasar` binary, so that figures match its runs.
+#[global_allocator]
+static ALLOC: pasar::hugepages::HugePageAlloc = pasar::hugepages::HugePageAlloc;
+
 /// (label, consumers, UMKM, importers).
 fn sizes() -> Vec<(&'static str, u64, u64, u64)> {
     let mut sizes = vec![

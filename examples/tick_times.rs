@@ -14,6 +14,10 @@ use pasar::scenario::Scenario;
 use std::path::Path;
 use std::time::Instant;
 
+/// The allocator of the `pasar` binary, so that figures match its runs.
+#[global_allocator]
+static ALLOC: pasar::hugepages::HugePageAlloc = pasar::hugepages::HugePageAlloc;
+
 /// CPU seconds this process has used (user + system), where readable.
 fn cpu_seconds() -> Option<f64> {
     let stat = std::fs::read_to_string("/proc/self/stat").ok()?;

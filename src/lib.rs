@@ -10,6 +10,7 @@
 pub mod analysis;
 pub mod calibration;
 pub mod dist;
+pub mod hugepages;
 pub mod metrics;
 pub mod model;
 pub mod output;

@@ -5,6 +5,10 @@ mod cli;
 
 use clap::Parser;
 
+/// Huge pages for the large agent arrays (see `pasar::hugepages`).
+#[global_allocator]
+static ALLOC: pasar::hugepages::HugePageAlloc = pasar::hugepages::HugePageAlloc;
+
 fn main() {
     let cli = cli::Cli::parse();
     if let Err(failure) = cli::main_with(cli) {
