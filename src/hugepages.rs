@@ -81,7 +81,8 @@ mod tests {
     use super::*;
 
     /// Blocks of every size round-trip through the allocator with their
-    /// contents intact, growing and shrinking across the huge-page size.
+    /// contents intact, and keep them when they grow past the huge-page
+    /// size.
     #[test]
     fn blocks_keep_their_contents() {
         let a = HugePageAlloc;

@@ -4,7 +4,7 @@
 //! adders depend on the tariffs that step 1 may just have changed.
 
 use super::Model;
-use super::sellers::{SellerKind, bound_by_cross_border};
+use super::sellers::{SellerKind, Tally, bound_by_cross_border};
 
 impl Model<'_> {
     pub(super) fn update_prices_and_eligibility(&mut self) {
@@ -16,12 +16,11 @@ impl Model<'_> {
         let cross_border_open = policy.cross_border_open();
         let s = &mut self.sellers;
         for j in 0..s.len() {
-            // Every slot starts the tick with no sales; dead slots stay so.
-            s.tally[j].sales = 0;
-            s.tally[j].fee_rate_sum = 0.0;
+            // Every slot starts the tick with no sales; a dead slot also
+            // with no capacity.
             if !s.alive[j] {
+                s.tally[j] = Tally::open(0);
                 s.eligible[j] = 0;
-                s.tally[j].remaining = 0;
                 continue;
             }
             let c = s.category[j] as usize;
@@ -43,7 +42,7 @@ impl Model<'_> {
             s.price[j] = price;
             s.landed_cost[j] = m + adders;
             s.ln_rel_price[j] = libm::log(price / market.ref_price[c]);
-            s.tally[j].remaining = s.capacity[j];
+            s.tally[j] = Tally::open(s.capacity[j]);
             let bound = bound_by_cross_border(kind, affiliates_bound);
             let mut eligible = s.listings[j];
             if bound {

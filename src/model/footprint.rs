@@ -16,9 +16,9 @@ pub fn vec_bytes<T>(v: &Vec<T>) -> usize {
 pub fn bytes_per_seller(n_channels: usize) -> u64 {
     // id, cash, unit cost, quality, markup, popularity, price, landed cost,
     // ln relative price, fee-rate sum, cash before, profit: 12 × 8 bytes;
-    // capacity, remaining, sales: 3 × 4 (the fee-rate sum, sales and
-    // remaining together make the 16-byte tally); category, listings, eligible:
-    // 3 × 2; kind, imported, owner, alive: 4 × 1.
+    // capacity, remaining, sales: 3 × 4; category, listings, eligible:
+    // 3 × 2; kind, imported, owner, alive: 4 × 1. (Remaining, sales and the
+    // fee-rate sum together are the 16-byte tally.)
     let fixed = 12 * 8 + 3 * 4 + 3 * 2 + 4;
     // Per channel: a noise draw, and at most one listing with its slot in
     // the ranking order, its card and a sort key.

@@ -30,6 +30,7 @@ use flows::TickFlows;
 use market::Market;
 use policy::PolicyState;
 use ranking::Ranking;
+use sellers::Tally;
 use sellers::{SellerFactory, Sellers};
 
 /// One replicate's world.
@@ -175,9 +176,7 @@ impl<'s> Model<'s> {
         self.flows.reset();
         let s = &mut self.sellers;
         for j in 0..s.len() {
-            s.tally[j].remaining = if s.alive[j] { s.capacity[j] } else { 0 };
-            s.tally[j].sales = 0;
-            s.tally[j].fee_rate_sum = 0.0;
+            s.tally[j] = Tally::open(if s.alive[j] { s.capacity[j] } else { 0 });
         }
         self.shop();
         self.flows.decisions

@@ -67,6 +67,16 @@ pub struct Tally {
     pub sales: u32,
 }
 
+impl Tally {
+    /// A tick's opening tally: `capacity` sales left, none made.
+    pub fn open(capacity: u32) -> Tally {
+        Tally {
+            remaining: capacity,
+            ..Tally::default()
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Sellers {
     pub id: Vec<u64>,

@@ -338,9 +338,6 @@ impl Draws<'_> {
         );
         let mut top = self.outside_utility;
         piece.utility.clear();
-        piece.utility.reserve(size);
-        piece.seller.reserve(size);
-        piece.price.reserve(size);
         // The local-product premium by a table lookup, not a branch: whether
         // a listing is imported is a coin flip the branch predictor cannot
         // learn, and each miss would wait for the card's load, serialising
