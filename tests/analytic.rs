@@ -260,12 +260,12 @@ fn channel_and_seller_shares_follow_the_closed_form_logit() {
             grouped = groups.iter().map(|_| Tally::default()).collect();
         }
         for (j, tally) in sellers.iter_mut().enumerate() {
-            tally.add(model.sellers().tally[j].sales as f64, d, l.seller[j]);
+            tally.add(model.sellers().tally[j].sales() as f64, d, l.seller[j]);
         }
         for ((_, members), tally) in groups.iter().zip(grouped.iter_mut()) {
             let observed: u32 = members
                 .iter()
-                .map(|&j| model.sellers().tally[j].sales)
+                .map(|&j| model.sellers().tally[j].sales())
                 .sum();
             let p: f64 = members.iter().map(|&j| l.seller[j]).sum();
             tally.add(observed as f64, d, p);
@@ -636,8 +636,8 @@ fn entry_follows_its_rates() {
         let alive = |kind: SellerKind| (0..n_before).filter(|&j| s.kind[j] == kind).count() as f64;
         let (mut profit, mut revenue) = (0.0, 0.0);
         for j in (0..n_before).filter(|&j| s.kind[j] == SellerKind::Importer) {
-            profit += s.profit[j];
-            revenue += s.tally[j].sales as f64 * ups * s.price[j];
+            profit += model.profit(j);
+            revenue += s.tally[j].sales() as f64 * ups * s.price[j];
         }
         let margin = if revenue > 0.0 { profit / revenue } else { 0.0 };
         umkm_expected += 0.02 * alive(SellerKind::Umkm);

@@ -154,14 +154,14 @@ fn check_tick(
         // sellers that exited earlier keep their last sales).
         let sellers = || (0..before.len).filter(|&j| before.alive[j]);
         let seller_gmv: f64 = sellers()
-            .map(|j| s.tally[j].sales as f64 * s.price[j])
+            .map(|j| s.tally[j].sales() as f64 * s.price[j])
             .sum::<f64>()
             * cs;
         assert!(
             close(seller_gmv, total, REL),
             "tick {t}: Σ sellers' sales × price = {seller_gmv}, GMV {total}"
         );
-        let sales: u64 = sellers().map(|j| s.tally[j].sales as u64).sum();
+        let sales: u64 = sellers().map(|j| s.tally[j].sales() as u64).sum();
         assert_eq!(sales, flows.purchases, "tick {t}: Σ sales vs purchases");
         // Σ over sellers of their commissions = Σ over channels.
         let seller_fees: f64 = sellers()
@@ -177,7 +177,7 @@ fn check_tick(
         let g = total / cs;
         if g > 0.0 {
             let squares: f64 = sellers()
-                .map(|j| (s.tally[j].sales as f64 * s.price[j]).powi(2))
+                .map(|j| (s.tally[j].sales() as f64 * s.price[j]).powi(2))
                 .sum();
             let hhi = must(rec, Metric::Hhi, By::All, 0);
             assert!(
@@ -188,9 +188,9 @@ fn check_tick(
         // Average price paid by kind: GMV / purchases of the kind.
         for kind in SellerKind::ALL {
             let of_kind = || sellers().filter(|&j| s.kind[j] == kind);
-            let n: u64 = of_kind().map(|j| s.tally[j].sales as u64).sum();
+            let n: u64 = of_kind().map(|j| s.tally[j].sales() as u64).sum();
             let gmv: f64 = of_kind()
-                .map(|j| s.tally[j].sales as f64 * s.price[j])
+                .map(|j| s.tally[j].sales() as f64 * s.price[j])
                 .sum();
             match rec.get(Metric::AvgPriceIdr, By::Kind, kind as u16) {
                 Some(avg) => assert!(
@@ -322,9 +322,9 @@ fn check_tick(
         };
         let landed = m + ship + tariff;
         assert!(
-            close(s.landed_cost[j], landed, REL),
+            close(model.landed_cost(j), landed, REL),
             "tick {t}: seller {j} landed cost {} vs {landed}",
-            s.landed_cost[j]
+            model.landed_cost(j)
         );
         let price = m * (1.0 + before.markup[j]) + ship + tariff;
         assert!(
@@ -333,18 +333,18 @@ fn check_tick(
             s.price[j]
         );
         // Capacity.
-        let sales = s.tally[j].sales;
+        let sales = s.tally[j].sales();
         assert!(
-            sales <= s.capacity[j],
+            sales <= s.tally[j].capacity,
             "tick {t}: seller {j} sold {sales} > capacity {}",
-            s.capacity[j]
+            s.tally[j].capacity
         );
         assert_eq!(
             sales + s.tally[j].remaining,
-            s.capacity[j],
+            s.tally[j].capacity,
             "tick {t}: seller {j} remaining"
         );
-        if sales == s.capacity[j] {
+        if sales == s.tally[j].capacity {
             cov.sold_out += 1;
         }
         // Eligibility.
@@ -397,12 +397,12 @@ fn check_tick(
             SellerKind::Umkm => spec.population.umkm.fixed_cost_idr,
             _ => spec.population.importer.fixed_cost_idr,
         };
-        let profit = revenue - units * s.landed_cost[j] - ups * s.price[j] * fees - fixed;
+        let profit = revenue - units * model.landed_cost(j) - ups * s.price[j] * fees - fixed;
         let scale = revenue.abs() + fixed + 1.0;
         assert!(
-            (s.profit[j] - profit).abs() <= REL * scale,
+            (model.profit(j) - profit).abs() <= REL * scale,
             "tick {t}: seller {j} profit {} vs {profit}",
-            s.profit[j]
+            model.profit(j)
         );
         // Cash changes by exactly the profit (and the subsidy, for UMKM).
         let paid = if kind == SellerKind::Umkm {
@@ -412,18 +412,14 @@ fn check_tick(
         };
         if kind == SellerKind::Umkm {
             umkm_paid += 1;
-            umkm_profit += s.profit[j];
+            umkm_profit += model.profit(j);
         }
-        let cash = before.cash[j] + s.profit[j] + paid;
-        let scale = before.cash[j].abs() + s.profit[j].abs() + paid + 1.0;
+        let cash = before.cash[j] + model.profit(j) + paid;
+        let scale = before.cash[j].abs() + model.profit(j).abs() + paid + 1.0;
         assert!(
             (s.cash[j] - cash).abs() <= REL * scale,
             "tick {t}: seller {j} cash {} vs {cash}",
             s.cash[j]
-        );
-        assert_eq!(
-            s.cash_before[j], before.cash[j],
-            "tick {t}: seller {j} cash_before"
         );
         // Exit exactly when cash is below zero.
         assert_eq!(
@@ -459,7 +455,7 @@ fn check_tick(
         assert_eq!(
             s.markup[j], markup,
             "tick {t}: seller {j} markup (sold {sales} of {})",
-            s.capacity[j]
+            s.tally[j].capacity
         );
         let (old, new) = (before.listings[j], s.listings[j]);
         assert_eq!(old & !new, 0, "tick {t}: seller {j} dropped a listing");
@@ -522,7 +518,8 @@ fn check_tick(
             entries[s.kind[j] as usize] += 1;
             assert!(s.alive[j], "tick {t}: an entrant is not alive");
             assert_eq!(
-                s.tally[j].sales, 0,
+                s.tally[j].sales(),
+                0,
                 "tick {t}: an entrant sold in its first tick"
             );
         }

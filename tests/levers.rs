@@ -273,7 +273,7 @@ fn checkout_partner_completes_social_purchases_on_the_partner() {
         let s = m.sellers();
         for j in before.kept(s) {
             if s.kind[j] == SellerKind::Affiliate {
-                affiliate_sales += s.tally[j].sales;
+                affiliate_sales += s.tally[j].sales();
             }
         }
         banned_lost += m.flows().lost;
@@ -415,7 +415,8 @@ fn import_price_floor_makes_cheaper_importer_listings_ineligible() {
                     p.tick, s.price[j]
                 );
                 assert_eq!(
-                    s.tally[j].sales, 0,
+                    s.tally[j].sales(),
+                    0,
                     "tick {}: importer {j} sold under the floor",
                     p.tick
                 );
@@ -430,7 +431,7 @@ fn import_price_floor_makes_cheaper_importer_listings_ineligible() {
                             .enumerate()
                             .fold(0u16, |m, (k, &a)| if a { m | (1 << k) } else { m })
                 );
-                above_sold += s.tally[j].sales;
+                above_sold += s.tally[j].sales();
             }
         }
     });
@@ -469,10 +470,10 @@ fn positive_list_limits_importers_to_listed_categories() {
                 continue;
             }
             if open.contains(&(s.category[j] as usize)) {
-                inside += s.tally[j].sales;
+                inside += s.tally[j].sales();
             } else {
                 assert_eq!(s.eligible[j], 0);
-                outside += s.tally[j].sales;
+                outside += s.tally[j].sales();
             }
         }
     });
@@ -816,17 +817,25 @@ fn import_tariff_adds_the_rate_on_landed_cost() {
             if taxed {
                 checked[sb.kind[j] as usize] += 1;
                 assert!(
-                    close(sb.landed_cost[j], (1.0 + rate) * sa.landed_cost[j], 1e-12),
+                    close(
+                        p.with.landed_cost(j),
+                        (1.0 + rate) * p.base.landed_cost(j),
+                        1e-12
+                    ),
                     "seller {j} landed cost"
                 );
                 assert!(
-                    close(sb.price[j] - sa.price[j], rate * sa.landed_cost[j], 1e-9),
+                    close(
+                        sb.price[j] - sa.price[j],
+                        rate * p.base.landed_cost(j),
+                        1e-9
+                    ),
                     "seller {j} price"
                 );
             } else {
                 assert_eq!(
-                    (sb.price[j], sb.landed_cost[j]),
-                    (sa.price[j], sa.landed_cost[j]),
+                    (sb.price[j], p.with.landed_cost(j)),
+                    (sa.price[j], p.base.landed_cost(j)),
                     "seller {j}"
                 );
             }
@@ -926,7 +935,11 @@ fn umkm_subsidy_adds_exactly_the_transfer_to_umkm_cash() {
         if p.tick == 3 {
             for j in p.with_before.kept(sb) {
                 assert_eq!(p.base_before.cash[j], p.with_before.cash[j]);
-                assert_eq!(sa.profit[j], sb.profit[j], "the subsidy is not profit");
+                assert_eq!(
+                    p.base.profit(j),
+                    p.with.profit(j),
+                    "the subsidy is not profit"
+                );
                 let gain = sb.cash[j] - sa.cash[j];
                 let expected = if sb.kind[j] == SellerKind::Umkm {
                     idr

@@ -1,12 +1,59 @@
 //! Step 5: each seller's profit, per real seller, and its cash.
 
 use super::Model;
-use super::sellers::SellerKind;
+use super::eligibility::LandedCosts;
+use super::market::Market;
+use super::policy::PolicyState;
+use super::sellers::{SellerKind, Sellers};
+use crate::scenario::ScenarioFile;
+
+/// What a seller's accounting reads besides the seller itself.
+struct Books<'a> {
+    units_per_sale: f64,
+    umkm_fixed_cost: f64,
+    importer_fixed_cost: f64,
+    costs: LandedCosts<'a>,
+}
+
+impl Books<'_> {
+    fn new<'a>(spec: &ScenarioFile, market: &Market, policy: &'a PolicyState) -> Books<'a> {
+        Books {
+            units_per_sale: market.units_per_sale,
+            umkm_fixed_cost: spec.population.umkm.fixed_cost_idr,
+            importer_fixed_cost: spec.population.importer.fixed_cost_idr,
+            costs: LandedCosts::new(spec, policy),
+        }
+    }
+
+    /// Seller `j`'s revenue and profit this tick, per real seller, IDR:
+    /// revenue − landed cost of the units − commissions − the fixed cost.
+    fn revenue_and_profit(&self, s: &Sellers, j: usize) -> (f64, f64) {
+        let units = s.tally[j].sales() as f64 * self.units_per_sale;
+        let revenue = units * s.price[j];
+        // Σ over sales of take rate × price, per real seller.
+        let commission = self.units_per_sale * s.price[j] * s.tally[j].fee_rate_sum;
+        let fixed = match s.kind[j] {
+            SellerKind::Umkm => self.umkm_fixed_cost,
+            SellerKind::Importer | SellerKind::Affiliate => self.importer_fixed_cost,
+        };
+        let landed_cost = s.unit_cost[j] + self.costs.adders(s, j);
+        (revenue, revenue - units * landed_cost - commission - fixed)
+    }
+}
 
 impl Model<'_> {
+    /// Seller `j`'s profit this tick per real seller, IDR (subsidies
+    /// excluded): what accounting added to its cash, recomputed by the same
+    /// arithmetic rather than stored. Valid once the tick is over, until
+    /// the next tick's policy events or the slot's reuse by an entrant.
+    pub fn profit(&self, j: usize) -> f64 {
+        Books::new(&self.scenario.spec, &self.market, &self.policy)
+            .revenue_and_profit(&self.sellers, j)
+            .1
+    }
+
     pub(super) fn account(&mut self) {
-        let spec = &self.scenario.spec;
-        let units_per_sale = self.market.units_per_sale;
+        let books = Books::new(&self.scenario.spec, &self.market, &self.policy);
         let seller_scale = self.market.seller_scale;
         let subsidy = self.policy.umkm_subsidy_idr;
         let s = &mut self.sellers;
@@ -16,25 +63,14 @@ impl Model<'_> {
             if !s.alive[j] {
                 continue;
             }
-            let gmv = s.tally[j].sales as f64 * s.price[j];
+            let sales = s.tally[j].sales();
+            let gmv = sales as f64 * s.price[j];
             f.gmv_kind[s.kind[j] as usize] += gmv;
-            f.purchases_kind[s.kind[j] as usize] += s.tally[j].sales as u64;
+            f.purchases_kind[s.kind[j] as usize] += sales as u64;
             f.gmv_origin[s.imported[j] as usize] += gmv;
             f.gmv_category[s.category[j] as usize] += gmv;
             f.gmv_squares += gmv * gmv;
-            let units = s.tally[j].sales as f64 * units_per_sale;
-            let revenue = units * s.price[j];
-            // Σ over sales of take rate × price, per real seller.
-            let commission = units_per_sale * s.price[j] * s.tally[j].fee_rate_sum;
-            let fixed = match s.kind[j] {
-                SellerKind::Umkm => spec.population.umkm.fixed_cost_idr,
-                SellerKind::Importer | SellerKind::Affiliate => {
-                    spec.population.importer.fixed_cost_idr
-                }
-            };
-            let profit = revenue - units * s.landed_cost[j] - commission - fixed;
-            s.profit[j] = profit;
-            s.cash_before[j] = s.cash[j];
+            let (revenue, profit) = books.revenue_and_profit(s, j);
             s.cash[j] += profit;
             if s.kind[j] == SellerKind::Importer {
                 importer_profit += profit;

@@ -41,12 +41,12 @@ impl Model<'_> {
             if !s.alive[j] {
                 continue;
             }
-            let units = s.tally[j].sales as f64 * market.units_per_sale;
+            let units = s.tally[j].sales() as f64 * market.units_per_sale;
             s.popularity[j] =
                 (1.0 - b.popularity_decay) * s.popularity[j] + b.popularity_decay * units;
             if s.tally[j].remaining == 0 {
                 s.markup[j] = (s.markup[j] + b.markup_step).min(b.markup_max);
-            } else if s.tally[j].sales == 0 {
+            } else if s.tally[j].sales() == 0 {
                 s.markup[j] = (s.markup[j] - b.markup_step).max(b.markup_min);
             }
             if s.kind[j] != SellerKind::Umkm {

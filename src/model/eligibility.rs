@@ -4,15 +4,15 @@
 //! adders depend on the tariffs that step 1 may just have changed.
 
 use super::Model;
-use super::sellers::{SellerKind, Tally, bound_by_cross_border};
+use super::policy::PolicyState;
+use super::sellers::{SellerKind, Sellers, Tally, bound_by_cross_border};
+use crate::scenario::ScenarioFile;
 
 impl Model<'_> {
     pub(super) fn update_prices_and_eligibility(&mut self) {
-        let spec = &self.scenario.spec;
-        let shipping = spec.population.importer.shipping_idr;
-        let affiliates_bound = spec.population.affiliate.cross_border;
+        let affiliates_bound = self.scenario.spec.population.affiliate.cross_border;
         let policy = &self.policy;
-        let market = &self.market;
+        let costs = LandedCosts::new(&self.scenario.spec, policy);
         let cross_border_open = policy.cross_border_open();
         let s = &mut self.sellers;
         for j in 0..s.len() {
@@ -25,24 +25,10 @@ impl Model<'_> {
             }
             let c = s.category[j] as usize;
             let kind = s.kind[j];
-            let m = s.unit_cost[j];
-            // Cross-border shipping for goods shipped by importers and affiliates.
-            let ship = if kind == SellerKind::Umkm {
-                0.0
-            } else {
-                shipping
-            };
-            let tariff = if s.imported[j] {
-                policy.tariff[c] * (m + ship)
-            } else {
-                0.0
-            };
-            let adders = ship + tariff;
-            let price = m * (1.0 + s.markup[j]) + adders;
+            let adders = costs.adders(s, j);
+            let price = s.unit_cost[j] * (1.0 + s.markup[j]) + adders;
             s.price[j] = price;
-            s.landed_cost[j] = m + adders;
-            s.ln_rel_price[j] = libm::log(price / market.ref_price[c]);
-            s.tally[j] = Tally::open(s.capacity[j]);
+            s.tally[j] = Tally::open(s.tally[j].capacity);
             let bound = bound_by_cross_border(kind, affiliates_bound);
             let mut eligible = s.listings[j];
             if bound {
@@ -55,5 +41,53 @@ impl Model<'_> {
             }
             s.eligible[j] = eligible;
         }
+    }
+
+    /// What the landed unit cost adds to the base cost under the current
+    /// tariffs.
+    pub(super) fn landed_costs(&self) -> LandedCosts<'_> {
+        LandedCosts::new(&self.scenario.spec, &self.policy)
+    }
+
+    /// Seller `j`'s landed unit cost m_j + shipping + tariff in IDR, under
+    /// the current tariffs (what this tick's accounting charged, until the
+    /// next tick's policy events).
+    pub fn landed_cost(&self, j: usize) -> f64 {
+        self.sellers.unit_cost[j] + self.landed_costs().adders(&self.sellers, j)
+    }
+}
+
+/// Cross-border shipping and tariffs: the adders of a landed unit cost.
+/// Computed where needed rather than stored per seller (one f64 less per
+/// seller), always by this one expression, so prices and accounting agree
+/// to the bit.
+pub(super) struct LandedCosts<'a> {
+    shipping: f64,
+    tariff: &'a [f64],
+}
+
+impl LandedCosts<'_> {
+    pub(super) fn new<'a>(spec: &ScenarioFile, policy: &'a PolicyState) -> LandedCosts<'a> {
+        LandedCosts {
+            shipping: spec.population.importer.shipping_idr,
+            tariff: &policy.tariff,
+        }
+    }
+
+    /// Shipping for goods shipped by importers and affiliates, plus the
+    /// category's tariff on imported goods' cost and shipping.
+    pub(super) fn adders(&self, s: &Sellers, j: usize) -> f64 {
+        let m = s.unit_cost[j];
+        let ship = if s.kind[j] == SellerKind::Umkm {
+            0.0
+        } else {
+            self.shipping
+        };
+        let tariff = if s.imported[j] {
+            self.tariff[s.category[j] as usize] * (m + ship)
+        } else {
+            0.0
+        };
+        ship + tariff
     }
 }

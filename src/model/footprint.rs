@@ -3,6 +3,7 @@
 //! a clear message instead of exhausting the machine.
 
 use super::ranking::Card;
+use super::sellers::Tally;
 use crate::scenario::ScenarioFile;
 use std::mem::size_of;
 
@@ -14,17 +15,18 @@ pub fn vec_bytes<T>(v: &Vec<T>) -> usize {
 /// Bytes one seller slot takes in [`super::sellers::Sellers`] (every
 /// per-seller vector) plus its ranking state on `n_channels` channels.
 pub fn bytes_per_seller(n_channels: usize) -> u64 {
-    // id, cash, unit cost, quality, markup, popularity, price, landed cost,
-    // ln relative price, fee-rate sum, cash before, profit: 12 × 8 bytes;
-    // capacity, remaining, sales: 3 × 4; category, listings, eligible:
-    // 3 × 2; kind, imported, owner, alive: 4 × 1. (Remaining, sales and the
-    // fee-rate sum together are the 16-byte tally.)
-    let fixed = 12 * 8 + 3 * 4 + 3 * 2 + 4;
-    // Per channel: a noise draw, and at most one listing with its slot in
-    // the ranking order, its card and a sort key.
-    let per_channel = 8 + size_of::<u32>() + size_of::<Card>() + size_of::<(f64, u32)>();
-    (fixed + n_channels * per_channel) as u64
+    (SELLER_BYTES + n_channels * LISTING_BYTES) as u64
 }
+
+/// One slot of every per-seller vector: id, unit cost, quality, markup,
+/// cash, popularity and price (7 × 8 bytes); the tally (fee-rate sum,
+/// remaining and capacity: 16); category, listings and eligibility
+/// (3 × 2); kind, imported, owner and alive (4 × 1).
+pub const SELLER_BYTES: usize = 7 * 8 + size_of::<Tally>() + 3 * 2 + 4;
+
+/// Ranking state of one eligible listing: its slot in the ranking order,
+/// its card and its sort key.
+pub const LISTING_BYTES: usize = size_of::<u32>() + size_of::<Card>() + size_of::<(f64, u32)>();
 
 /// Bytes one consumer takes: four `f32` attributes, a habit shock per
 /// channel, and its place in the shopping order.

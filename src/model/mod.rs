@@ -176,7 +176,7 @@ impl<'s> Model<'s> {
         self.flows.reset();
         let s = &mut self.sellers;
         for j in 0..s.len() {
-            s.tally[j] = Tally::open(if s.alive[j] { s.capacity[j] } else { 0 });
+            s.tally[j] = Tally::open(if s.alive[j] { s.tally[j].capacity } else { 0 });
         }
         self.shop();
         self.flows.decisions

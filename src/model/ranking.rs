@@ -3,7 +3,8 @@
 //! uniformly there).
 
 use super::Model;
-use super::sellers::SellerKind;
+use super::market::Market;
+use super::sellers::{SellerKind, Sellers};
 use crate::dist;
 use crate::rng::Purpose;
 use crate::scenario::{ChannelKind, MAX_CHANNELS};
@@ -39,15 +40,13 @@ pub struct Ranking {
     pub start: Vec<usize>,
     /// Score and slot of each entry of `order` (scratch for sorting).
     scores: Vec<(f64, u32)>,
-    /// Noise drawn for each seller's listings this tick, `n_channels` per slot.
-    noise: Vec<f64>,
 }
 
 impl Ranking {
     /// Bytes the vectors hold (their capacity).
     pub fn heap_bytes(&self) -> usize {
         use super::footprint::vec_bytes as b;
-        b(&self.cards) + b(&self.order) + b(&self.start) + b(&self.scores) + b(&self.noise)
+        b(&self.cards) + b(&self.order) + b(&self.start) + b(&self.scores)
     }
 
     pub fn bucket(&self, channel: usize, category: usize, n_categories: usize) -> &[Card] {
@@ -62,32 +61,6 @@ impl Model<'_> {
         let (nk, nc) = (market.n_channels, market.n_categories);
         let s = &self.sellers;
         let r = &mut self.ranking;
-        let streams = &self.streams;
-        let tick = self.tick;
-        // One noise draw per listing per tick, eligible or not, each from a
-        // stream of its own (seller id × channel), so a seller's draw on one
-        // channel never shifts when it joins another: the draws line up
-        // across scenarios, and can be made in parallel.
-        r.noise.clear();
-        reserve_with_margin(&mut r.noise, s.len() * nk);
-        r.noise.resize(s.len() * nk, 0.0);
-        r.noise
-            .par_chunks_mut(nk * SELLERS_PER_TASK)
-            .enumerate()
-            .for_each(|(task, noise)| {
-                let first = task * SELLERS_PER_TASK;
-                for (offset, noise) in noise.chunks_mut(nk).enumerate() {
-                    let j = first + offset;
-                    if !s.alive[j] {
-                        continue;
-                    }
-                    for k in market.channels_in(s.listings[j] & !market.offline) {
-                        let listing = s.id[j] * MAX_CHANNELS as u64 + k as u64;
-                        let mut rng = streams.stream(Purpose::Ranking, listing, tick);
-                        noise[k] = dist::standard_normal(&mut rng);
-                    }
-                }
-            });
         // Count, then place: a counting sort by bucket.
         let mut counts = vec![0usize; nk * nc + 1];
         for j in 0..s.len() {
@@ -110,12 +83,60 @@ impl Model<'_> {
                 fill[b] += 1;
             }
         }
-        // Score and sort every online bucket, buckets in parallel (and large
-        // buckets with a parallel sort): the order is total, so the result
-        // does not depend on how the work is split.
+        // Score every online listing, in parallel over even runs of the
+        // listings whatever their buckets.
         r.scores.clear();
         reserve_with_margin(&mut r.scores, r.order.len());
         r.scores.resize(r.order.len(), (0.0, 0));
+        let channels: Vec<_> = self.scenario.spec.channels.values().collect();
+        let policy = &self.policy;
+        let streams = &self.streams;
+        let tick = self.tick;
+        let start = &r.start;
+        r.scores
+            .par_chunks_mut(SELLERS_PER_TASK)
+            .zip(r.order.par_chunks(SELLERS_PER_TASK))
+            .enumerate()
+            .for_each(|(task, (scores, order))| {
+                let first = task * SELLERS_PER_TASK;
+                // The bucket of the run's first listing (the last bucket
+                // starting at or before it; empty buckets share a start).
+                let mut b = start.partition_point(|&p| p <= first) - 1;
+                for (offset, (score, &j)) in scores.iter_mut().zip(order).enumerate() {
+                    while start[b + 1] <= first + offset {
+                        b += 1;
+                    }
+                    let k = b / nc;
+                    let channel = channels[k];
+                    if channel.kind == ChannelKind::Offline {
+                        continue;
+                    }
+                    let j = j as usize;
+                    // One noise draw per listing and tick from a stream of
+                    // its own (seller id × channel): a seller's draw on one
+                    // channel never shifts when it joins another, so the
+                    // draws line up across scenarios.
+                    let listing = s.id[j] * MAX_CHANNELS as u64 + k as u64;
+                    let noise =
+                        dist::standard_normal(&mut streams.stream(Purpose::Ranking, listing, tick));
+                    let owner = market.channel_owner[k];
+                    let affiliated =
+                        s.kind[j] == SellerKind::Affiliate && owner != 0 && s.owner[j] == owner;
+                    let value = channel.w_price * -ln_rel_price(s, market, j)
+                        + channel.w_quality * s.quality[j]
+                        + channel.w_popularity * libm::log1p(s.popularity[j])
+                        + if affiliated {
+                            policy.self_preference[k]
+                        } else {
+                            0.0
+                        }
+                        + channel.rank_noise * noise;
+                    *score = (value, j as u32);
+                }
+            });
+        // Sort every online bucket, buckets in parallel (and large buckets
+        // with a parallel sort): the order is total, so the result does not
+        // depend on how the work is split.
         let mut buckets = Vec::with_capacity(nk * nc);
         let (mut order, mut scores) = (r.order.as_mut_slice(), r.scores.as_mut_slice());
         for b in 0..nk * nc {
@@ -125,26 +146,9 @@ impl Model<'_> {
             (order, scores) = (order_rest, scores_rest);
             buckets.push((b / nc, order_b, scores_b));
         }
-        let channels: Vec<_> = self.scenario.spec.channels.values().collect();
-        let policy = &self.policy;
-        let noise = &r.noise;
         buckets.into_par_iter().for_each(|(k, bucket, scores)| {
-            let channel = channels[k];
-            if channel.kind == ChannelKind::Offline {
+            if channels[k].kind == ChannelKind::Offline {
                 return;
-            }
-            let bonus = policy.self_preference[k];
-            let owner = market.channel_owner[k];
-            for (score, &j) in scores.iter_mut().zip(bucket.iter()) {
-                let j = j as usize;
-                let affiliated =
-                    s.kind[j] == SellerKind::Affiliate && owner != 0 && s.owner[j] == owner;
-                let value = channel.w_price * -s.ln_rel_price[j]
-                    + channel.w_quality * s.quality[j]
-                    + channel.w_popularity * libm::log1p(s.popularity[j])
-                    + if affiliated { bonus } else { 0.0 }
-                    + channel.rank_noise * noise[j * nk + k];
-                *score = (value, j as u32);
             }
             // Best first; equal scores by slot, so the order is total.
             let best_first =
@@ -168,7 +172,7 @@ impl Model<'_> {
                 for (card, &j) in cards.iter_mut().zip(order) {
                     let j = j as usize;
                     *card = Card {
-                        ln_rel_price: s.ln_rel_price[j],
+                        ln_rel_price: ln_rel_price(s, market, j),
                         price: s.price[j],
                         quality: s.quality[j],
                         seller: j as u32,
@@ -177,6 +181,12 @@ impl Model<'_> {
                 }
             });
     }
+}
+
+/// ln(p_j / P_c): the relative price the ranking and the utilities read,
+/// computed where needed rather than stored per seller.
+pub(super) fn ln_rel_price(s: &Sellers, market: &Market, j: usize) -> f64 {
+    libm::log(s.price[j] / market.ref_price[s.category[j] as usize])
 }
 
 /// Room for `needed` elements in an emptied vector, with an eighth more

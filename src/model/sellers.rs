@@ -52,28 +52,33 @@ pub struct NewSeller {
     pub listings: ChannelSet,
 }
 
-/// The counters of a seller's tick that a purchase updates, side by side:
-/// at national scale each seller array is far larger than the cache, and a
-/// purchase then touches one cache line, which the sold-out check of the
-/// consideration set has just loaded, instead of one per counter.
+/// A seller's stock and sales of the tick, side by side: at national scale
+/// each seller array is far larger than the cache, and a purchase then
+/// touches one cache line, which the sold-out check of the consideration
+/// set has just loaded, instead of one per counter.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Tally {
     /// Σ take rate over this tick's sales (commission = fee_rate_sum × price).
     pub fee_rate_sum: f64,
     /// Simulated sales left this tick.
     pub remaining: u32,
-    /// Simulated sales made this tick (capacity − remaining once the
-    /// shopping step is over).
-    pub sales: u32,
+    /// Capacity in simulated sales per tick (0 for a dead slot).
+    pub capacity: u32,
 }
 
 impl Tally {
     /// A tick's opening tally: `capacity` sales left, none made.
     pub fn open(capacity: u32) -> Tally {
         Tally {
+            fee_rate_sum: 0.0,
             remaining: capacity,
-            ..Tally::default()
+            capacity,
         }
+    }
+
+    /// Simulated sales made this tick (read once the shopping step is over).
+    pub fn sales(&self) -> u32 {
+        self.capacity - self.remaining
     }
 }
 
@@ -88,8 +93,6 @@ pub struct Sellers {
     pub unit_cost: Vec<f64>,
     pub quality: Vec<f64>,
     pub markup: Vec<f64>,
-    /// Capacity in simulated sales per tick.
-    pub capacity: Vec<u32>,
     /// Cash per real seller, IDR.
     pub cash: Vec<f64>,
     /// Exponentially weighted units sold per real seller.
@@ -99,18 +102,10 @@ pub struct Sellers {
     // State of the current tick, recomputed every tick.
     /// Price p_j this tick, IDR.
     pub price: Vec<f64>,
-    /// Landed unit cost m_j + adders this tick, IDR.
-    pub landed_cost: Vec<f64>,
-    /// ln(p_j / P_c).
-    pub ln_rel_price: Vec<f64>,
     /// Channels where the listing is eligible this tick.
     pub eligible: Vec<ChannelSet>,
-    /// What a purchase updates: sales left and made, fees.
+    /// Capacity, and what a purchase updates: sales left, fees.
     pub tally: Vec<Tally>,
-    /// Cash at the start of this tick's accounting (for the cash identity).
-    pub cash_before: Vec<f64>,
-    /// This tick's profit per real seller, IDR.
-    pub profit: Vec<f64>,
     free: Vec<u32>,
     next_id: u64,
 }
@@ -144,18 +139,13 @@ impl Sellers {
         self.unit_cost[slot] = s.unit_cost;
         self.quality[slot] = s.quality;
         self.markup[slot] = s.markup;
-        self.capacity[slot] = s.capacity;
         self.cash[slot] = s.cash;
         self.popularity[slot] = 0.0;
         self.listings[slot] = s.listings;
         self.alive[slot] = true;
         self.price[slot] = 0.0;
-        self.landed_cost[slot] = 0.0;
-        self.ln_rel_price[slot] = 0.0;
         self.eligible[slot] = 0;
-        self.tally[slot] = Tally::default();
-        self.cash_before[slot] = s.cash;
-        self.profit[slot] = 0.0;
+        self.tally[slot] = Tally::open(s.capacity);
         slot
     }
 
@@ -171,18 +161,13 @@ impl Sellers {
         self.unit_cost.reserve_exact(n);
         self.quality.reserve_exact(n);
         self.markup.reserve_exact(n);
-        self.capacity.reserve_exact(n);
         self.cash.reserve_exact(n);
         self.popularity.reserve_exact(n);
         self.listings.reserve_exact(n);
         self.alive.reserve_exact(n);
         self.price.reserve_exact(n);
-        self.landed_cost.reserve_exact(n);
-        self.ln_rel_price.reserve_exact(n);
         self.eligible.reserve_exact(n);
         self.tally.reserve_exact(n);
-        self.cash_before.reserve_exact(n);
-        self.profit.reserve_exact(n);
     }
 
     /// Bytes the vectors hold (their capacity), free-slot list included.
@@ -196,18 +181,13 @@ impl Sellers {
             + b(&self.unit_cost)
             + b(&self.quality)
             + b(&self.markup)
-            + b(&self.capacity)
             + b(&self.cash)
             + b(&self.popularity)
             + b(&self.listings)
             + b(&self.alive)
             + b(&self.price)
-            + b(&self.landed_cost)
-            + b(&self.ln_rel_price)
             + b(&self.eligible)
             + b(&self.tally)
-            + b(&self.cash_before)
-            + b(&self.profit)
             + b(&self.free)
     }
 
@@ -220,23 +200,18 @@ impl Sellers {
         self.unit_cost.push(0.0);
         self.quality.push(0.0);
         self.markup.push(0.0);
-        self.capacity.push(0);
         self.cash.push(0.0);
         self.popularity.push(0.0);
         self.listings.push(0);
         self.alive.push(false);
         self.price.push(0.0);
-        self.landed_cost.push(0.0);
-        self.ln_rel_price.push(0.0);
         self.eligible.push(0);
         self.tally.push(Tally::default());
-        self.cash_before.push(0.0);
-        self.profit.push(0.0);
     }
 
     /// Mark a seller as exited and free its slot for reuse.
     pub fn remove(&mut self, slot: usize) {
-        // Sales, eligibility and profit of this tick stay readable until the
+        // Sales, eligibility and price of this tick stay readable until the
         // slot is reused (this tick's exits still count in this tick).
         self.alive[slot] = false;
         self.free.push(slot as u32);

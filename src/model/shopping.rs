@@ -21,7 +21,7 @@ use super::consumers::{Consumers, Record};
 use super::flows::TickFlows;
 use super::market::Market;
 use super::policy::PolicyState;
-use super::ranking::Ranking;
+use super::ranking::{Ranking, ln_rel_price};
 use super::sellers::{Sellers, bound_by_cross_border};
 use crate::dist;
 use crate::rng::{Purpose, Rng, Streams};
@@ -244,12 +244,6 @@ impl Model<'_> {
                 }
             }
         }
-        let s = &mut self.sellers;
-        for j in 0..s.len() {
-            if s.alive[j] {
-                s.tally[j].sales = s.capacity[j] - s.tally[j].remaining;
-            }
-        }
     }
 }
 
@@ -431,7 +425,7 @@ impl Resolve<'_> {
                 let utility = |idx: usize| {
                     let j = seller[idx] as usize;
                     let local = if s.imported[j] { 0.0 } else { d.lambda };
-                    d.beta * s.quality[j] - d.alpha * s.ln_rel_price[j] + local
+                    d.beta * s.quality[j] - d.alpha * ln_rel_price(s, market, j) + local
                 };
                 let mut top = self.outside_utility;
                 for idx in 0..seller.len() {
@@ -513,10 +507,9 @@ impl Resolve<'_> {
         // 7. Record the sale.
         let price = chosen_price;
         let take_rate = policy.take_rate[tx];
-        // Sales are capacity − remaining, counted once the step is over
-        // (one memory access less per purchase); the fee sum sits beside
-        // the count in the seller's tally, whose cache line the sold-out
-        // check has just loaded.
+        // Sales are capacity − remaining (one memory access less per
+        // purchase); the fee sum sits beside the count in the seller's
+        // tally, whose cache line the sold-out check has just loaded.
         let tally = &mut sellers.tally[j];
         tally.remaining -= 1;
         tally.fee_rate_sum += take_rate;

@@ -157,11 +157,11 @@ pub fn sales_by_channel(s: &Sellers, j: usize) -> (u32, u32, u32) {
     let code = code as u64;
     let (mp, social) = ((code >> 18) as u32, (code & ((1 << 18) - 1)) as u32);
     assert!(
-        mp + social <= s.tally[j].sales,
+        mp + social <= s.tally[j].sales(),
         "seller {j}: {code} vs {} sales",
-        s.tally[j].sales
+        s.tally[j].sales()
     );
-    (s.tally[j].sales - mp - social, mp, social)
+    (s.tally[j].sales() - mp - social, mp, social)
 }
 
 /// Send `signal` (e.g. "-INT") to a child process, with `kill`.
