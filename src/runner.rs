@@ -95,6 +95,13 @@ pub enum RunError {
         initial: u64,
         limit: u64,
     },
+    /// A replicate created more sellers than there are seller ids
+    /// ([`crate::model::sellers::Sellers::MAX_IDS`]), so random streams would repeat.
+    #[error(
+        "replicate {replicate} created more than {} sellers by tick {tick} (entrants replace those that exit, and each takes a new id): its random streams would start to repeat\n  help: lower behaviour.umkm_entry_rate or behaviour.importer_entry_rate, shorten simulation.ticks, or simulate fewer sellers (a larger simulation.seller_scale)",
+        crate::model::sellers::Sellers::MAX_IDS
+    )]
+    SellerIdsExhausted { replicate: u32, tick: u32 },
     /// The sink refused replicate `replicate`; the run stopped.
     #[error("{source}")]
     Sink {
@@ -262,6 +269,12 @@ impl<'a> Executor<'a> {
                             });
                             return;
                         }
+                        Err(Stopped::SellerIdsExhausted { tick }) => {
+                            failed.store(true, Ordering::Relaxed);
+                            lock(&failure)
+                                .get_or_insert(RunError::SellerIdsExhausted { replicate: r, tick });
+                            return;
+                        }
                     };
                 for o in &self.observers {
                     o.replicate_done(&result);
@@ -347,6 +360,9 @@ pub enum Stopped {
         sellers: u64,
         initial: u64,
     },
+    SellerIdsExhausted {
+        tick: u32,
+    },
 }
 
 /// Simulate one replicate, asking `stop` before every tick and checking
@@ -369,6 +385,9 @@ pub fn run_replicate_within(
         }
         let record = model.step();
         decisions += model.flows().decisions;
+        if model.sellers().ids_exhausted() {
+            return Err(Stopped::SellerIdsExhausted { tick: record.tick });
+        }
         let sellers = model.sellers().len() as u64;
         if sellers > seller_limit {
             return Err(Stopped::TooManySellers {

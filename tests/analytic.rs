@@ -127,7 +127,7 @@ fn logit(scenario: &Scenario, model: &Model) -> Logit {
     let v: Vec<f64> = (0..s.len())
         .map(|j| {
             let local = if s.imported[j] { 0.0 } else { lambda };
-            beta * s.quality[j]
+            beta * f64::from(s.quality[j])
                 - alpha * (s.price[j] / market.ref_price[s.category[j] as usize]).ln()
                 + local
         })
@@ -208,14 +208,15 @@ fn seller_groups(model: &Model) -> Vec<(&'static str, Vec<usize>)> {
         v.sort_by(f64::total_cmp);
         v[v.len() / 2]
     };
-    let q_mid = median(&s.quality);
+    let quality: Vec<f64> = s.quality.iter().map(|&q| f64::from(q)).collect();
+    let q_mid = median(&quality);
     let p_mid = median(&rel_price);
     let pick = |f: &dyn Fn(usize) -> bool| (0..n).filter(|&j| f(j)).collect::<Vec<_>>();
     vec![
         ("domestic", pick(&|j| !s.imported[j])),
         ("imported", pick(&|j| s.imported[j])),
-        ("high quality", pick(&|j| s.quality[j] >= q_mid)),
-        ("low quality", pick(&|j| s.quality[j] < q_mid)),
+        ("high quality", pick(&|j| quality[j] >= q_mid)),
+        ("low quality", pick(&|j| quality[j] < q_mid)),
         ("dear", pick(&|j| rel_price[j] >= p_mid)),
         ("cheap", pick(&|j| rel_price[j] < p_mid)),
     ]
@@ -468,8 +469,8 @@ fn ranked_channels_sell_only_their_best_scored_listing_when_attention_is_one() {
                     let affiliated =
                         s.kind[j] == SellerKind::Affiliate && owner != 0 && s.owner[j] == owner;
                     ch.w_price * -(s.price[j] / market.ref_price[c]).ln()
-                        + ch.w_quality * s.quality[j]
-                        + ch.w_popularity * popularity[j].ln_1p()
+                        + ch.w_quality * f64::from(s.quality[j])
+                        + ch.w_popularity * f64::from(popularity[j]).ln_1p()
                         + if affiliated { ch.self_preference } else { 0.0 }
                 };
                 let mut scores: Vec<(f64, usize)> = listed.iter().map(|&j| (score(j), j)).collect();

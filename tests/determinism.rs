@@ -251,6 +251,6 @@ fn results_match_the_reference_fingerprint() {
     let got = fingerprint(&records(&scenario(), 0));
     assert_eq!(
         got,
-        "54dc568b9ae36cc35edb6dc50acbdfad544ba36b40a306141103dbc351f41147"
+        "4838171a27f376a344c7b3ae6e83b1dab927ffe8415200c4ddb3572839c03847"
     );
 }

@@ -17,13 +17,13 @@ const REL: f64 = 1e-9;
 /// Seller state just before a step, to compare with the state after it.
 struct Before {
     len: usize,
-    id: Vec<u64>,
+    id: Vec<u32>,
     alive: Vec<bool>,
     cash: Vec<f64>,
-    markup: Vec<f64>,
-    popularity: Vec<f64>,
+    markup: Vec<f32>,
+    popularity: Vec<f32>,
     listings: Vec<u16>,
-    max_id: Option<u64>,
+    max_id: Option<u32>,
 }
 
 impl Before {
@@ -41,7 +41,7 @@ impl Before {
         }
     }
 
-    fn is_new(&self, id: u64) -> bool {
+    fn is_new(&self, id: u32) -> bool {
         self.max_id.is_none_or(|m| id > m)
     }
 }
@@ -308,7 +308,7 @@ fn check_tick(
         cov.sellers_checked += 1;
         let kind = s.kind[j];
         let c = s.category[j] as usize;
-        let m = s.unit_cost[j];
+        let m = f64::from(s.unit_cost[j]);
         // Section 7: p = m(1+μ) + adders; landed = m + adders.
         let ship = if kind == SellerKind::Umkm {
             0.0
@@ -326,7 +326,7 @@ fn check_tick(
             "tick {t}: seller {j} landed cost {} vs {landed}",
             model.landed_cost(j)
         );
-        let price = m * (1.0 + before.markup[j]) + ship + tariff;
+        let price = m * (1.0 + f64::from(before.markup[j])) + ship + tariff;
         assert!(
             close(s.price[j], price, REL),
             "tick {t}: seller {j} price {} vs {price}",
@@ -438,20 +438,27 @@ fn check_tick(
         // Adaptation (step 6): popularity, markup, listings.
         let b = &spec.behaviour;
         let units = sales as f64 * ups;
-        let popularity =
-            (1.0 - b.popularity_decay) * before.popularity[j] + b.popularity_decay * units;
+        // Updated in f64 from the stored f32 values, stored rounded to f32.
+        let popularity = (1.0 - b.popularity_decay) * f64::from(before.popularity[j])
+            + b.popularity_decay * units;
+        let stored = f64::from(s.popularity[j]);
         assert!(
-            close(s.popularity[j], popularity, REL) || (s.popularity[j] - popularity).abs() < 1e-12,
-            "tick {t}: seller {j} popularity {} vs {popularity}",
-            s.popularity[j]
+            close(stored, popularity, 1e-7) || (stored - popularity).abs() < 1e-12,
+            "tick {t}: seller {j} popularity {stored} vs {popularity}"
         );
+        let markup_before = f64::from(before.markup[j]);
         let markup = if s.tally[j].remaining == 0 {
-            (before.markup[j] + b.markup_step).min(b.markup_max)
+            (markup_before + b.markup_step).min(b.markup_max) as f32
         } else if sales == 0 {
-            (before.markup[j] - b.markup_step).max(b.markup_min)
+            (markup_before - b.markup_step).max(b.markup_min) as f32
         } else {
             before.markup[j]
         };
+        assert!(
+            (b.markup_min as f32..=b.markup_max as f32).contains(&s.markup[j]),
+            "tick {t}: seller {j} markup {} outside its bounds",
+            s.markup[j]
+        );
         assert_eq!(
             s.markup[j], markup,
             "tick {t}: seller {j} markup (sold {sales} of {})",

@@ -30,7 +30,7 @@ fn base(extra: &[&str]) -> Scenario {
 
 /// Seller state before a step.
 struct Before {
-    id: Vec<u64>,
+    id: Vec<u32>,
     alive: Vec<bool>,
     cash: Vec<f64>,
     listings: Vec<u16>,
@@ -873,7 +873,7 @@ fn digitalization_brings_umkm_online() {
     let mp_bit = 1u16 << channel_index(&without, "marketplace");
     let (mut offline_only, mut went_online) = (0usize, 0usize);
     let (a, b) = lockstep(&without, &with, 0, |p| {
-        let going = |m: &Model, before: &Before| -> Vec<u64> {
+        let going = |m: &Model, before: &Before| -> Vec<u32> {
             let s = m.sellers();
             before
                 .kept(s)

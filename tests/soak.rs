@@ -61,7 +61,7 @@ fn check(model: &Model, rec: &TickRecord, scale: f64) {
         common::close(recorded, alive * scale, 1e-12),
         "tick {t}: sellers_alive {recorded} but {alive} alive slots x {scale}"
     );
-    let mut ids: Vec<u64> = (0..s.len())
+    let mut ids: Vec<u32> = (0..s.len())
         .filter(|&j| s.alive[j])
         .map(|j| s.id[j])
         .collect();

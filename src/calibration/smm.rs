@@ -383,7 +383,9 @@ fn run_panel_within(
         match r {
             Ok(r) => finished.push(r),
             Err(Stopped::Cancelled) => return Err(RunEnd::Cancelled),
-            Err(Stopped::TooManySellers { .. }) => return Err(RunEnd::TooManySellers),
+            Err(Stopped::TooManySellers { .. } | Stopped::SellerIdsExhausted { .. }) => {
+                return Err(RunEnd::TooManySellers);
+            }
         }
     }
     Ok(Panel::from_records(

@@ -240,7 +240,9 @@ fn execute(job: Job, args: &RunArgs, interrupts: &Interrupts) -> Result<(), Fail
             };
             let what = match &e {
                 RunError::Sink { .. } => "saving a finished replicate failed",
-                RunError::TooManySellers { .. } => "the run was stopped",
+                RunError::TooManySellers { .. } | RunError::SellerIdsExhausted { .. } => {
+                    "the run was stopped"
+                }
                 _ => "the run failed",
             };
             return Err(Failure::Runtime(anyhow!("{what}: {e}{kept}")));

@@ -36,7 +36,7 @@ impl Books<'_> {
             SellerKind::Umkm => self.umkm_fixed_cost,
             SellerKind::Importer | SellerKind::Affiliate => self.importer_fixed_cost,
         };
-        let landed_cost = s.unit_cost[j] + self.costs.adders(s, j);
+        let landed_cost = f64::from(s.unit_cost[j]) + self.costs.adders(s, j);
         (revenue, revenue - units * landed_cost - commission - fixed)
     }
 }

@@ -42,19 +42,24 @@ impl Model<'_> {
                 continue;
             }
             let units = s.tally[j].sales() as f64 * market.units_per_sale;
+            // In f64, stored rounded to f32 (see `Sellers`).
+            let popularity = f64::from(s.popularity[j]);
             s.popularity[j] =
-                (1.0 - b.popularity_decay) * s.popularity[j] + b.popularity_decay * units;
+                ((1.0 - b.popularity_decay) * popularity + b.popularity_decay * units) as f32;
+            let markup = f64::from(s.markup[j]);
             if s.tally[j].remaining == 0 {
-                s.markup[j] = (s.markup[j] + b.markup_step).min(b.markup_max);
+                s.markup[j] = (markup + b.markup_step).min(b.markup_max) as f32;
             } else if s.tally[j].sales() == 0 {
-                s.markup[j] = (s.markup[j] - b.markup_step).max(b.markup_min);
+                s.markup[j] = (markup - b.markup_step).max(b.markup_min) as f32;
             }
             if s.kind[j] != SellerKind::Umkm {
                 continue;
             }
             // Always the same draws per UMKM, whatever its state, so common
             // random numbers stay aligned across scenarios.
-            let mut rng = self.streams.stream(Purpose::Adaptation, s.id[j], self.tick);
+            let mut rng = self
+                .streams
+                .stream(Purpose::Adaptation, u64::from(s.id[j]), self.tick);
             let go_online = dist::uniform(&mut rng) < digitalization;
             let online = s.listings[j] & market.marketplaces != 0;
             let c = s.category[j] as usize;

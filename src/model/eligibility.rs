@@ -26,7 +26,7 @@ impl Model<'_> {
             let c = s.category[j] as usize;
             let kind = s.kind[j];
             let adders = costs.adders(s, j);
-            let price = s.unit_cost[j] * (1.0 + s.markup[j]) + adders;
+            let price = f64::from(s.unit_cost[j]) * (1.0 + f64::from(s.markup[j])) + adders;
             s.price[j] = price;
             s.tally[j] = Tally::open(s.tally[j].capacity);
             let bound = bound_by_cross_border(kind, affiliates_bound);
@@ -53,7 +53,7 @@ impl Model<'_> {
     /// the current tariffs (what this tick's accounting charged, until the
     /// next tick's policy events).
     pub fn landed_cost(&self, j: usize) -> f64 {
-        self.sellers.unit_cost[j] + self.landed_costs().adders(&self.sellers, j)
+        f64::from(self.sellers.unit_cost[j]) + self.landed_costs().adders(&self.sellers, j)
     }
 }
 
@@ -77,7 +77,7 @@ impl LandedCosts<'_> {
     /// Shipping for goods shipped by importers and affiliates, plus the
     /// category's tariff on imported goods' cost and shipping.
     pub(super) fn adders(&self, s: &Sellers, j: usize) -> f64 {
-        let m = s.unit_cost[j];
+        let m = f64::from(s.unit_cost[j]);
         let ship = if s.kind[j] == SellerKind::Umkm {
             0.0
         } else {

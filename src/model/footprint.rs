@@ -18,11 +18,11 @@ pub fn bytes_per_seller(n_channels: usize) -> u64 {
     (SELLER_BYTES + n_channels * LISTING_BYTES) as u64
 }
 
-/// One slot of every per-seller vector: id, unit cost, quality, markup,
-/// cash, popularity and price (7 × 8 bytes); the tally (fee-rate sum,
-/// remaining and capacity: 16); category, listings and eligibility
-/// (3 × 2); kind, imported, owner and alive (4 × 1).
-pub const SELLER_BYTES: usize = 7 * 8 + size_of::<Tally>() + 3 * 2 + 4;
+/// One slot of every per-seller vector: the id, unit cost, quality, markup
+/// and popularity (5 × 4 bytes); cash and price (2 × 8); the tally
+/// (fee-rate sum, remaining and capacity: 16); category, listings and
+/// eligibility (3 × 2); kind, imported, owner and alive (4 × 1).
+pub const SELLER_BYTES: usize = 5 * 4 + 2 * 8 + size_of::<Tally>() + 3 * 2 + 4;
 
 /// Ranking state of one eligible listing: its slot in the ranking order,
 /// its card and its sort key.

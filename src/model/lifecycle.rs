@@ -103,7 +103,7 @@ impl Model<'_> {
                         rule.entrants,
                         rule.cost_factor,
                         c,
-                        self.sellers.quality[best],
+                        f64::from(self.sellers.quality[best]),
                     ));
                 }
             }

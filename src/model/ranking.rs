@@ -116,15 +116,15 @@ impl Model<'_> {
                     // its own (seller id × channel): a seller's draw on one
                     // channel never shifts when it joins another, so the
                     // draws line up across scenarios.
-                    let listing = s.id[j] * MAX_CHANNELS as u64 + k as u64;
+                    let listing = u64::from(s.id[j]) * MAX_CHANNELS as u64 + k as u64;
                     let noise =
                         dist::standard_normal(&mut streams.stream(Purpose::Ranking, listing, tick));
                     let owner = market.channel_owner[k];
                     let affiliated =
                         s.kind[j] == SellerKind::Affiliate && owner != 0 && s.owner[j] == owner;
                     let value = channel.w_price * -ln_rel_price(s, market, j)
-                        + channel.w_quality * s.quality[j]
-                        + channel.w_popularity * libm::log1p(s.popularity[j])
+                        + channel.w_quality * f64::from(s.quality[j])
+                        + channel.w_popularity * libm::log1p(f64::from(s.popularity[j]))
                         + if affiliated {
                             policy.self_preference[k]
                         } else {
@@ -174,7 +174,7 @@ impl Model<'_> {
                     *card = Card {
                         ln_rel_price: ln_rel_price(s, market, j),
                         price: s.price[j],
-                        quality: s.quality[j],
+                        quality: f64::from(s.quality[j]),
                         seller: j as u32,
                         imported: s.imported[j],
                     };

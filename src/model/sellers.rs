@@ -82,21 +82,27 @@ impl Tally {
     }
 }
 
+/// Attributes drawn or updated in f64 are stored as f32 (rounded once, as
+/// consumers' are) and read back into f64 arithmetic: the slot takes 62
+/// bytes instead of 78 (docs/ODD.md, section 16). Cash, prices and fee sums,
+/// which accumulate, stay f64.
 #[derive(Debug, Clone, Default)]
 pub struct Sellers {
-    pub id: Vec<u64>,
+    /// Never reused: names the seller's random streams. A run issues at
+    /// most [`Sellers::MAX_IDS`] ids ([`Sellers::ids_exhausted`]).
+    pub id: Vec<u32>,
     pub kind: Vec<SellerKind>,
     pub category: Vec<u16>,
     pub imported: Vec<bool>,
     pub owner: Vec<u8>,
     /// Base unit cost m_j in IDR, before cross-border and tariff adders.
-    pub unit_cost: Vec<f64>,
-    pub quality: Vec<f64>,
-    pub markup: Vec<f64>,
+    pub unit_cost: Vec<f32>,
+    pub quality: Vec<f32>,
+    pub markup: Vec<f32>,
     /// Cash per real seller, IDR.
     pub cash: Vec<f64>,
     /// Exponentially weighted units sold per real seller.
-    pub popularity: Vec<f64>,
+    pub popularity: Vec<f32>,
     pub listings: Vec<ChannelSet>,
     pub alive: Vec<bool>,
     // State of the current tick, recomputed every tick.
@@ -111,6 +117,9 @@ pub struct Sellers {
 }
 
 impl Sellers {
+    /// Ids a run may issue: a u32 each (4 bytes a slot rather than 8).
+    pub const MAX_IDS: u64 = 1 << 32;
+
     /// Number of slots (alive or not).
     pub fn len(&self) -> usize {
         self.id.len()
@@ -118,6 +127,13 @@ impl Sellers {
 
     pub fn is_empty(&self) -> bool {
         self.id.is_empty()
+    }
+
+    /// Whether more sellers were created than ids exist: from then on, ids
+    /// (and so random streams) repeat, and the run must stop (the runner
+    /// checks after every tick).
+    pub fn ids_exhausted(&self) -> bool {
+        self.next_id > Self::MAX_IDS
     }
 
     /// Add a seller in the lowest free slot, or a new one.
@@ -131,14 +147,15 @@ impl Sellers {
                 self.id.len() - 1
             }
         };
-        self.id[slot] = id;
+        // Wraps past MAX_IDS, which ids_exhausted reports.
+        self.id[slot] = id as u32;
         self.kind[slot] = s.kind;
         self.category[slot] = s.category;
         self.imported[slot] = s.imported;
         self.owner[slot] = s.owner;
-        self.unit_cost[slot] = s.unit_cost;
-        self.quality[slot] = s.quality;
-        self.markup[slot] = s.markup;
+        self.unit_cost[slot] = s.unit_cost as f32;
+        self.quality[slot] = s.quality as f32;
+        self.markup[slot] = s.markup as f32;
         self.cash[slot] = s.cash;
         self.popularity[slot] = 0.0;
         self.listings[slot] = s.listings;
@@ -356,5 +373,44 @@ impl SellerFactory<'_> {
                 .copied()
                 .unwrap_or(0),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::footprint::SELLER_BYTES;
+
+    /// The footprint's per-slot figure is what the vectors really take.
+    #[test]
+    fn a_slot_takes_the_bytes_the_footprint_counts() {
+        let mut s = Sellers::default();
+        s.reserve(1000);
+        assert_eq!(s.heap_bytes(), 1000 * SELLER_BYTES);
+    }
+
+    #[test]
+    fn ids_run_out_after_max_ids() {
+        let new = NewSeller {
+            kind: SellerKind::Umkm,
+            category: 0,
+            imported: false,
+            owner: 0,
+            unit_cost: 1.0,
+            quality: 0.0,
+            markup: 0.2,
+            capacity: 1,
+            cash: 0.0,
+            listings: 1,
+        };
+        let mut s = Sellers {
+            next_id: Sellers::MAX_IDS - 1,
+            ..Sellers::default()
+        };
+        s.add(new);
+        assert!(!s.ids_exhausted(), "the last id is still unique");
+        assert_eq!(s.id[0], u32::MAX);
+        s.add(new);
+        assert!(s.ids_exhausted());
     }
 }

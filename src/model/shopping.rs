@@ -425,7 +425,7 @@ impl Resolve<'_> {
                 let utility = |idx: usize| {
                     let j = seller[idx] as usize;
                     let local = if s.imported[j] { 0.0 } else { d.lambda };
-                    d.beta * s.quality[j] - d.alpha * ln_rel_price(s, market, j) + local
+                    d.beta * f64::from(s.quality[j]) - d.alpha * ln_rel_price(s, market, j) + local
                 };
                 let mut top = self.outside_utility;
                 for idx in 0..seller.len() {
