@@ -76,6 +76,7 @@ impl LandedCosts<'_> {
 
     /// Shipping for goods shipped by importers and affiliates, plus the
     /// category's tariff on imported goods' cost and shipping.
+    #[inline]
     pub(super) fn adders(&self, s: &Sellers, j: usize) -> f64 {
         let m = f64::from(s.unit_cost[j]);
         let ship = if s.kind[j] == SellerKind::Umkm {
