@@ -287,31 +287,13 @@ pub fn check_factor(path: &Path, sets: &[String], factor: &Factor) -> Result<(),
     Ok(())
 }
 
-/// Numeric arguments of events that a sweep may vary (`events[1].bonus`):
-/// (name, whole number?).
-const EVENT_NUMBERS: &[(&str, bool)] = &[
-    ("tick", true),
-    ("usd", false),
-    ("usd_idr", false),
-    ("rate", false),
-    ("bonus", false),
-    ("every", true),
-    ("top", true),
-    ("entrants", true),
-    ("cost_factor", false),
-    ("redirect_success", false),
-    ("idr_per_tick", false),
-];
-
-/// `events[1].bonus` → its entry in [`EVENT_NUMBERS`].
-fn event_number(path: &str) -> Option<(&'static str, bool)> {
+/// `events[1].bonus` → whether `bonus` is a numeric lever argument, and
+/// whether it takes whole numbers (from the lever registry).
+fn event_number(path: &str) -> Option<bool> {
     let rest = path.strip_prefix("events[")?;
     let (index, field) = rest.split_once("].")?;
     index.parse::<usize>().ok()?;
-    EVENT_NUMBERS
-        .iter()
-        .find(|(name, _)| *name == field)
-        .copied()
+    crate::scenario::lever::numeric_argument(field)
 }
 
 /// Whether a sweep can vary `path`: a numeric parameter or a numeric
@@ -323,7 +305,7 @@ fn is_numeric_path(path: &str) -> bool {
 /// Whether the parameter at `path` takes whole numbers.
 pub fn is_integer_path(path: &str) -> bool {
     params::spec_for(path).is_some_and(|p| matches!(p.range, params::Range::Integer(..)))
-        || event_number(path).is_some_and(|(_, whole)| whole)
+        || event_number(path).is_some_and(|whole| whole)
 }
 
 /// Integer parameters (counts, ticks) take whole values: a design's

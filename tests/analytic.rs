@@ -13,7 +13,6 @@ use pasar::metrics::{By, Metric};
 use pasar::model::Model;
 use pasar::model::sellers::SellerKind;
 use pasar::scenario::Scenario;
-use pasar::scenario::schema::EventSpec;
 
 const OUTSIDE: f64 = 4.0;
 
@@ -377,10 +376,7 @@ fn lost_purchases_count_the_outside_option() {
     );
     let scenario = common::with_events(
         &base,
-        vec![EventSpec {
-            channel: Some("marketplace".into()),
-            ..event(0, "payment_ban")
-        }],
+        vec![event(0, "payment_ban").with("channel", "marketplace")],
     );
     let mut model = Model::new(&scenario, 0);
     let cs = scenario.spec.simulation.consumer_scale;

@@ -265,7 +265,7 @@ const CASES: &[Case] = &[
         "unknown_key_event.toml",
         At(6, 1),
         Some("events[1].chanel"),
-        &["unknown key `chanel`"],
+        &["`chanel` is not an argument of payment_ban"],
         Some("did you mean `channel`?"),
     ),
     // Wrong types.
@@ -294,8 +294,8 @@ const CASES: &[Case] = &[
         "type_bool_for_number_in_event.toml",
         At(7, 1),
         Some("events[1].rate"),
-        &["boolean `true`"],
-        None,
+        &["`rate` takes a number from 0 to 1, not `true`"],
+        Some("the commission as a share of revenue"),
     ),
     case(
         "lever_not_a_string.toml",

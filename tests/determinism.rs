@@ -9,7 +9,6 @@ use pasar::metrics::TickRecord;
 use pasar::model::Model;
 use pasar::runner::{Executor, ReplicateResult, RunResult, run_replicate};
 use pasar::scenario::Scenario;
-use pasar::scenario::schema::EventSpec;
 
 /// A small scenario with a few levers, so that policy code runs too.
 fn scenario() -> Scenario {
@@ -23,26 +22,15 @@ fn scenario() -> Scenario {
     with_events(
         &base,
         vec![
-            EventSpec {
-                channel: Some("social".into()),
-                every: Some(3),
-                top: Some(2),
-                entrants: Some(1),
-                cost_factor: Some(0.9),
-                ..event(2, "project_s")
-            },
-            EventSpec {
-                rate: Some(0.1),
-                ..event(4, "import_tariff")
-            },
-            EventSpec {
-                channel: Some("social".into()),
-                ..event(6, "payment_ban")
-            },
-            EventSpec {
-                idr_per_tick: Some(10_000.0),
-                ..event(8, "umkm_subsidy")
-            },
+            event(2, "project_s")
+                .with("channel", "social")
+                .with("every", 3)
+                .with("top", 2)
+                .with("entrants", 1)
+                .with("cost_factor", 0.9),
+            event(4, "import_tariff").with("rate", 0.1),
+            event(6, "payment_ban").with("channel", "social"),
+            event(8, "umkm_subsidy").with("idr_per_tick", 10_000.0),
         ],
     )
 }

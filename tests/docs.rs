@@ -25,8 +25,20 @@ fn every_parameter_path_is_in_the_odd() {
 #[test]
 fn every_lever_and_metric_is_in_the_odd() {
     let doc = odd();
-    for (lever, _, _) in LEVERS {
-        assert!(doc.contains(&format!("`{lever}`")), "lever {lever}");
+    for lever in LEVERS {
+        assert!(
+            doc.contains(&format!("`{}`", lever.name)),
+            "lever {}",
+            lever.name
+        );
+        for arg in lever.args {
+            assert!(
+                doc.contains(&format!("`{}`", arg.name)),
+                "argument {} of {}",
+                arg.name,
+                lever.name
+            );
+        }
     }
     for m in METRICS {
         assert!(doc.contains(&format!("`{}`", m.name)), "metric {}", m.name);

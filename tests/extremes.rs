@@ -5,7 +5,6 @@ mod common;
 
 use common::{event, small, value, with_events};
 use pasar::metrics::{By, Metric, TickRecord};
-use pasar::scenario::schema::EventSpec;
 
 fn assert_finite(records: &[TickRecord]) {
     for r in records {
@@ -88,11 +87,11 @@ fn a_price_floor_above_every_price_stops_every_importer_sale() {
     let base = small(&["population.importer.count=30"]);
     let scenario = with_events(
         &base,
-        vec![EventSpec {
-            usd: Some(1e6),
-            usd_idr: Some(15_000.0),
-            ..event(0, "import_price_floor")
-        }],
+        vec![
+            event(0, "import_price_floor")
+                .with("usd", 1e6)
+                .with("usd_idr", 15_000.0),
+        ],
     );
     let records = common::run(&scenario);
     assert_finite(&records);

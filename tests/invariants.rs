@@ -8,7 +8,6 @@ use common::{close, event};
 use pasar::metrics::{By, Metric, TickRecord};
 use pasar::model::Model;
 use pasar::model::sellers::SellerKind;
-use pasar::scenario::schema::EventSpec;
 use pasar::scenario::{Scenario, ScenarioFile};
 use proptest::prelude::*;
 
@@ -763,67 +762,42 @@ fn build(p: &Params) -> Scenario {
             }
         };
         let e = match lever {
-            0 => EventSpec {
-                channel: Some(online(x)),
-                ..event(tick, "payment_ban")
-            },
+            0 => event(tick, "payment_ban").with("channel", online(x)),
             1 if y < 0.3 => event(tick, "cross_border_ban"),
-            1 => EventSpec {
-                channels: Some(vec![online(x)]),
-                ..event(tick, "cross_border_ban")
-            },
-            2 => EventSpec {
-                usd: Some(x * 12.0),
-                usd_idr: Some(15_000.0),
-                ..event(tick, "import_price_floor")
-            },
+            1 => event(tick, "cross_border_ban").with("channels", vec![online(x)]),
+            2 => event(tick, "import_price_floor")
+                .with("usd", x * 12.0)
+                .with("usd_idr", 15_000.0),
             3 if y < 0.5 => event(tick, "positive_list"),
-            3 => EventSpec {
-                categories: Some(subset(x)),
-                ..event(tick, "positive_list")
-            },
-            4 => EventSpec {
-                rate: Some(x),
-                categories: (y < 0.5).then(|| subset(y * 2.0)),
-                ..event(tick, "import_tariff")
-            },
-            5 => EventSpec {
-                channel: Some("social".into()),
-                bonus: Some(x * 4.0 - 1.0),
-                ..event(tick, "self_preference")
-            },
-            6 => EventSpec {
-                channel: Some("social".into()),
-                every: Some(1 + (x * 3.0) as i64),
-                top: Some(1 + (y * 3.0) as i64),
-                entrants: Some(1 + (x * y * 3.0) as i64),
-                cost_factor: Some(0.5 + y),
-                ..event(tick, "project_s")
-            },
-            7 => EventSpec {
-                channel: Some(online(x)),
-                partner: Some(other(x)),
-                redirect_success: Some(y),
-                ..event(tick, "checkout_partner")
-            },
-            8 => EventSpec {
-                channel: Some(
+            3 => event(tick, "positive_list").with("categories", subset(x)),
+            4 if y < 0.5 => event(tick, "import_tariff")
+                .with("rate", x)
+                .with("categories", subset(y * 2.0)),
+            4 => event(tick, "import_tariff").with("rate", x),
+            5 => event(tick, "self_preference")
+                .with("channel", "social")
+                .with("bonus", x * 4.0 - 1.0),
+            6 => event(tick, "project_s")
+                .with("channel", "social")
+                .with("every", 1 + (x * 3.0) as i64)
+                .with("top", 1 + (y * 3.0) as i64)
+                .with("entrants", 1 + (x * y * 3.0) as i64)
+                .with("cost_factor", 0.5 + y),
+            7 => event(tick, "checkout_partner")
+                .with("channel", online(x))
+                .with("partner", other(x))
+                .with("redirect_success", y),
+            8 => event(tick, "take_rate")
+                .with(
+                    "channel",
                     spec.channels
                         .get_index((y * 3.0) as usize % 3)
                         .map(|(n, _)| n.clone())
                         .unwrap_or_default(),
-                ),
-                rate: Some(x * 0.3),
-                ..event(tick, "take_rate")
-            },
-            9 => EventSpec {
-                rate: Some(x * 0.5),
-                ..event(tick, "digitalization")
-            },
-            _ => EventSpec {
-                idr_per_tick: Some(x * 1e5),
-                ..event(tick, "umkm_subsidy")
-            },
+                )
+                .with("rate", x * 0.3),
+            9 => event(tick, "digitalization").with("rate", x * 0.5),
+            _ => event(tick, "umkm_subsidy").with("idr_per_tick", x * 1e5),
         };
         spec.events.push(e);
     }
@@ -871,56 +845,31 @@ fn identities_hold_under_every_lever() {
         "events=[]",
     ]);
     let events = vec![
-        EventSpec {
-            rate: Some(0.1),
-            ..event(2, "import_tariff")
-        },
-        EventSpec {
-            channel: Some("social".into()),
-            every: Some(3),
-            top: Some(2),
-            entrants: Some(2),
-            cost_factor: Some(0.8),
-            ..event(3, "project_s")
-        },
-        EventSpec {
-            channel: Some("social".into()),
-            bonus: Some(2.0),
-            ..event(4, "self_preference")
-        },
-        EventSpec {
-            usd: Some(3.0),
-            usd_idr: Some(15_000.0),
-            ..event(6, "import_price_floor")
-        },
-        EventSpec {
-            channel: Some("marketplace".into()),
-            rate: Some(0.08),
-            ..event(7, "take_rate")
-        },
-        EventSpec {
-            channel: Some("social".into()),
-            ..event(9, "payment_ban")
-        },
-        EventSpec {
-            idr_per_tick: Some(20_000.0),
-            ..event(11, "umkm_subsidy")
-        },
-        EventSpec {
-            channel: Some("social".into()),
-            partner: Some("marketplace".into()),
-            redirect_success: Some(0.5),
-            ..event(14, "checkout_partner")
-        },
-        EventSpec {
-            channels: Some(vec!["marketplace".into()]),
-            ..event(16, "cross_border_ban")
-        },
+        event(2, "import_tariff").with("rate", 0.1),
+        event(3, "project_s")
+            .with("channel", "social")
+            .with("every", 3)
+            .with("top", 2)
+            .with("entrants", 2)
+            .with("cost_factor", 0.8),
+        event(4, "self_preference")
+            .with("channel", "social")
+            .with("bonus", 2.0),
+        event(6, "import_price_floor")
+            .with("usd", 3.0)
+            .with("usd_idr", 15_000.0),
+        event(7, "take_rate")
+            .with("channel", "marketplace")
+            .with("rate", 0.08),
+        event(9, "payment_ban").with("channel", "social"),
+        event(11, "umkm_subsidy").with("idr_per_tick", 20_000.0),
+        event(14, "checkout_partner")
+            .with("channel", "social")
+            .with("partner", "marketplace")
+            .with("redirect_success", 0.5),
+        event(16, "cross_border_ban").with("channels", vec!["marketplace"]),
         event(18, "positive_list"),
-        EventSpec {
-            rate: Some(0.3),
-            ..event(19, "digitalization")
-        },
+        event(19, "digitalization").with("rate", 0.3),
     ];
     let scenario = common::with_events(&base, events);
     let cov = check_run(&scenario);

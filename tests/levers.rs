@@ -14,7 +14,6 @@ use pasar::metrics::{By, Metric, TickRecord};
 use pasar::model::Model;
 use pasar::model::sellers::{SellerKind, Sellers};
 use pasar::scenario::Scenario;
-use pasar::scenario::schema::EventSpec;
 
 /// The small baseline with a social channel worth using.
 fn base(extra: &[&str]) -> Scenario {
@@ -152,10 +151,7 @@ fn payment_ban_ends_social_transactions() {
     let without = base(&[]);
     let with = with_events(
         &without,
-        vec![EventSpec {
-            channel: Some("social".into()),
-            ..event(5, "payment_ban")
-        }],
+        vec![event(5, "payment_ban").with("channel", "social")],
     );
     let social = channel_index(&without, "social");
     let mp = channel_index(&without, "marketplace");
@@ -206,10 +202,7 @@ fn redirect_success_sets_the_share_of_banned_purchases_that_complete() {
     ]);
     let with = with_events(
         &without,
-        vec![EventSpec {
-            channel: Some("social".into()),
-            ..event(0, "payment_ban")
-        }],
+        vec![event(0, "payment_ban").with("channel", "social")],
     );
     let social = channel_index(&without, "social");
     let mp_bit = 1u16 << channel_index(&without, "marketplace");
@@ -248,20 +241,17 @@ fn checkout_partner_completes_social_purchases_on_the_partner() {
     sets.extend_from_slice(DECODABLE_RATES);
     let banned = with_events(
         &base(&sets),
-        vec![EventSpec {
-            channel: Some("social".into()),
-            ..event(0, "payment_ban")
-        }],
+        vec![event(0, "payment_ban").with("channel", "social")],
     );
     let partner = |rho: f64| {
         with_events(
             &banned,
-            vec![EventSpec {
-                channel: Some("social".into()),
-                partner: Some("marketplace".into()),
-                redirect_success: Some(rho),
-                ..event(0, "checkout_partner")
-            }],
+            vec![
+                event(0, "checkout_partner")
+                    .with("channel", "social")
+                    .with("partner", "marketplace")
+                    .with("redirect_success", rho),
+            ],
         )
     };
     let social = channel_index(&banned, "social");
@@ -330,10 +320,7 @@ fn cross_border_ban_removes_importers_from_the_marketplace() {
     let without = base(&sets);
     let with = with_events(
         &without,
-        vec![EventSpec {
-            channels: Some(vec!["marketplace".into()]),
-            ..event(4, "cross_border_ban")
-        }],
+        vec![event(4, "cross_border_ban").with("channels", vec!["marketplace"])],
     );
     let mp_bit = 1u16 << channel_index(&without, "marketplace");
     let (mut before_mp, mut after_mp, mut after_social, mut umkm_mp) = (0, 0, 0, 0);
@@ -393,11 +380,11 @@ fn import_price_floor_makes_cheaper_importer_listings_ineligible() {
     let usd = prices[prices.len() / 2] / usd_idr;
     let with = with_events(
         &without,
-        vec![EventSpec {
-            usd: Some(usd),
-            usd_idr: Some(usd_idr),
-            ..event(0, "import_price_floor")
-        }],
+        vec![
+            event(0, "import_price_floor")
+                .with("usd", usd)
+                .with("usd_idr", usd_idr),
+        ],
     );
     let floor = usd * usd_idr;
     let (mut below, mut above_sold) = (0, 0);
@@ -450,10 +437,7 @@ fn positive_list_limits_importers_to_listed_categories() {
     let without = base(&["population.importer.count=30"]);
     let with = with_events(
         &without,
-        vec![EventSpec {
-            categories: Some(vec!["fashion".into(), "food".into()]),
-            ..event(2, "positive_list")
-        }],
+        vec![event(2, "positive_list").with("categories", vec!["fashion", "food"])],
     );
     let open = [
         category_index(&without, "fashion"),
@@ -492,11 +476,11 @@ fn self_preference_raises_affiliates_share() {
     let bonus = |b: f64| {
         with_events(
             &without,
-            vec![EventSpec {
-                channel: Some("social".into()),
-                bonus: Some(b),
-                ..event(2, "self_preference")
-            }],
+            vec![
+                event(2, "self_preference")
+                    .with("channel", "social")
+                    .with("bonus", b),
+            ],
         )
     };
     let affiliate_share = |r: &[TickRecord]| {
@@ -516,11 +500,11 @@ fn self_preference_raises_affiliates_share() {
     // A ban after a bonus brings the share down again.
     let on_off = with_events(
         &bonus(3.0),
-        vec![EventSpec {
-            channel: Some("social".into()),
-            bonus: Some(0.0),
-            ..event(8, "self_preference")
-        }],
+        vec![
+            event(8, "self_preference")
+                .with("channel", "social")
+                .with("bonus", 0.0),
+        ],
     );
     let c = common::run(&on_off);
     assert_same_until(&b, &c, 8);
@@ -552,14 +536,14 @@ fn project_s_places_affiliates_in_the_top_categories() {
     let (every, top, entrants) = (3u32, 2usize, 3usize);
     let with = with_events(
         &without,
-        vec![EventSpec {
-            channel: Some("social".into()),
-            every: Some(every as i64),
-            top: Some(top as i64),
-            entrants: Some(entrants as i64),
-            cost_factor: Some(0.8),
-            ..event(2, "project_s")
-        }],
+        vec![
+            event(2, "project_s")
+                .with("channel", "social")
+                .with("every", every as i64)
+                .with("top", top as i64)
+                .with("entrants", entrants as i64)
+                .with("cost_factor", 0.8),
+        ],
     );
     let social = channel_index(&without, "social");
     let nc = without.spec.categories.len();
@@ -657,14 +641,14 @@ fn project_s_reads_the_best_seller_even_when_it_exits() {
     let (top, entrants) = (2usize, 200usize);
     let with = with_events(
         &without,
-        vec![EventSpec {
-            channel: Some("social".into()),
-            every: Some(100),
-            top: Some(top as i64),
-            entrants: Some(entrants as i64),
-            cost_factor: Some(1.0),
-            ..event(0, "project_s")
-        }],
+        vec![
+            event(0, "project_s")
+                .with("channel", "social")
+                .with("every", 100)
+                .with("top", top as i64)
+                .with("entrants", entrants as i64)
+                .with("cost_factor", 1.0),
+        ],
     );
     let social = channel_index(&with, "social");
     let nc = with.spec.categories.len();
@@ -730,11 +714,11 @@ fn take_rate_scales_commissions() {
     let new = 2.5 * old;
     let with = with_events(
         &without,
-        vec![EventSpec {
-            channel: Some("marketplace".into()),
-            rate: Some(new),
-            ..event(3, "take_rate")
-        }],
+        vec![
+            event(3, "take_rate")
+                .with("channel", "marketplace")
+                .with("rate", new),
+        ],
     );
     let (a, b) = lockstep(&without, &with, 3, |p| {
         if p.tick == 3 {
@@ -798,11 +782,11 @@ fn import_tariff_adds_the_rate_on_landed_cost() {
     ];
     let with = with_events(
         &without,
-        vec![EventSpec {
-            rate: Some(rate),
-            categories: Some(vec!["fashion".into(), "electronics_accessories".into()]),
-            ..event(2, "import_tariff")
-        }],
+        vec![
+            event(2, "import_tariff")
+                .with("rate", rate)
+                .with("categories", vec!["fashion", "electronics_accessories"]),
+        ],
     );
     let mut checked = [0usize; 3];
     let (a, b) = lockstep(&without, &with, 2, |p| {
@@ -865,10 +849,7 @@ fn digitalization_brings_umkm_online() {
     let rate = 0.25;
     let with = with_events(
         &without,
-        vec![EventSpec {
-            rate: Some(rate),
-            ..event(0, "digitalization")
-        }],
+        vec![event(0, "digitalization").with("rate", rate)],
     );
     let mp_bit = 1u16 << channel_index(&without, "marketplace");
     let (mut offline_only, mut went_online) = (0usize, 0usize);
@@ -923,10 +904,7 @@ fn umkm_subsidy_adds_exactly_the_transfer_to_umkm_cash() {
     let idr = 25_000.0;
     let with = with_events(
         &without,
-        vec![EventSpec {
-            idr_per_tick: Some(idr),
-            ..event(3, "umkm_subsidy")
-        }],
+        vec![event(3, "umkm_subsidy").with("idr_per_tick", idr)],
     );
     let ss = without.spec.simulation.seller_scale;
     let mut paid = 0;

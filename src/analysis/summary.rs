@@ -191,12 +191,13 @@ pub fn policy_events(baseline: &Scenario, policy: &Scenario) -> Vec<PolicyEvent>
         .map(|e| {
             let spec = policy.spec.events.get(e.index);
             let mut label = e.lever.name().to_string();
-            if let Some(channel) = spec.and_then(|s| s.channel.as_deref()) {
+            if let Some(channel) = spec.and_then(|s| s.arg("channel")?.as_str()) {
                 label.push(' ');
                 label.push_str(channel);
-            } else if let Some(channels) = spec.and_then(|s| s.channels.as_ref()) {
+            } else if let Some(channels) = spec.and_then(|s| s.arg("channels")?.as_array()) {
+                let names: Vec<&str> = channels.iter().filter_map(|c| c.as_str()).collect();
                 label.push(' ');
-                label.push_str(&channels.join("+"));
+                label.push_str(&names.join("+"));
             }
             PolicyEvent {
                 tick: e.tick as usize,

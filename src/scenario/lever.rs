@@ -1,7 +1,18 @@
-//! Policy levers (MODEL.md section 4): one variant per lever, with channels
-//! and categories already resolved to indices.
+//! Policy levers (docs/ODD.md section 11): the typed [`Lever`] the model
+//! applies, and the registry [`LEVERS`] that says, for each lever, its
+//! name, its arguments (which are required, what each takes) and how the
+//! checked arguments build the variant.
+//!
+//! Adding a lever is one variant of [`Lever`], one entry in [`LEVERS`] and
+//! one arm in `PolicyState::apply` (the compiler's exhaustive matches point
+//! at the last); validation, `--set`, sweeps and the docs test read the
+//! registry.
 
-/// A policy lever and its arguments. Each sets a level that lasts.
+use super::params::{MAX_TICKS, Range};
+use super::schema::ScenarioFile;
+
+/// A policy lever and its arguments, with channels and categories resolved
+/// to indices. Each sets a level that lasts.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Lever {
     /// Payments are no longer processed on `channel`.
@@ -40,38 +51,6 @@ pub enum Lever {
     UmkmSubsidy { idr_per_tick: f64 },
 }
 
-/// Every lever name, with the arguments it takes (besides `date`/`tick`)
-/// and those it requires.
-pub const LEVERS: &[(&str, &[&str], &[&str])] = &[
-    ("payment_ban", &["channel"], &["channel"]),
-    ("cross_border_ban", &["channels", "channel"], &[]),
-    (
-        "import_price_floor",
-        &["usd", "usd_idr"],
-        &["usd", "usd_idr"],
-    ),
-    ("positive_list", &["categories"], &[]),
-    ("import_tariff", &["rate", "categories"], &["rate"]),
-    (
-        "self_preference",
-        &["channel", "bonus"],
-        &["channel", "bonus"],
-    ),
-    (
-        "project_s",
-        &["channel", "every", "top", "entrants", "cost_factor"],
-        &["channel", "every", "top", "entrants", "cost_factor"],
-    ),
-    (
-        "checkout_partner",
-        &["channel", "partner", "redirect_success"],
-        &["channel", "partner", "redirect_success"],
-    ),
-    ("take_rate", &["channel", "rate"], &["channel", "rate"]),
-    ("digitalization", &["rate"], &["rate"]),
-    ("umkm_subsidy", &["idr_per_tick"], &["idr_per_tick"]),
-];
-
 impl Lever {
     /// The lever's name as written in scenario files.
     pub fn name(&self) -> &'static str {
@@ -98,4 +77,469 @@ pub struct TimedEvent {
     pub lever: Lever,
     /// Index of the event in the merged `events` list (file order, parent first).
     pub index: usize,
+}
+
+/// What an argument takes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ArgKind {
+    /// One channel's name.
+    Channel,
+    /// A list of channel names.
+    Channels,
+    /// A list of category names.
+    Categories,
+    /// A number in a range.
+    Number(Range),
+    /// A whole number in a range.
+    Whole(Range),
+}
+
+impl ArgKind {
+    /// What a valid value looks like, for messages.
+    pub fn describe(self) -> String {
+        match self {
+            ArgKind::Channel => "a channel's name in quotes".into(),
+            ArgKind::Channels => "a list of channel names, e.g. [\"marketplace\"]".into(),
+            ArgKind::Categories => "a list of category names, e.g. [\"fashion\"]".into(),
+            ArgKind::Number(r) | ArgKind::Whole(r) => r.to_string(),
+        }
+    }
+
+    /// Whether a sweep can vary it, and whether it takes whole numbers.
+    pub fn numeric(self) -> Option<bool> {
+        match self {
+            ArgKind::Number(_) => Some(false),
+            ArgKind::Whole(_) => Some(true),
+            _ => None,
+        }
+    }
+}
+
+/// One argument of a lever.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Arg {
+    pub name: &'static str,
+    pub kind: ArgKind,
+    pub required: bool,
+    pub meaning: &'static str,
+}
+
+/// A lever in the registry.
+pub struct LeverDef {
+    pub name: &'static str,
+    pub meaning: &'static str,
+    pub args: &'static [Arg],
+    /// The variant, from arguments already checked against `args` (every
+    /// required one present, every value of its kind); an error for rules
+    /// that involve the scenario or several arguments.
+    pub build: fn(&Args) -> Result<Lever, ArgProblem>,
+}
+
+impl LeverDef {
+    pub fn arg(&self, name: &str) -> Option<&'static Arg> {
+        self.args.iter().find(|a| a.name == name)
+    }
+
+    pub fn arg_names(&self) -> Vec<&'static str> {
+        self.args.iter().map(|a| a.name).collect()
+    }
+}
+
+/// A rule a lever's arguments break: which argument, what, and the fix.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArgProblem {
+    pub arg: String,
+    pub message: String,
+    pub help: String,
+}
+
+/// A checked argument value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ArgValue {
+    Channel(usize),
+    Channels(Vec<usize>),
+    Categories(Vec<usize>),
+    Number(f64),
+    Whole(i64),
+}
+
+/// The checked arguments of one event, and the scenario they refer to.
+pub struct Args<'a> {
+    pub values: Vec<(&'static str, ArgValue)>,
+    pub file: &'a ScenarioFile,
+}
+
+impl Args<'_> {
+    fn get(&self, name: &str) -> Option<&ArgValue> {
+        self.values.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
+    }
+
+    /// A channel argument (0 when absent: only read for required ones).
+    pub fn channel(&self, name: &str) -> usize {
+        match self.get(name) {
+            Some(ArgValue::Channel(k)) => *k,
+            _ => 0,
+        }
+    }
+
+    pub fn has(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    pub fn channels(&self, name: &str) -> Option<Vec<usize>> {
+        match self.get(name) {
+            Some(ArgValue::Channels(list)) => Some(list.clone()),
+            _ => None,
+        }
+    }
+
+    pub fn categories(&self, name: &str) -> Option<Vec<usize>> {
+        match self.get(name) {
+            Some(ArgValue::Categories(list)) => Some(list.clone()),
+            _ => None,
+        }
+    }
+
+    /// A number argument (0 when absent: only read for required ones).
+    pub fn number(&self, name: &str) -> f64 {
+        match self.get(name) {
+            Some(ArgValue::Number(x)) => *x,
+            _ => 0.0,
+        }
+    }
+
+    /// A whole-number argument (0 when absent: only read for required ones).
+    pub fn whole(&self, name: &str) -> u32 {
+        match self.get(name) {
+            Some(ArgValue::Whole(x)) => u32::try_from(*x).unwrap_or(u32::MAX),
+            _ => 0,
+        }
+    }
+}
+
+const fn arg(name: &'static str, kind: ArgKind, meaning: &'static str) -> Arg {
+    Arg {
+        name,
+        kind,
+        required: true,
+        meaning,
+    }
+}
+
+const fn optional(name: &'static str, kind: ArgKind, meaning: &'static str) -> Arg {
+    Arg {
+        name,
+        kind,
+        required: false,
+        meaning,
+    }
+}
+
+use ArgKind::*;
+
+/// Every lever: name, arguments, and how they build the [`Lever`].
+pub const LEVERS: &[LeverDef] = &[
+    LeverDef {
+        name: "payment_ban",
+        meaning: "payments are no longer processed on the channel",
+        args: &[arg(
+            "channel",
+            Channel,
+            "the channel that may not process payments",
+        )],
+        build: |a| {
+            Ok(Lever::PaymentBan {
+                channel: a.channel("channel"),
+            })
+        },
+    },
+    LeverDef {
+        name: "cross_border_ban",
+        meaning: "cross-border sales stop on the channels (every channel when none is named)",
+        args: &[
+            optional(
+                "channels",
+                Channels,
+                "the channels closed to cross-border sales",
+            ),
+            optional(
+                "channel",
+                Channel,
+                "one more channel closed to cross-border sales",
+            ),
+        ],
+        build: |a| {
+            let named = a.has("channels") || a.has("channel");
+            let channels = if named {
+                let mut list = a.channels("channels").unwrap_or_default();
+                if a.has("channel") {
+                    list.push(a.channel("channel"));
+                }
+                list
+            } else {
+                (0..a.file.channels.len()).collect()
+            };
+            Ok(Lever::CrossBorderBan { channels })
+        },
+    },
+    LeverDef {
+        name: "import_price_floor",
+        meaning: "listings bound by the cross-border rules priced under the floor are not eligible",
+        args: &[
+            arg(
+                "usd",
+                Number(Range::NonNegative),
+                "the floor in US$ per unit",
+            ),
+            arg("usd_idr", Number(Range::Positive), "IDR per US$"),
+        ],
+        build: |a| {
+            Ok(Lever::ImportPriceFloor {
+                usd: a.number("usd"),
+                usd_idr: a.number("usd_idr"),
+            })
+        },
+    },
+    LeverDef {
+        name: "positive_list",
+        meaning: "cross-border sales only in the listed categories (by default those flagged positive_list)",
+        args: &[optional(
+            "categories",
+            Categories,
+            "the categories open to cross-border sales",
+        )],
+        build: |a| {
+            let categories = a.categories("categories").unwrap_or_else(|| {
+                a.file
+                    .categories
+                    .values()
+                    .enumerate()
+                    .filter(|(_, c)| c.positive_list)
+                    .map(|(i, _)| i)
+                    .collect()
+            });
+            Ok(Lever::PositiveList { categories })
+        },
+    },
+    LeverDef {
+        name: "import_tariff",
+        meaning: "a tariff on the landed cost of imported goods (in every category unless listed)",
+        args: &[
+            arg(
+                "rate",
+                Number(Range::Closed(0.0, 100.0)),
+                "the tariff as a share of landed cost",
+            ),
+            optional("categories", Categories, "the categories taxed"),
+        ],
+        build: |a| {
+            Ok(Lever::ImportTariff {
+                rate: a.number("rate"),
+                categories: a
+                    .categories("categories")
+                    .unwrap_or_else(|| (0..a.file.categories.len()).collect()),
+            })
+        },
+    },
+    LeverDef {
+        name: "self_preference",
+        meaning: "the channel's ranking favours its owner's affiliates by a score bonus",
+        args: &[
+            arg("channel", Channel, "the ranking channel"),
+            arg(
+                "bonus",
+                Number(Range::Closed(-100.0, 100.0)),
+                "the score bonus; 0 bans self-preferencing",
+            ),
+        ],
+        build: |a| {
+            Ok(Lever::SelfPreference {
+                channel: a.channel("channel"),
+                bonus: a.number("bonus"),
+            })
+        },
+    },
+    LeverDef {
+        name: "project_s",
+        meaning: "the channel's owner places affiliates in its best-selling categories",
+        args: &[
+            arg("channel", Channel, "the owned channel whose sales are read"),
+            arg(
+                "every",
+                Whole(Range::Integer(1, MAX_TICKS)),
+                "ticks between entry rounds",
+            ),
+            arg(
+                "top",
+                Whole(Range::Integer(1, 10_000)),
+                "categories entered each round",
+            ),
+            arg(
+                "entrants",
+                Whole(Range::Integer(1, 100_000)),
+                "simulated affiliates placed per category (each stands for seller_scale real ones)",
+            ),
+            arg(
+                "cost_factor",
+                Number(Range::Closed(0.001, 100.0)),
+                "affiliate cost over imported cost",
+            ),
+        ],
+        build: |a| {
+            let channel = a.channel("channel");
+            if let Some((name, c)) = a.file.channels.get_index(channel)
+                && c.owner.is_empty()
+            {
+                return Err(ArgProblem {
+                    arg: "channel".into(),
+                    message: format!(
+                        "channel `{name}` has no owner, so it has no affiliates to place"
+                    ),
+                    help: format!("set channels.{name}.owner, or name an owned channel"),
+                });
+            }
+            Ok(Lever::ProjectS {
+                channel,
+                every: a.whole("every"),
+                top: a.whole("top"),
+                entrants: a.whole("entrants"),
+                cost_factor: a.number("cost_factor"),
+            })
+        },
+    },
+    LeverDef {
+        name: "checkout_partner",
+        meaning: "purchases discovered on the channel complete on its partner",
+        args: &[
+            arg(
+                "channel",
+                Channel,
+                "the channel whose purchases are redirected",
+            ),
+            arg("partner", Channel, "the channel that completes them"),
+            arg(
+                "redirect_success",
+                Number(Range::Unit),
+                "the chance a redirected purchase completes",
+            ),
+        ],
+        build: |a| {
+            let (channel, partner) = (a.channel("channel"), a.channel("partner"));
+            if channel == partner {
+                return Err(ArgProblem {
+                    arg: "partner".into(),
+                    message: "a channel cannot be its own checkout partner".into(),
+                    help: "name another channel, e.g. a marketplace".into(),
+                });
+            }
+            Ok(Lever::CheckoutPartner {
+                channel,
+                partner,
+                redirect_success: a.number("redirect_success"),
+            })
+        },
+    },
+    LeverDef {
+        name: "take_rate",
+        meaning: "the channel's commission changes",
+        args: &[
+            arg("channel", Channel, "the channel"),
+            arg(
+                "rate",
+                Number(Range::Unit),
+                "the commission as a share of revenue",
+            ),
+        ],
+        build: |a| {
+            Ok(Lever::TakeRate {
+                channel: a.channel("channel"),
+                rate: a.number("rate"),
+            })
+        },
+    },
+    LeverDef {
+        name: "digitalization",
+        meaning: "the UMKM onboarding rate changes",
+        args: &[arg(
+            "rate",
+            Number(Range::Unit),
+            "the chance per tick that an offline-only UMKM goes online",
+        )],
+        build: |a| {
+            Ok(Lever::Digitalization {
+                rate: a.number("rate"),
+            })
+        },
+    },
+    LeverDef {
+        name: "umkm_subsidy",
+        meaning: "a cash transfer to every alive UMKM, per tick",
+        args: &[arg(
+            "idr_per_tick",
+            Number(Range::Closed(0.0, 1e15)),
+            "IDR per real UMKM per tick",
+        )],
+        build: |a| {
+            Ok(Lever::UmkmSubsidy {
+                idr_per_tick: a.number("idr_per_tick"),
+            })
+        },
+    },
+];
+
+/// The registry entry of lever `name`.
+pub fn lever_def(name: &str) -> Option<&'static LeverDef> {
+    LEVERS.iter().find(|l| l.name == name)
+}
+
+/// Whether an event argument of this name is a number (a sweep may vary
+/// it), and whether it takes whole numbers. An argument name has one kind
+/// in every lever that takes it (a test keeps it so).
+pub fn numeric_argument(name: &str) -> Option<bool> {
+    LEVERS
+        .iter()
+        .flat_map(|l| l.args)
+        .find(|a| a.name == name)
+        .and_then(|a| a.kind.numeric())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lever_names_are_unique_and_arguments_are_unique_per_lever() {
+        for (i, l) in LEVERS.iter().enumerate() {
+            assert!(
+                LEVERS[..i].iter().all(|m| m.name != l.name),
+                "{} twice",
+                l.name
+            );
+            for (j, a) in l.args.iter().enumerate() {
+                assert!(
+                    l.args[..j].iter().all(|b| b.name != a.name),
+                    "{}.{} twice",
+                    l.name,
+                    a.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn an_argument_name_has_one_kind_everywhere() {
+        let all: Vec<&Arg> = LEVERS.iter().flat_map(|l| l.args).collect();
+        for a in &all {
+            for b in &all {
+                if a.name == b.name {
+                    assert_eq!(
+                        a.kind.numeric(),
+                        b.kind.numeric(),
+                        "`{}` is numeric in one lever and not in another",
+                        a.name
+                    );
+                }
+            }
+        }
+    }
 }

@@ -231,45 +231,34 @@ pub struct Behaviour {
 }
 
 /// One timeline event as written: `lever` names the policy and the other
-/// fields are its arguments. Kept flat (rather than a serde-tagged enum) so a
-/// missing or misplaced argument gets a message naming the lever; it becomes
-/// a typed [`crate::scenario::Lever`] during validation.
+/// keys are its arguments, kept as written and checked against the
+/// lever's entry in [`crate::scenario::lever::LEVERS`] (so a missing,
+/// unknown or misplaced argument gets a message naming the lever); it
+/// becomes a typed [`crate::scenario::Lever`] during validation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
 pub struct EventSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date: Option<Date>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tick: Option<i64>,
     pub lever: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub channel: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub channels: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub categories: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub usd: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub usd_idr: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rate: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bonus: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub every: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub top: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub entrants: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cost_factor: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub partner: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub redirect_success: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub idr_per_tick: Option<f64>,
+    /// The lever's arguments, in file order.
+    #[serde(flatten)]
+    pub args: IndexMap<String, toml::Value>,
+}
+
+impl EventSpec {
+    /// This event with argument `name` set to `value` (for scenarios built
+    /// in code: `event.with("channel", "social")`).
+    pub fn with(mut self, name: &str, value: impl Into<toml::Value>) -> EventSpec {
+        self.args.insert(name.to_string(), value.into());
+        self
+    }
+
+    /// Argument `name`, if given.
+    pub fn arg(&self, name: &str) -> Option<&toml::Value> {
+        self.args.get(name)
+    }
 }
 
 /// Default values, one function per field that serde fills in.

@@ -3,9 +3,10 @@
 //! exist, dates inside the horizon).
 
 use super::error::{Problem, ScenarioError, did_you_mean};
-use super::lever::{LEVERS, Lever, TimedEvent};
+use super::lever::{Arg, ArgKind, ArgValue, Args, LEVERS, TimedEvent, lever_def};
 use super::load::{MergedTree, Origins};
 use super::params;
+use super::params::Range;
 use super::schema::{EventSpec, ScenarioFile};
 use super::{MAX_CATEGORIES, MAX_CHANNELS, Scenario};
 use toml::{Table, Value};
@@ -456,9 +457,8 @@ fn check_event(
 ) -> Option<TimedEvent> {
     let at = |field: &str| format!("events[{index}].{field}");
     let before = problems.len();
-    let Some(&(lever_name, allowed, required)) = LEVERS.iter().find(|(n, _, _)| *n == event.lever)
-    else {
-        let names: Vec<&str> = LEVERS.iter().map(|l| l.0).collect();
+    let Some(def) = lever_def(&event.lever) else {
+        let names: Vec<&str> = LEVERS.iter().map(|l| l.name).collect();
         problems.push(unknown_name(
             &at("lever"),
             "lever",
@@ -468,258 +468,133 @@ fn check_event(
         ));
         return None;
     };
-    let given = given_arguments(event);
-    for arg in &given {
-        if !allowed.contains(arg) {
+    let takes = || format!("{} takes: {}", def.name, def.arg_names().join(", "));
+    // A misspelt argument is reported once, not also as a missing one.
+    let mut suggested = Vec::new();
+    for name in event.args.keys() {
+        if def.arg(name).is_none() {
+            let mut known = def.arg_names();
+            known.extend(["date", "tick"]);
+            let suggestion = did_you_mean(name, known.iter().copied());
+            suggested.extend(suggestion);
+            let help = match suggestion {
+                Some(s) => format!("did you mean `{s}`? {}", takes()),
+                None => takes(),
+            };
             problems.push(origins.problem(
-                &at(arg),
-                format!("`{arg}` is not an argument of {lever_name}"),
-                Some(format!("{lever_name} takes: {}", allowed.join(", "))),
+                &at(name),
+                format!("`{name}` is not an argument of {}", def.name),
+                Some(help),
             ));
         }
     }
-    for arg in required {
-        if !given.contains(arg) {
+    for arg in def.args.iter().filter(|a| a.required) {
+        if !event.args.contains_key(arg.name) && !suggested.contains(&arg.name) {
             problems.push(origins.problem(
                 &format!("events[{index}]"),
-                format!("{lever_name} needs `{arg}`"),
-                Some(format!("{lever_name} takes: {}", allowed.join(", "))),
+                format!("{} needs `{}`", def.name, arg.name),
+                Some(takes()),
             ));
         }
     }
     let tick = event_tick(file, index, event, file_horizon, origins, problems);
-    let channel_names: Vec<&str> = file.channels.keys().map(String::as_str).collect();
-    let category_names: Vec<&str> = file.categories.keys().map(String::as_str).collect();
-    let mut channel_index = |field: &str, name: &str| -> usize {
-        match file.channels.get_index_of(name) {
-            Some(i) => i,
-            None => {
-                problems.push(unknown_name(
-                    &at(field),
-                    "channel",
-                    name,
-                    &channel_names,
-                    origins,
-                ));
-                0
+    let mut values = Vec::new();
+    for arg in def.args {
+        if let Some(value) = event.args.get(arg.name) {
+            match check_argument(file, arg, value, &at(arg.name), origins) {
+                Ok(v) => values.push((arg.name, v)),
+                Err(mut found) => problems.append(&mut found),
             }
         }
-    };
-    let channel = event
-        .channel
-        .as_deref()
-        .map(|n| channel_index("channel", n));
-    let channels: Option<Vec<usize>> = event
-        .channels
-        .as_ref()
-        .map(|names| names.iter().map(|n| channel_index("channels", n)).collect());
-    let partner = event
-        .partner
-        .as_deref()
-        .map(|n| channel_index("partner", n));
-    let categories: Option<Vec<usize>> = event.categories.as_ref().map(|names| {
-        names
-            .iter()
-            .filter_map(|n| {
-                let i = file.categories.get_index_of(n);
-                if i.is_none() {
-                    problems.push(unknown_name(
-                        &at("categories"),
-                        "category",
-                        n,
-                        &category_names,
-                        origins,
-                    ));
-                }
-                i
-            })
-            .collect()
-    });
-    let mut range_problems = Vec::new();
-    let mut number = |field: &str, value: Option<f64>, range: params::Range, what: &str| -> f64 {
-        let x = value.unwrap_or(0.0);
-        if value.is_some() && !range.contains(x) {
-            range_problems.push(origins.problem(
-                &at(field),
-                format!("{} is out of range", show_number(x)),
-                Some(format!("expected {range}: {what}")),
-            ));
-        }
-        x
-    };
-    use params::Range::*;
-    let int = |v: Option<i64>| v.map(|x| x as f64);
-    let lever = match lever_name {
-        "payment_ban" => Lever::PaymentBan {
-            channel: channel.unwrap_or(0),
-        },
-        "cross_border_ban" => {
-            let mut list = channels.clone().unwrap_or_default();
-            list.extend(channel);
-            if event.channels.is_none() && event.channel.is_none() {
-                // No channel named: every channel. An empty list bans none.
-                list = (0..file.channels.len()).collect();
-            }
-            Lever::CrossBorderBan { channels: list }
-        }
-        "import_price_floor" => Lever::ImportPriceFloor {
-            usd: number("usd", event.usd, NonNegative, "the floor in US$ per unit"),
-            usd_idr: number("usd_idr", event.usd_idr, Positive, "IDR per US$"),
-        },
-        "positive_list" => Lever::PositiveList {
-            categories: categories.unwrap_or_else(|| {
-                file.categories
-                    .values()
-                    .enumerate()
-                    .filter(|(_, c)| c.positive_list)
-                    .map(|(i, _)| i)
-                    .collect()
-            }),
-        },
-        "import_tariff" => Lever::ImportTariff {
-            rate: number(
-                "rate",
-                event.rate,
-                Closed(0.0, 100.0),
-                "the tariff as a share of landed cost",
-            ),
-            categories: categories.unwrap_or_else(|| (0..file.categories.len()).collect()),
-        },
-        "self_preference" => Lever::SelfPreference {
-            channel: channel.unwrap_or(0),
-            bonus: number(
-                "bonus",
-                event.bonus,
-                Closed(-100.0, 100.0),
-                "the score bonus; 0 bans self-preferencing",
-            ),
-        },
-        "project_s" => {
-            let every = number(
-                "every",
-                int(event.every),
-                Integer(1, params::MAX_TICKS),
-                "ticks between entry rounds",
-            );
-            let top = number(
-                "top",
-                int(event.top),
-                Integer(1, 10_000),
-                "categories entered each round",
-            );
-            let entrants = number(
-                "entrants",
-                int(event.entrants),
-                Integer(1, 100_000),
-                "simulated affiliates placed per category (each stands for seller_scale real ones)",
-            );
-            let cost_factor = number(
-                "cost_factor",
-                event.cost_factor,
-                Closed(0.001, 100.0),
-                "affiliate cost over imported cost",
-            );
-            let ch = channel.unwrap_or(0);
-            if let Some((name, c)) = file.channels.get_index(ch)
-                && c.owner.is_empty()
-                && event.channel.is_some()
-            {
-                problems.push(origins.problem(
-                    &at("channel"),
-                    format!("channel `{name}` has no owner, so it has no affiliates to place"),
-                    Some(format!(
-                        "set channels.{name}.owner, or name an owned channel"
-                    )),
-                ));
-            }
-            Lever::ProjectS {
-                channel: ch,
-                every: every as u32,
-                top: top as u32,
-                entrants: entrants as u32,
-                cost_factor,
-            }
-        }
-        "checkout_partner" => {
-            let ch = channel.unwrap_or(0);
-            let pa = partner.unwrap_or(0);
-            if channel.is_some() && partner.is_some() && ch == pa {
-                problems.push(origins.problem(
-                    &at("partner"),
-                    "a channel cannot be its own checkout partner",
-                    Some("name another channel, e.g. a marketplace".into()),
-                ));
-            }
-            Lever::CheckoutPartner {
-                channel: ch,
-                partner: pa,
-                redirect_success: number(
-                    "redirect_success",
-                    event.redirect_success,
-                    Unit,
-                    "the chance a redirected purchase completes",
-                ),
-            }
-        }
-        "take_rate" => Lever::TakeRate {
-            channel: channel.unwrap_or(0),
-            rate: number(
-                "rate",
-                event.rate,
-                Unit,
-                "the commission as a share of revenue",
-            ),
-        },
-        "digitalization" => Lever::Digitalization {
-            rate: number(
-                "rate",
-                event.rate,
-                Unit,
-                "the chance per tick that an offline-only UMKM goes online",
-            ),
-        },
-        "umkm_subsidy" => Lever::UmkmSubsidy {
-            idr_per_tick: number(
-                "idr_per_tick",
-                event.idr_per_tick,
-                Closed(0.0, 1e15),
-                "IDR per real UMKM per tick",
-            ),
-        },
-        _ => return None,
-    };
-    problems.append(&mut range_problems);
+    }
     if problems.len() > before {
         return None;
     }
+    let lever = match (def.build)(&Args { values, file }) {
+        Ok(lever) => lever,
+        Err(p) => {
+            problems.push(origins.problem(&at(&p.arg), p.message, Some(p.help)));
+            return None;
+        }
+    };
     match tick {
         EventTime::At(tick) => Some(TimedEvent { tick, lever, index }),
         EventTime::AfterEnd | EventTime::Invalid => None,
     }
 }
 
-fn given_arguments(e: &EventSpec) -> Vec<&'static str> {
-    let mut out = Vec::new();
-    let mut note = |present: bool, name: &'static str| {
-        if present {
-            out.push(name);
+/// One argument's value, checked against what it takes: names that exist,
+/// numbers in range.
+fn check_argument(
+    file: &ScenarioFile,
+    arg: &Arg,
+    value: &Value,
+    key: &str,
+    origins: &Origins,
+) -> Result<ArgValue, Vec<Problem>> {
+    let wrong_type = || {
+        vec![origins.problem(
+            key,
+            format!(
+                "`{}` takes {}, not `{value}`",
+                arg.name,
+                arg.kind.describe()
+            ),
+            Some(format!("{}: {}", arg.name, arg.meaning)),
+        )]
+    };
+    let channel_names: Vec<&str> = file.channels.keys().map(String::as_str).collect();
+    let category_names: Vec<&str> = file.categories.keys().map(String::as_str).collect();
+    // Names in a list: every unknown one is a problem of its own.
+    let resolve = |list: &[Value], what: &str, names: &[&str]| {
+        let mut indices = Vec::new();
+        let mut found = Vec::new();
+        for item in list {
+            let Some(name) = item.as_str() else {
+                return Err(wrong_type());
+            };
+            match names.iter().position(|n| *n == name) {
+                Some(i) => indices.push(i),
+                None => found.push(unknown_name(key, what, name, names, origins)),
+            }
+        }
+        if found.is_empty() {
+            Ok(indices)
+        } else {
+            Err(found)
         }
     };
-    note(e.channel.is_some(), "channel");
-    note(e.channels.is_some(), "channels");
-    note(e.categories.is_some(), "categories");
-    note(e.usd.is_some(), "usd");
-    note(e.usd_idr.is_some(), "usd_idr");
-    note(e.rate.is_some(), "rate");
-    note(e.bonus.is_some(), "bonus");
-    note(e.every.is_some(), "every");
-    note(e.top.is_some(), "top");
-    note(e.entrants.is_some(), "entrants");
-    note(e.cost_factor.is_some(), "cost_factor");
-    note(e.partner.is_some(), "partner");
-    note(e.redirect_success.is_some(), "redirect_success");
-    note(e.idr_per_tick.is_some(), "idr_per_tick");
-    out
+    let number = |x: f64, range: Range| {
+        if range.contains(x) {
+            Ok(x)
+        } else {
+            Err(vec![origins.problem(
+                key,
+                format!("{} is out of range", show_number(x)),
+                Some(format!("expected {range}: {}", arg.meaning)),
+            )])
+        }
+    };
+    match (arg.kind, value) {
+        (ArgKind::Channel, Value::String(_)) => {
+            resolve(std::slice::from_ref(value), "channel", &channel_names)
+                .map(|i| ArgValue::Channel(i[0]))
+        }
+        (ArgKind::Channels, Value::Array(list)) => {
+            resolve(list, "channel", &channel_names).map(ArgValue::Channels)
+        }
+        (ArgKind::Categories, Value::Array(list)) => {
+            resolve(list, "category", &category_names).map(ArgValue::Categories)
+        }
+        (ArgKind::Number(range), Value::Float(x)) => number(*x, range).map(ArgValue::Number),
+        (ArgKind::Number(range), Value::Integer(i)) => {
+            number(*i as f64, range).map(ArgValue::Number)
+        }
+        (ArgKind::Whole(range), Value::Integer(i)) => {
+            number(*i as f64, range).map(|_| ArgValue::Whole(*i))
+        }
+        _ => Err(wrong_type()),
+    }
 }
 
 /// When an event happens.
