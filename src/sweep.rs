@@ -12,27 +12,29 @@ use crate::analysis::effects::range_mean;
 use crate::analysis::panel::{Panel, SeriesKey};
 use crate::analysis::sensitivity::{MorrisIndex, SobolIndex, morris_indices, sobol_indices};
 use crate::analysis::summary::{all_series, headline_series, last_13_weeks, last_tick};
-use crate::runner::run_replicate_until;
 use crate::scenario::error::did_you_mean;
+use crate::scenario::load::{MergedTree, read_tree};
 use crate::scenario::params;
-use crate::scenario::{Scenario, ScenarioError};
+use crate::scenario::{Overrides, Scenario, ScenarioError};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Everything that determines a sweep's numbers.
 #[derive(Debug, Clone)]
 pub struct SweepSpec {
     /// The scenario file swept over.
     pub scenario: PathBuf,
-    /// `--set` overrides applied to every sample (seed included).
-    pub sets: Vec<String>,
+    /// Overrides applied to every sample (the seed among them).
+    pub overrides: Overrides,
     pub design: Design,
     pub replicates: u32,
+    /// The scenario's files, read once.
+    tree: MergedTree,
 }
 
 /// One run of the sweep: design row `sample`, replicate `replicate`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Task {
     pub sample: u32,
     pub replicate: u32,
@@ -57,37 +59,61 @@ pub struct Indicator {
 }
 
 /// A task's indicators, in the order of [`indicators`] (NaN where the
-/// series recorded nothing in the window).
-#[derive(Debug, Clone, PartialEq)]
+/// series recorded nothing in the window; stored as `null`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TaskResult {
     pub task: Task,
+    #[serde(with = "nan_as_null")]
     pub values: Vec<f64>,
 }
 
-/// A sweep as the user specified it: what `part.json` and checkpoints
-/// record, and what rebuilds the [`SweepSpec`] anywhere.
+/// JSON has no NaN: store a missing indicator as `null`.
+mod nan_as_null {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(values: &[f64], s: S) -> Result<S::Ok, S::Error> {
+        let v: Vec<Option<f64>> = values.iter().map(|x| x.is_finite().then_some(*x)).collect();
+        v.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Error> {
+        let v: Vec<Option<f64>> = Vec::deserialize(d)?;
+        Ok(v.into_iter().map(|x| x.unwrap_or(f64::NAN)).collect())
+    }
+}
+
+/// A sweep as the user specified it: what stores and part folders record,
+/// and what rebuilds the [`SweepSpec`] anywhere.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SweepPlan {
     /// The scenario file (absolute path).
     pub scenario: PathBuf,
-    /// `--set` overrides for every sample.
+    /// `key.path=value` overrides for every sample.
     pub sets: Vec<String>,
-    /// `--vary` factors, as written.
+    /// Varied factors, as written (`PATH=LOW:HIGH` or `PATH=A,B,C`).
     pub vary: Vec<String>,
     /// `grid:N`, `lhs:N`, `morris:R`, `sobol:N`, or `samples`.
     pub design: String,
-    /// The text of the `--samples` file, when the design was read from one.
+    /// The text of the samples file, when the design was read from one.
     pub samples_csv: Option<String>,
     pub replicates: u32,
     pub seed: u64,
 }
 
 impl SweepPlan {
-    /// Check the factors and build the design.
+    /// Read the scenario, check the factors and build the design: every
+    /// sample's scenario is valid before anything runs.
     pub fn build(&self) -> Result<SweepSpec, SweepError> {
-        let mut sets = self.sets.clone();
-        sets.push(format!("simulation.seed={}", self.seed));
-        let design = match &self.samples_csv {
+        if self.replicates == 0 {
+            return Err(SweepError::NoReplicates);
+        }
+        let overrides = Overrides {
+            sets: self.sets.clone(),
+            seed: Some(self.seed),
+            replicates: None,
+        };
+        let tree = read_tree(&self.scenario).map_err(SweepError::Scenario)?;
+        let mut design = match &self.samples_csv {
             Some(text) => samples_design(text)?,
             None => {
                 let kind = DesignKind::parse(&self.design)?;
@@ -99,14 +125,38 @@ impl SweepPlan {
                 Design::generate(kind, factors, self.seed)?
             }
         };
-        for factor in &design.factors {
-            check_factor(&self.scenario, &sets, factor)?;
+        let set_keys: Vec<&str> = self
+            .sets
+            .iter()
+            .map(|s| s.split_once('=').map_or(s.as_str(), |(k, _)| k).trim())
+            .collect();
+        for (i, factor) in design.factors.iter().enumerate() {
+            if design.factors[..i].iter().any(|f| f.path == factor.path) {
+                return Err(SweepError::Twice {
+                    path: factor.path.clone(),
+                });
+            }
+            if set_keys.contains(&factor.path.as_str()) {
+                return Err(SweepError::SetAndVaried {
+                    path: factor.path.clone(),
+                });
+            }
+            check_factor(&tree, &overrides, factor)?;
+        }
+        // Whole-number parameters run at rounded values: the design says so.
+        for (j, factor) in design.factors.iter().enumerate() {
+            if is_integer_path(&factor.path) {
+                for row in &mut design.rows {
+                    row[j] = row[j].round();
+                }
+            }
         }
         Ok(SweepSpec {
             scenario: self.scenario.clone(),
-            sets,
+            overrides,
             design,
             replicates: self.replicates,
+            tree,
         })
     }
 }
@@ -181,10 +231,18 @@ fn samples_design(text: &str) -> Result<Design, SweepError> {
 pub enum SweepError {
     #[error(transparent)]
     Design(#[from] DesignError),
+    #[error("the scenario swept over is not valid")]
+    Scenario(#[source] ScenarioError),
     #[error(
-        "`{path}` is not a numeric scenario parameter{suggestion}\n  help: vary a path listed in docs/ODD.md, as in scenario files and --set, or an event's number such as events[1].bonus"
+        "`{path}` is not a numeric scenario parameter{suggestion}\n  help: vary a path listed in docs/ODD.md, as in scenario files and overrides, or an event's number such as events[1].bonus"
     )]
     UnknownParameter { path: String, suggestion: String },
+    #[error("`{path}` is varied twice\n  help: give each parameter one range or list")]
+    Twice { path: String },
+    #[error("`{path}` is both varied and set to one value\n  help: vary it, or set it, not both")]
+    SetAndVaried { path: String },
+    #[error("a sweep needs at least one replicate of each sample")]
+    NoReplicates,
     #[error("{path} = {value} is not a valid value")]
     Range {
         path: String,
@@ -201,7 +259,7 @@ pub enum SweepError {
         #[source]
         source: ScenarioError,
     },
-    #[error("shard {0} is not of the form I/N with 0 <= I < N (e.g. --shard 3/16)")]
+    #[error("shard `{0}` is not of the form I/N with 0 <= I < N (e.g. 3/16)")]
     Shard(String),
 }
 
@@ -215,49 +273,62 @@ impl SweepSpec {
             .collect()
     }
 
-    /// The `--set` overrides of design row `sample`.
-    pub fn sample_sets(&self, sample: u32) -> Vec<String> {
-        let mut sets = self.sets.clone();
+    /// The overrides of design row `sample`.
+    pub fn sample_overrides(&self, sample: u32) -> Overrides {
+        let mut overrides = self.overrides.clone();
         let row = &self.design.rows[sample as usize];
         for (factor, value) in self.design.factors.iter().zip(row) {
-            sets.push(format!(
+            overrides.sets.push(format!(
                 "{}={}",
                 factor.path,
                 value_literal(&factor.path, *value)
             ));
         }
-        sets
+        overrides
     }
 
     /// The scenario of design row `sample`.
     pub fn scenario_of(&self, sample: u32) -> Result<Scenario, SweepError> {
-        let sets = self.sample_sets(sample);
-        Scenario::load(&self.scenario, &sets).map_err(|source| SweepError::Sample {
-            sample,
-            assignments: sets[self.sets.len()..].join(", "),
-            source,
+        let overrides = self.sample_overrides(sample);
+        Scenario::from_tree_with(self.tree.clone(), &overrides).map_err(|source| {
+            SweepError::Sample {
+                sample,
+                assignments: overrides.sets[self.overrides.sets.len()..].join(", "),
+                source,
+            }
         })
+    }
+
+    /// Every sample's scenario, in design order.
+    pub fn scenarios(&self) -> Result<Vec<Scenario>, SweepError> {
+        (0..self.design.len() as u32)
+            .map(|s| self.scenario_of(s))
+            .collect()
     }
 
     /// A fingerprint of everything that determines the results: the
     /// resolved scenario of every row, the replicates and pasar's version.
-    /// Parts and checkpoints carry it, so results of another sweep are
+    /// Stores and part folders carry it, so results of another sweep are
     /// never mixed in.
-    pub fn fingerprint(&self) -> Result<String, SweepError> {
+    pub fn fingerprint(&self, scenarios: &[Scenario]) -> String {
         let mut h = Sha256::new();
         h.update(env!("CARGO_PKG_VERSION").as_bytes());
         h.update(self.replicates.to_le_bytes());
         h.update(self.design.kind.spec().as_bytes());
-        for sample in 0..self.design.len() as u32 {
-            h.update(self.scenario_of(sample)?.to_toml().as_bytes());
+        for s in scenarios {
+            h.update(s.to_toml().as_bytes());
         }
-        Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+        h.finalize().iter().map(|b| format!("{b:02x}")).collect()
     }
 }
 
-/// Check that a factor is a numeric parameter of the scenario at `path`
-/// (with `sets` applied) and that the scenario is valid at its extremes.
-pub fn check_factor(path: &Path, sets: &[String], factor: &Factor) -> Result<(), SweepError> {
+/// Check that a factor is a numeric parameter of the scenario (`tree` with
+/// `overrides` applied) and that the scenario is valid at its extremes.
+pub fn check_factor(
+    tree: &MergedTree,
+    overrides: &Overrides,
+    factor: &Factor,
+) -> Result<(), SweepError> {
     if !is_numeric_path(&factor.path) {
         let paths: Vec<String> = params::PARAMS.iter().map(|p| p.path.to_string()).collect();
         let suggestion = did_you_mean(
@@ -272,13 +343,13 @@ pub fn check_factor(path: &Path, sets: &[String], factor: &Factor) -> Result<(),
         });
     }
     for value in factor.extremes() {
-        let mut with = sets.to_vec();
-        with.push(format!(
+        let mut with = overrides.clone();
+        with.sets.push(format!(
             "{}={}",
             factor.path,
             value_literal(&factor.path, value)
         ));
-        Scenario::load(path, &with).map_err(|source| SweepError::Range {
+        Scenario::from_tree_with(tree.clone(), &with).map_err(|source| SweepError::Range {
             path: factor.path.clone(),
             value,
             source,
@@ -345,20 +416,15 @@ pub fn indicators(scenario: &Scenario) -> Vec<Indicator> {
     out
 }
 
-/// Run one task; `None` when `stop` turned true before it finished (the
-/// flag is read between ticks).
-pub fn run_task(
-    spec: &SweepSpec,
+/// A finished task's indicators, from its records.
+pub fn task_result(
+    scenario: &Scenario,
     task: Task,
+    records: &[crate::metrics::TickRecord],
     indicators: &[Indicator],
-    stop: &dyn Fn() -> bool,
-) -> Result<Option<TaskResult>, SweepError> {
-    let scenario = spec.scenario_of(task.sample)?;
-    let Some(result) = run_replicate_until(&scenario, task.replicate, &[], stop) else {
-        return Ok(None);
-    };
-    let panel = Panel::from_records(&scenario, [(task.replicate, result.records.as_slice())]);
-    let (last, last13) = (last_tick(&scenario), last_13_weeks(&scenario));
+) -> TaskResult {
+    let panel = Panel::from_records(scenario, [(task.replicate, records)]);
+    let (last, last13) = (last_tick(scenario), last_13_weeks(scenario));
     let values = indicators
         .iter()
         .map(|ind| {
@@ -372,7 +438,7 @@ pub fn run_task(
                 .unwrap_or(f64::NAN)
         })
         .collect();
-    Ok(Some(TaskResult { task, values }))
+    TaskResult { task, values }
 }
 
 /// `I/N` → (I, N).

@@ -10,8 +10,10 @@ use pasar::calibration::moments::{Moment, Quantity, Window};
 use pasar::calibration::optimise::{SearchObserver, Settings, Termination, minimise};
 use pasar::calibration::smm::Evaluation;
 use pasar::calibration::{Calibration, FreeParam, MemoryStore, Targets};
+use pasar::scenario::Overrides;
 use pasar::scenario::{Date, Scenario};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The baseline shrunk to a second or two per replicate in a debug build,
@@ -24,8 +26,15 @@ const TINY: &[&str] = &[
     "events=[]",
 ];
 
+/// TINY with `extra` (a key in both takes extra's value: overrides as a
+/// user gives them name each key once).
 fn sets(extra: &[&str]) -> Vec<String> {
-    TINY.iter().chain(extra).map(|s| s.to_string()).collect()
+    let key = |s: &str| s.split_once('=').map_or(s, |(k, _)| k).to_string();
+    TINY.iter()
+        .filter(|t| extra.iter().all(|e| key(e) != key(t)))
+        .chain(extra)
+        .map(|s| s.to_string())
+        .collect()
 }
 
 fn date(s: &str) -> Date {
@@ -91,15 +100,20 @@ fn calibration(targets: &Path, extra: &[&str], replicates: u32) -> Calibration {
         Ok(t) => t,
         Err(e) => panic!("{e}"),
     };
-    match Calibration::new(baseline_path(), sets(extra), free(), targets, replicates) {
+    match Calibration::new(
+        baseline_path(),
+        Overrides::sets(&sets(extra)),
+        free(),
+        targets,
+        replicates,
+    ) {
         Ok(c) => c,
         Err(e) => panic!("{e:?}"),
     }
 }
 
-fn never() -> bool {
-    false
-}
+/// A cancellation flag that is never set.
+static NEVER: AtomicBool = AtomicBool::new(false);
 
 #[test]
 fn parameters_that_made_the_data_are_recovered() {
@@ -116,7 +130,7 @@ fn parameters_that_made_the_data_are_recovered() {
     let seed = std::env::var("PASAR_RECOVERY_SEED").unwrap_or_else(|_| "777".into());
     let seed_set = format!("simulation.seed={seed}");
     let maker = calibration(&placeholder, &[seed_set.as_str()], 8);
-    let data = maker.evaluate(&truth, &never).expect("evaluation");
+    let data = maker.evaluate(&truth, &NEVER).expect("evaluation");
     let observed: Vec<f64> = data
         .moments
         .iter()
@@ -156,7 +170,7 @@ fn parameters_that_made_the_data_are_recovered() {
         &settings,
         &MemoryStore::default(),
         &pasar::calibration::optimise::Silent,
-        &never,
+        &NEVER,
     )
     .expect("calibration");
     let best = fit.best();
@@ -223,7 +237,7 @@ fn a_resumed_search_reuses_every_evaluation_and_threads_change_nothing() {
             .num_threads(threads)
             .build()
             .expect("pool");
-        pool.install(|| minimise(&problem, &settings, &store, counter, &never))
+        pool.install(|| minimise(&problem, &settings, &store, counter, &NEVER))
             .expect("calibration")
     };
     let first_counter = Counter::default();
@@ -258,7 +272,7 @@ fn a_resumed_search_reuses_every_evaluation_and_threads_change_nothing() {
                 &settings,
                 &fresh_store,
                 &Counter::default(),
-                &never,
+                &NEVER,
             )
         })
         .expect("calibration");
@@ -291,14 +305,14 @@ fn cached_moments_serve_new_tolerances_and_infeasible_points_cost_the_penalty() 
         ..Settings::default()
     };
     let store = MemoryStore::default();
-    minimise(&first, &settings, &store, &Counter::default(), &never).expect("first");
+    minimise(&first, &settings, &store, &Counter::default(), &NEVER).expect("first");
     let counter = Counter::default();
-    let fit = minimise(&second, &settings, &store, &counter, &never).expect("second");
+    let fit = minimise(&second, &settings, &store, &counter, &NEVER).expect("second");
     // The same first point, found in the cache, with the objective of the
     // new tolerances.
     assert!(counter.cached.load(Ordering::SeqCst) >= 3);
     let row = &fit.history[0];
-    let evaluation = second.evaluate(&row.params, &never).expect("evaluation");
+    let evaluation = second.evaluate(&row.params, &NEVER).expect("evaluation");
     assert_eq!(row.objective, evaluation.objective);
     // A point where the scenario is invalid (the UMKM's initial markup
     // below markup_min) has no moments and costs the penalty for every
@@ -306,7 +320,7 @@ fn cached_moments_serve_new_tolerances_and_infeasible_points_cost_the_penalty() 
     let targets = Targets::load(&a).expect("targets");
     let markups = Calibration::new(
         baseline_path(),
-        sets(&["simulation.ticks=20"]),
+        Overrides::sets(&sets(&["simulation.ticks=20"])),
         vec![
             FreeParam {
                 path: "population.umkm.initial_markup".into(),
@@ -323,7 +337,7 @@ fn cached_moments_serve_new_tolerances_and_infeasible_points_cost_the_penalty() 
         1,
     )
     .expect("each bound is valid on its own");
-    let e = markups.evaluate(&[0.15, 0.2], &never).expect("evaluation");
+    let e = markups.evaluate(&[0.15, 0.2], &NEVER).expect("evaluation");
     assert!(e.moments.iter().flatten().all(Option::is_none));
     assert_eq!(
         e.objective,
@@ -360,9 +374,9 @@ fn a_shortened_run_gives_the_moments_of_the_full_run() {
     let problem = calibration(&targets, &["simulation.ticks=45"], 2);
     assert_eq!(problem.horizon, 30);
     let params = [-4.0, 0.3];
-    let evaluation = problem.evaluate(&params, &never).expect("evaluation");
+    let evaluation = problem.evaluate(&params, &NEVER).expect("evaluation");
     let full = problem.scenario_at(&params, 45).expect("scenario");
-    let panel = pasar::calibration::smm::run_panel(&full, 2, &never).expect("run");
+    let panel = pasar::calibration::smm::run_panel(&full, 2, &NEVER).expect("run");
     for (target, values) in problem.targets.targets.iter().zip(&evaluation.moments) {
         let from_full: Vec<Option<f64>> = target
             .moment

@@ -216,7 +216,7 @@ fn ctrl_c_keeps_the_evaluations_and_the_same_command_finishes_with_the_same_byte
     ok(pasar(&args, &["--out", &path(&whole), "--threads", "2"]));
     // Stop a second calibration once three evaluations are saved.
     let out = d.join("stopped");
-    let cache = d.join(".stopped.calibrate-cache/evaluations.jsonl");
+    let cache = d.join(".stopped.calibrate-cache/records.jsonl");
     let child = Command::new(env!("CARGO_BIN_EXE_pasar"))
         .args(&args)
         .args(["--out", &path(&out), "--threads", "1"])

@@ -267,10 +267,9 @@ fn a_small_baseline_run_writes_complete_consistent_results() {
         "replicate_seeds: {seeds:?}"
     );
     assert_ne!(seeds[0], seeds[1], "replicates share a seed");
-    let files = manifest["scenario_files"]
-        .as_array()
-        .expect("scenario_files is a list");
-    assert_eq!(files.len(), 1, "scenario_files: {files:?}");
+    assert_eq!(manifest["kind"], "run");
+    let files = manifest["inputs"].as_array().expect("inputs is a list");
+    assert_eq!(files.len(), 1, "inputs: {files:?}");
     let baseline_sha = sha256_hex(&fs::read(common::baseline_path()).expect("read baseline.toml"));
     assert_eq!(
         files[0]["sha256"],
@@ -288,6 +287,33 @@ fn a_small_baseline_run_writes_complete_consistent_results() {
         manifest["resolved_toml_sha256"],
         sha256_hex(&resolved).as_str()
     );
+    // Every file written is listed with its SHA-256, size and rows.
+    let written = manifest["files"].as_array().expect("files is a list");
+    let names: Vec<&str> = written.iter().filter_map(|f| f["path"].as_str()).collect();
+    assert_eq!(
+        names,
+        ["dictionary.csv", "resolved.toml", "series.csv"],
+        "files: {written:?}"
+    );
+    for f in written {
+        let bytes = fs::read(out.join(f["path"].as_str().unwrap_or(""))).expect("a listed file");
+        assert_eq!(f["sha256"], sha256_hex(&bytes).as_str(), "{f}");
+        assert_eq!(f["bytes"], bytes.len() as u64, "{f}");
+    }
+    let series_rows = fs::read_to_string(&series_path)
+        .expect("series")
+        .lines()
+        .count()
+        - 1;
+    assert_eq!(written[2]["rows"], series_rows as u64);
+    // CPU time beside wall time, and decisions per CPU-second from it.
+    let cpu = manifest["cpu_seconds"].as_f64().expect("cpu_seconds");
+    let decisions = manifest["purchase_decisions"].as_f64().expect("decisions");
+    let per_cpu = manifest["decisions_per_core_second"]
+        .as_f64()
+        .expect("decisions_per_core_second");
+    assert!(cpu > 0.0, "cpu_seconds {cpu}");
+    assert!((per_cpu * cpu / decisions - 1.0).abs() < 1e-9);
     assert!(
         manifest["command"]
             .as_array()

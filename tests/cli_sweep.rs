@@ -38,8 +38,10 @@ fn sweep_args(design: &str, replicates: &str) -> Vec<String> {
         "--quiet".into(),
     ];
     // Ten weeks: Project S's events (2023-07-03) fall at tick 5.
-    args.extend(set_flags(BAN_WINDOW));
-    args.extend(set_flags(&["simulation.ticks=10"]));
+    args.extend(set_flags(&common::layered(
+        BAN_WINDOW,
+        &["simulation.ticks=10"],
+    )));
     args
 }
 
@@ -186,7 +188,7 @@ fn start_until_saved(args: &[String], out: &Path, saved: usize) -> std::process:
     let name = out
         .file_name()
         .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-    let tasks = out.with_file_name(format!(".{name}.sweep-checkpoint/tasks.csv"));
+    let tasks = out.with_file_name(format!(".{name}.sweep-checkpoint/records.jsonl"));
     let mut child = Command::new(env!("CARGO_BIN_EXE_pasar"))
         .args(args)
         .args(["--out", &path(out), "--threads", "1"])
@@ -249,7 +251,7 @@ fn a_killed_sweep_resumes_where_it_stopped() {
     .expect("write");
     refused(
         pasar(&args, &["--out", &path(&d.join("third"))]),
-        &["holds the finished runs of a different sweep", "--force"],
+        &["holds the finished work of a different sweep", "--force"],
     );
 }
 

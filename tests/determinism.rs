@@ -200,7 +200,7 @@ fn a_replicate_does_not_depend_on_how_many_are_run() {
         timed_like(&three.replicates[0], &one.replicates[0])
     );
     assert_bitwise_equal(&one.replicates[0].records, &three.replicates[0].records);
-    let alone = run_replicate(&s, 2, &[]);
+    let alone = run_replicate(&s, 2).expect("replicate 2 runs");
     assert_eq!(alone.seed, three.replicates[2].seed);
     assert_eq!(alone.decisions, three.replicates[2].decisions);
     assert_bitwise_equal(&alone.records, &three.replicates[2].records);

@@ -151,6 +151,7 @@ fn check_refusal(error: &ScenarioError, folder: &Path) -> Result<(), TestCaseErr
                 path.display()
             ),
             Source::CommandLine { argument } => prop_assert!(!argument.is_empty()),
+            Source::Control { name } => prop_assert!(!name.is_empty()),
         }
         // Either a line and column or a key path says where in the file.
         let placed = matches!(
@@ -159,10 +160,12 @@ fn check_refusal(error: &ScenarioError, folder: &Path) -> Result<(), TestCaseErr
                 line_col: Some(_),
                 ..
             } | Source::CommandLine { .. }
+                | Source::Control { .. }
         ) || p.key.is_some()
             || p.message.contains("UTF-8")
             || p.message.contains("cannot read")
-            || p.message.contains("directory");
+            || p.message.contains("directory")
+            || p.message.contains("folder");
         prop_assert!(placed, "a problem without a place: {p}");
     }
     Ok(())
@@ -212,7 +215,7 @@ fn shrink(s: &Scenario) -> Option<Scenario> {
 
 /// Run the shrunk scenario and check what reaches the output.
 fn check_run(s: &Scenario) -> Result<(), TestCaseError> {
-    let result = run_replicate(s, 0, &[]);
+    let result = run_replicate(s, 0).expect("replicate 0 runs");
     prop_assert_eq!(result.records.len(), s.ticks() as usize);
     for record in &result.records {
         for o in &record.observations {

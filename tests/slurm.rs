@@ -58,8 +58,10 @@ fn a_sweep_on_slurm_merges_to_the_bytes_of_a_local_run() {
         "--quiet".into(),
     ];
     // Ten weeks: Project S's events (2023-07-03) fall at tick 5.
-    args.extend(set_flags(BAN_WINDOW));
-    args.extend(set_flags(&["simulation.ticks=10"]));
+    args.extend(set_flags(&common::layered(
+        BAN_WINDOW,
+        &["simulation.ticks=10"],
+    )));
     let pasar = |extra: &[&str]| {
         let output = Command::new(env!("CARGO_BIN_EXE_pasar"))
             .current_dir(&root)
@@ -122,7 +124,7 @@ fn a_sweep_on_slurm_merges_to_the_bytes_of_a_local_run() {
     }
     for shard in 0..3 {
         assert!(
-            root.join(format!("cluster.parts/{shard}/part.json"))
+            root.join(format!("cluster.parts/{shard}/manifest.json"))
                 .exists()
         );
     }

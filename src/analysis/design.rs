@@ -190,7 +190,7 @@ impl Design {
         if k == 0 {
             return Err(DesignError::Invalid {
                 spec: kind.spec(),
-                message: "vary at least one parameter (--vary PATH=LOW:HIGH)".into(),
+                message: "vary at least one parameter".into(),
             });
         }
         if !matches!(kind, DesignKind::Grid { .. })

@@ -20,32 +20,26 @@ use summary::SummaryRow;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AnalysisError {
-    #[error("cannot read {path}: {message}")]
-    Read { path: PathBuf, message: String },
-    #[error("{path}, line {line}: {message}")]
-    Series {
-        path: PathBuf,
-        line: u64,
-        message: String,
-    },
-    #[error(
-        "{path} is not a finished pasar run ({message})\n  help: give the folder `pasar run` wrote (with manifest.json, resolved.toml and series.csv), or the scenario files themselves"
-    )]
-    NotARun { path: PathBuf, message: String },
-    #[error("{path}: resolved.toml is not a valid scenario")]
+    #[error(transparent)]
+    Series(#[from] crate::output::SeriesError),
+    #[error(transparent)]
+    Folder(#[from] crate::output::OutputError),
+    #[error("{path}: resolved.toml is not a valid scenario", path = path.display())]
     Scenario {
         path: PathBuf,
         #[source]
         source: ScenarioError,
     },
     #[error(
-        "{policy} cannot be compared with the baseline {baseline}:\n{}\n  help: run both with the same pasar version, seed and horizon, or give `pasar compare` the scenario files so it runs them with common seeds",
+        "{policy} cannot be compared with the baseline {baseline}:\n{}",
         differences.iter().map(|d| format!("  - {d}")).collect::<Vec<_>>().join("\n")
     )]
     Incompatible {
         baseline: String,
         policy: String,
         differences: Vec<String>,
+        /// Run the policy again with the baseline's seed.
+        seed: Option<u64>,
     },
 }
 
@@ -85,6 +79,25 @@ impl Comparison {
                 )
             })
             .collect()
+    }
+
+    /// Series that only one side of a comparison has: (policy, series,
+    /// the side that has it: `baseline` or `policy`).
+    pub fn one_sided(&self) -> Vec<(String, panel::SeriesKey, &'static str)> {
+        let mut out = Vec::new();
+        for p in &self.policies {
+            for key in self.baseline.panel.keys() {
+                if p.panel.key_index(key).is_none() {
+                    out.push((p.name().to_string(), key.clone(), "baseline"));
+                }
+            }
+            for key in p.panel.keys() {
+                if self.baseline.panel.key_index(key).is_none() {
+                    out.push((p.name().to_string(), key.clone(), "policy"));
+                }
+            }
+        }
+        out
     }
 
     /// Replicates paired between the baseline and every policy.

@@ -7,7 +7,7 @@
 
 use super::AnalysisError;
 use crate::metrics::{GroupNames, TickRecord};
-use crate::output::SERIES_COLUMNS;
+use crate::output::read_series;
 use crate::scenario::Scenario;
 use std::collections::HashMap;
 use std::path::Path;
@@ -84,67 +84,28 @@ impl Panel {
 
     /// Read a run folder's `series.csv` (as `pasar run` writes it).
     pub fn read_series(path: &Path, ticks: usize) -> Result<Panel, AnalysisError> {
-        let bad = |line: u64, message: String| AnalysisError::Series {
-            path: path.to_path_buf(),
-            line,
-            message,
-        };
-        let mut reader = csv::Reader::from_path(path).map_err(|e| AnalysisError::Read {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        })?;
-        let header = reader.headers().map_err(|e| bad(1, e.to_string()))?.clone();
-        if header.iter().ne(SERIES_COLUMNS) {
-            return Err(bad(
-                1,
-                format!(
-                    "the header is `{}`, expected `{}`",
-                    header.iter().collect::<Vec<_>>().join(","),
-                    SERIES_COLUMNS.join(",")
-                ),
-            ));
-        }
         let mut panel = Panel::new(ticks);
-        let mut record = csv::StringRecord::new();
         let mut last_replicate = None;
         let mut slot = 0;
-        loop {
-            match reader.read_record(&mut record) {
-                Ok(false) => break,
-                Ok(true) => {}
-                Err(e) => {
-                    let line = e.position().map_or(0, |p| p.line());
-                    return Err(bad(line, e.to_string()));
-                }
-            }
-            let line = record.position().map_or(0, |p| p.line());
-            let field = |i: usize| record.get(i).unwrap_or("");
-            let replicate: u32 = field(1)
-                .parse()
-                .map_err(|_| bad(line, format!("replicate `{}` is not a number", field(1))))?;
-            let tick: usize = field(2)
-                .parse()
-                .map_err(|_| bad(line, format!("tick `{}` is not a number", field(2))))?;
-            if tick >= ticks {
-                return Err(bad(
-                    line,
-                    format!("tick {tick} is past the horizon of {ticks} ticks in resolved.toml"),
+        read_series(path, |row| {
+            if row.tick >= ticks {
+                return Err(format!(
+                    "tick {} is past the horizon of {ticks} ticks in resolved.toml",
+                    row.tick
                 ));
             }
-            let value: f64 = field(7)
-                .parse()
-                .map_err(|_| bad(line, format!("value `{}` is not a number", field(7))))?;
-            if last_replicate != Some(replicate) {
-                slot = panel.replicate_slot(replicate);
-                last_replicate = Some(replicate);
+            if last_replicate != Some(row.replicate) {
+                slot = panel.replicate_slot(row.replicate);
+                last_replicate = Some(row.replicate);
             }
             panel.set(
                 slot,
-                SeriesKey::new(field(4), field(5), field(6)),
-                tick,
-                value,
+                SeriesKey::new(row.metric, row.by, row.group),
+                row.tick,
+                row.value,
             );
-        }
+            Ok(())
+        })?;
         Ok(panel)
     }
 

@@ -3,55 +3,43 @@
 
 use super::panel::Panel;
 use super::{AnalysisError, Arm};
+use crate::output::{FileEntry, JobDetails, open_run};
 use crate::scenario::Scenario;
-use serde::Deserialize;
 use std::path::Path;
 
 /// What a run's `manifest.json` says about how it was run.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RunInfo {
     pub pasar_version: String,
     pub seed: u64,
     pub replicates: u32,
-    #[serde(default)]
     pub replicate_seeds: Vec<u64>,
-    #[serde(default)]
+    /// The scenario files it read.
     pub scenario_files: Vec<FileEntry>,
 }
 
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-pub struct FileEntry {
-    pub path: String,
-    pub sha256: String,
-}
-
-/// Read a folder written by `pasar run`.
+/// Read a folder written by `pasar run`, every file checked against its
+/// manifest first.
 pub fn read_run_folder(folder: &Path) -> Result<(Arm, RunInfo), AnalysisError> {
-    let not_a_run = |message: String| AnalysisError::NotARun {
-        path: folder.to_path_buf(),
-        message,
+    let verified = open_run(folder)?;
+    let m = &verified.manifest;
+    let replicates = match &m.job {
+        JobDetails::Run { replicates, .. } => *replicates,
+        _ => m.replicate_seeds.len() as u32,
     };
-    if !folder.is_dir() {
-        return Err(not_a_run("it is not a folder".into()));
-    }
-    let manifest_path = folder.join("manifest.json");
-    let text = std::fs::read_to_string(&manifest_path)
-        .map_err(|e| not_a_run(format!("cannot read manifest.json: {e}")))?;
-    let info: RunInfo = serde_json::from_str(&text)
-        .map_err(|e| not_a_run(format!("manifest.json does not describe a run: {e}")))?;
-    let resolved = folder.join("resolved.toml");
-    if !resolved.is_file() {
-        return Err(not_a_run("resolved.toml is missing".into()));
-    }
+    let info = RunInfo {
+        pasar_version: m.pasar_version.clone(),
+        seed: m.seed.unwrap_or(0),
+        replicates,
+        replicate_seeds: m.replicate_seeds.clone(),
+        scenario_files: m.inputs.clone(),
+    };
+    let resolved = verified.file("resolved.toml");
     let scenario = Scenario::load(&resolved, &[]).map_err(|source| AnalysisError::Scenario {
         path: resolved.clone(),
         source,
     })?;
-    let series = folder.join("series.csv");
-    if !series.is_file() {
-        return Err(not_a_run("series.csv is missing".into()));
-    }
-    let panel = Panel::read_series(&series, scenario.ticks() as usize)?;
+    let panel = Panel::read_series(&verified.file("series.csv"), scenario.ticks() as usize)?;
     let files = info
         .scenario_files
         .iter()
@@ -85,8 +73,8 @@ pub fn incompatibilities(
     }
     if bi.seed != pi.seed {
         out.push(format!(
-            "seed {} differs from the baseline's {} (rerun with --seed {})",
-            pi.seed, bi.seed, bi.seed
+            "seed {} differs from the baseline's {}",
+            pi.seed, bi.seed
         ));
     }
     out.extend(horizon_differences(bs, ps));

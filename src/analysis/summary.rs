@@ -345,6 +345,88 @@ impl PrecisionTargets {
     }
 }
 
+/// A precision target that cannot be used.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("precision target `{given}`: {message}\n  help: {help}")]
+pub struct PrecisionError {
+    pub given: String,
+    pub message: String,
+    pub help: String,
+}
+
+impl PrecisionTargets {
+    /// `0.005` (shares and indices) and `umkm_revenue_idr=1e9` (a headline
+    /// metric in its unit). A target given twice is refused.
+    pub fn parse(values: &[String]) -> Result<PrecisionTargets, PrecisionError> {
+        let mut targets = PrecisionTargets::default();
+        let mut headline: Vec<&str> = Vec::new();
+        for h in HEADLINES {
+            if !headline.contains(&h.metric.def().name) {
+                headline.push(h.metric.def().name);
+            }
+        }
+        for v in values {
+            let bad = |message: String, help: String| PrecisionError {
+                given: v.clone(),
+                message,
+                help,
+            };
+            let (metric, number) = match v.split_once('=') {
+                Some((m, x)) => (Some(m.trim()), x.trim()),
+                None => (None, v.trim()),
+            };
+            let x: f64 = number.parse().map_err(|_| {
+                bad(
+                    format!("`{number}` is not a number"),
+                    "write 0.005 (shares) or umkm_revenue_idr=1e9".into(),
+                )
+            })?;
+            if !(x.is_finite() && x > 0.0) {
+                return Err(bad(
+                    "the half-width must be a positive number".into(),
+                    "e.g. 0.005 for half a percentage point".into(),
+                ));
+            }
+            match metric {
+                None if targets.shares.is_some() => {
+                    return Err(bad(
+                        "a target for shares is given twice".into(),
+                        "give one".into(),
+                    ));
+                }
+                None => targets.shares = Some(x),
+                Some(m) if targets.per_metric.iter().any(|(n, _)| n == m) => {
+                    return Err(bad(
+                        format!("`{m}` has a target already"),
+                        "give each metric one target".into(),
+                    ));
+                }
+                Some(m) if headline.contains(&m) => targets.per_metric.push((m.to_string(), x)),
+                Some(m) => {
+                    let known = crate::metrics::METRICS.iter().any(|d| d.name == m);
+                    let suggestion =
+                        crate::scenario::error::did_you_mean(m, headline.iter().copied())
+                            .map(|s| format!(" (did you mean {s}?)"))
+                            .unwrap_or_default();
+                    let why = if known {
+                        "is not a headline metric"
+                    } else {
+                        "is not a metric"
+                    };
+                    return Err(bad(
+                        format!("`{m}` {why}{suggestion}"),
+                        format!(
+                            "targets can be set for the headline metrics: {}",
+                            headline.join(", ")
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(targets)
+    }
+}
+
 /// A headline effect whose interval is still too wide.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Imprecise {
@@ -417,4 +499,21 @@ mod tests {
         assert_eq!(next_replicates(2, f64::INFINITY, 2, 100), 4);
         assert_eq!(next_replicates(10, 1.01, 3, 100), 13);
     }
+}
+
+/// Why a comparison has the replicates it has (`manifest.json`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ReplicateDecision {
+    /// `fixed`, `precise` or `max_replicates`.
+    pub stopped: String,
+    pub replicates: u32,
+    pub rounds: u32,
+    /// Replicates after each round.
+    pub history: Vec<u32>,
+    /// Headline effects still wider than their target (when stopped at the
+    /// maximum).
+    pub imprecise: Vec<String>,
+    /// Headline metrics without a target.
+    pub untargeted: Vec<String>,
+    pub sentence: String,
 }

@@ -19,6 +19,7 @@ use argmin::core::{CostFunction, Error as ArgminError, Executor, State, Terminat
 use argmin::solver::neldermead::NelderMead;
 use rayon::prelude::*;
 use std::cell::RefCell;
+use std::sync::atomic::AtomicBool;
 
 /// Penalty per squared unit-cube distance outside the box.
 const OUTSIDE_PENALTY: f64 = 1e4;
@@ -142,21 +143,21 @@ pub fn start_points(own: &[f64], calibration: &Calibration, settings: &Settings)
     points
 }
 
-/// Minimise the objective from every start; `stop` is read between ticks
+/// Minimise the objective from every start; `cancel` is read between ticks
 /// of every simulation (then `Cancelled`).
 pub fn minimise(
     calibration: &Calibration,
     settings: &Settings,
     store: &dyn EvaluationStore,
     observer: &dyn SearchObserver,
-    stop: &(dyn Fn() -> bool + Sync),
+    cancel: &AtomicBool,
 ) -> Result<Fit, CalibrationError> {
     let own = calibration.own_values()?;
     let points = start_points(&own, calibration, settings);
     let results: Vec<Result<(StartResult, Vec<HistoryRow>), CalibrationError>> = points
         .par_iter()
         .enumerate()
-        .map(|(start, u0)| run_start(calibration, settings, store, observer, stop, start, u0))
+        .map(|(start, u0)| run_start(calibration, settings, store, observer, cancel, start, u0))
         .collect();
     let mut starts = Vec::new();
     let mut history = Vec::new();
@@ -182,7 +183,7 @@ struct StartCost<'a> {
     calibration: &'a Calibration,
     store: &'a dyn EvaluationStore,
     observer: &'a dyn SearchObserver,
-    stop: &'a (dyn Fn() -> bool + Sync),
+    cancel: &'a AtomicBool,
     start: usize,
     budget: usize,
     /// Evaluations so far, best first-found, history, the first error.
@@ -216,7 +217,7 @@ impl StartCost<'_> {
             self.observer.evaluation_done(self.start, &e, true);
             return Ok(e);
         }
-        let e = self.calibration.evaluate(&params, self.stop)?;
+        let e = self.calibration.evaluate(&params, self.cancel)?;
         self.store.put(&e)?;
         self.observer.evaluation_done(self.start, &e, false);
         Ok(e)
@@ -285,7 +286,7 @@ fn run_start(
     settings: &Settings,
     store: &dyn EvaluationStore,
     observer: &dyn SearchObserver,
-    stop: &(dyn Fn() -> bool + Sync),
+    cancel: &AtomicBool,
     start: usize,
     u0: &[f64],
 ) -> Result<(StartResult, Vec<HistoryRow>), CalibrationError> {
@@ -306,7 +307,7 @@ fn run_start(
         calibration,
         store,
         observer,
-        stop,
+        cancel,
         start,
         budget: settings.max_evaluations,
         log: RefCell::new(StartLog::default()),

@@ -17,14 +17,14 @@
 use super::targets::Targets;
 use crate::analysis::design::{Factor, Levels};
 use crate::analysis::panel::Panel;
-use crate::runner::{Stopped, run_replicate_within};
+use crate::runner::{Executor, RunError};
 use crate::scenario::load::{MergedTree, read_tree};
-use crate::scenario::{Scenario, ScenarioError};
+use crate::scenario::{Overrides, Scenario, ScenarioError};
 use crate::sweep::{self, SweepError};
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
 
 /// What a fitted target whose moment cannot be computed in any replicate
 /// (a zero denominator, or an infeasible point) adds to the objective: far
@@ -86,17 +86,14 @@ impl FreeParam {
 pub struct Calibration {
     /// The scenario file fitted.
     pub scenario: PathBuf,
-    /// `--set` overrides applied at every evaluation (seed included).
-    pub sets: Vec<String>,
+    /// Overrides applied at every evaluation (the seed among them).
+    pub overrides: Overrides,
     pub free: Vec<FreeParam>,
     pub targets: Targets,
     /// Replicates per evaluation (replicates 0..n, the scenario's seed).
     pub replicates: u32,
     /// Ticks simulated: through the last tick any target reads.
     pub horizon: u32,
-    /// Most seller slots a replicate may reach before the point is given
-    /// up as infeasible (entry outpacing exit until memory runs out).
-    pub seller_limit: u64,
     /// The scenario's files, read once: editing them during a calibration
     /// changes nothing in it.
     tree: MergedTree,
@@ -115,7 +112,7 @@ pub struct Evaluation {
 #[derive(Debug, thiserror::Error)]
 pub enum CalibrationError {
     #[error(
-        "--free {0}\n  help: write PATH=LOW:HIGH with a numeric scenario parameter, e.g. --free channels.social.affinity=-7:-3"
+        "free parameter {0}\n  help: write PATH=LOW:HIGH with a numeric scenario parameter, e.g. channels.social.affinity=-7:-3"
     )]
     Free(String),
     #[error(transparent)]
@@ -129,11 +126,13 @@ pub enum CalibrationError {
         source: ScenarioError,
     },
     #[error(
-        "--set {0}: calibrated.toml can only carry plain parameter paths (no events[i] or extends)\n  help: put that change in a scenario file that extends the one you fit, and fit that file"
+        "the override `{0}`: calibrated.toml can only carry plain parameter paths (no events[i] or extends)\n  help: put that change in a scenario file that extends the one you fit, and fit that file"
     )]
     IndexedSet(String),
     #[error("the calibration was stopped")]
     Cancelled,
+    #[error(transparent)]
+    Run(RunError),
     #[error("cannot save an evaluation: {0}")]
     Store(String),
     #[error("the optimiser failed: {0}")]
@@ -145,11 +144,21 @@ impl Calibration {
     /// the horizon. `sets` are applied to every evaluation.
     pub fn new(
         scenario: PathBuf,
-        sets: Vec<String>,
+        overrides: Overrides,
         free: Vec<FreeParam>,
         targets: Targets,
         replicates: u32,
     ) -> Result<Calibration, CalibrationError> {
+        let own = |source| CalibrationError::Scenario {
+            assignments: "its own values".into(),
+            source,
+        };
+        let tree = read_tree(&scenario).map_err(own)?;
+        let set_keys: Vec<&str> = overrides
+            .sets
+            .iter()
+            .map(|s| s.split_once('=').map_or(s.as_str(), |(k, _)| k).trim())
+            .collect();
         for (i, f) in free.iter().enumerate() {
             if free[..i].iter().any(|g| g.path == f.path) {
                 return Err(CalibrationError::Free(format!("{} is given twice", f.path)));
@@ -175,20 +184,21 @@ impl Calibration {
                     high: f.high,
                 },
             };
-            sweep::check_factor(&scenario, &sets, &factor)?;
+            // A value given for a free parameter is only its first start.
+            let mut others = overrides.clone();
+            others
+                .sets
+                .retain(|s| s.split_once('=').map_or(s.as_str(), |(k, _)| k).trim() != f.path);
+            sweep::check_factor(&tree, &others, &factor)?;
         }
-        if let Some(bad) = sets.iter().find(|s| {
-            let key = s.split_once('=').map_or(s.as_str(), |(k, _)| k).trim();
-            key.contains('[') || key == "extends"
-        }) {
-            return Err(CalibrationError::IndexedSet(bad.clone()));
+        if let Some(bad) = set_keys
+            .iter()
+            .zip(&overrides.sets)
+            .find(|(key, _)| key.contains('[') || **key == "extends")
+        {
+            return Err(CalibrationError::IndexedSet(bad.1.clone()));
         }
-        let own = |source| CalibrationError::Scenario {
-            assignments: "its own values".into(),
-            source,
-        };
-        let tree = read_tree(&scenario).map_err(own)?;
-        let base = Scenario::from_tree(tree.clone(), &sets).map_err(own)?;
+        let base = Scenario::from_tree_with(tree.clone(), &overrides).map_err(own)?;
         targets.check(&base).map_err(CalibrationError::Targets)?;
         let horizon = targets
             .targets
@@ -198,37 +208,46 @@ impl Calibration {
             .map_or(base.ticks(), |t| t as u32 + 1);
         Ok(Calibration {
             scenario,
-            sets,
+            overrides,
             free,
             targets,
             replicates,
             horizon,
-            seller_limit: u64::MAX,
             tree,
         })
     }
 
-    /// The `--set` overrides of an evaluation at `params`.
-    pub fn sets_at(&self, params: &[f64], horizon: u32) -> Vec<String> {
-        let mut sets = self.sets.clone();
-        sets.push(format!("simulation.ticks={horizon}"));
-        sets.extend(self.free.iter().zip(params).map(|(f, v)| f.assignment(*v)));
-        sets
+    /// The overrides of an evaluation at `params`, run to `horizon` ticks
+    /// (a horizon among the overrides gives way to it, and so does a value
+    /// given for a free parameter: that value is only the first start).
+    pub fn overrides_at(&self, params: &[f64], horizon: u32) -> Overrides {
+        let mut overrides = self.overrides.clone();
+        overrides.sets.retain(|s| {
+            let key = s.split_once('=').map_or(s.as_str(), |(k, _)| k).trim();
+            key != "simulation.ticks" && self.free.iter().all(|f| f.path != key)
+        });
+        overrides.sets.push(format!("simulation.ticks={horizon}"));
+        overrides
+            .sets
+            .extend(self.free.iter().zip(params).map(|(f, v)| f.assignment(*v)));
+        overrides
     }
 
     /// The scenario at `params`, run to `horizon` ticks.
     pub fn scenario_at(&self, params: &[f64], horizon: u32) -> Result<Scenario, CalibrationError> {
-        let sets = self.sets_at(params, horizon);
-        Scenario::from_tree(self.tree.clone(), &sets).map_err(|source| CalibrationError::Scenario {
-            assignments: sets[self.sets.len() + 1..].join(", "),
-            source,
+        let overrides = self.overrides_at(params, horizon);
+        Scenario::from_tree_with(self.tree.clone(), &overrides).map_err(|source| {
+            CalibrationError::Scenario {
+                assignments: overrides.sets[overrides.sets.len() - self.free.len()..].join(", "),
+                source,
+            }
         })
     }
 
-    /// The unfitted scenario (its own file and `--set`s), from the files
+    /// The unfitted scenario (its own file and overrides), from the files
     /// read when the calibration was set up.
     pub fn base(&self) -> Result<Scenario, CalibrationError> {
-        Scenario::from_tree(self.tree.clone(), &self.sets).map_err(|source| {
+        Scenario::from_tree_with(self.tree.clone(), &self.overrides).map_err(|source| {
             CalibrationError::Scenario {
                 assignments: "its own values".into(),
                 source,
@@ -284,14 +303,14 @@ impl Calibration {
     }
 
     /// Run the evaluation at `params` (values as used); `Cancelled` when
-    /// `stop` turned true before it finished. A point where the scenario
+    /// `cancel` turned true before it finished. A point where the scenario
     /// is invalid (a rule between two free parameters, say) or where
     /// sellers outgrow memory is infeasible: it has no moments, so every
     /// fitted target counts as missing.
     pub fn evaluate(
         &self,
         params: &[f64],
-        stop: &(dyn Fn() -> bool + Sync),
+        cancel: &AtomicBool,
     ) -> Result<Evaluation, CalibrationError> {
         let infeasible = || {
             let moments = vec![vec![None; self.replicates as usize]; self.targets.targets.len()];
@@ -306,10 +325,10 @@ impl Calibration {
             Err(CalibrationError::Scenario { .. }) => return Ok(infeasible()),
             Err(e) => return Err(e),
         };
-        let panel = match run_panel_within(&scenario, self.replicates, stop, self.seller_limit) {
+        let panel = match run_panel(&scenario, self.replicates, cancel) {
             Ok(p) => p,
-            Err(RunEnd::Cancelled) => return Err(CalibrationError::Cancelled),
-            Err(RunEnd::TooManySellers) => return Ok(infeasible()),
+            Err(CalibrationError::Run(e)) if e.is_scenario_limit() => return Ok(infeasible()),
+            Err(e) => return Err(e),
         };
         let moments: Vec<Vec<Option<f64>>> = self
             .targets
@@ -353,44 +372,28 @@ pub fn mean(values: &[Option<f64>]) -> Option<f64> {
     (!present.is_empty()).then(|| present.iter().sum::<f64>() / present.len() as f64)
 }
 
-/// Why replicates did not all finish.
-enum RunEnd {
-    Cancelled,
-    TooManySellers,
-}
-
-/// Run replicates 0..n of `scenario` in parallel and gather their series.
+/// Run replicates 0..n of `scenario` on the caller's rayon pool (the
+/// executor's guards apply) and gather their series.
 pub fn run_panel(
     scenario: &Scenario,
     replicates: u32,
-    stop: &(dyn Fn() -> bool + Sync),
+    cancel: &AtomicBool,
 ) -> Result<Panel, CalibrationError> {
-    run_panel_within(scenario, replicates, stop, u64::MAX).map_err(|_| CalibrationError::Cancelled)
-}
-
-fn run_panel_within(
-    scenario: &Scenario,
-    replicates: u32,
-    stop: &(dyn Fn() -> bool + Sync),
-    seller_limit: u64,
-) -> Result<Panel, RunEnd> {
-    let results: Vec<_> = (0..replicates)
-        .into_par_iter()
-        .map(|r| run_replicate_within(scenario, r, &[], stop, seller_limit))
-        .collect();
-    let mut finished = Vec::with_capacity(results.len());
-    for r in results {
-        match r {
-            Ok(r) => finished.push(r),
-            Err(Stopped::Cancelled) => return Err(RunEnd::Cancelled),
-            Err(Stopped::TooManySellers { .. } | Stopped::SellerIdsExhausted { .. }) => {
-                return Err(RunEnd::TooManySellers);
-            }
-        }
-    }
+    let result = Executor::empty()
+        .add(scenario, 0..replicates)
+        .in_current_pool()
+        .cancel_on(cancel)
+        .run()
+        .map_err(|e| match e {
+            RunError::Cancelled { .. } => CalibrationError::Cancelled,
+            e => CalibrationError::Run(e),
+        })?;
     Ok(Panel::from_records(
         scenario,
-        finished.iter().map(|r| (r.replicate, r.records.as_slice())),
+        result
+            .replicates
+            .iter()
+            .map(|r| (r.replicate, r.records.as_slice())),
     ))
 }
 

@@ -5,6 +5,7 @@
 
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
+use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 
@@ -31,23 +32,25 @@ impl Interrupts {
                     if !a.load(Ordering::SeqCst) {
                         // Still reading and checking: nothing to keep yet.
                         let _held = pasar::output::abandon_temporaries();
-                        eprintln!("\n{}: stopped before the run started", name(sig));
+                        let _ = writeln!(std::io::stderr(), "\n{}: stopped before the run started", name(sig));
                         std::process::exit(128 + sig);
                     }
                     if s.compare_exchange(0, sig, Ordering::SeqCst, Ordering::SeqCst)
                         .is_ok()
                     {
                         f.store(true, Ordering::SeqCst);
-                        eprintln!(
-                            "\n{}: stopping; finished replicates are kept (press Ctrl-C again to abort at once)",
+                        let _ = writeln!(
+                            std::io::stderr(),
+                            "\n{}: stopping; finished work is kept (press Ctrl-C again to abort at once)",
                             name(sig)
                         );
                     } else {
                         // Hold the list of files being written until exit,
                         // so that none is started or completed meanwhile.
                         let _held = pasar::output::abandon_temporaries();
-                        eprintln!(
-                            "\n{}: aborted; replicates finished earlier are kept, the one being written is not",
+                        let _ = writeln!(
+                            std::io::stderr(),
+                            "\n{}: aborted; work finished earlier is kept, what was being written is not",
                             name(sig)
                         );
                         std::process::exit(128 + sig);
@@ -61,10 +64,21 @@ impl Interrupts {
         })
     }
 
-    /// From now on a first signal stops the run gracefully (before, while
-    /// the scenario is read and checked, it exits at once).
-    pub fn arm(&self) {
-        self.armed.store(true, Ordering::SeqCst);
+    /// A function that arms: from then on a first signal stops the run
+    /// gracefully (before, while inputs are read and checked, it exits at
+    /// once). The job's monitor calls it when work begins.
+    pub fn armer(&self) -> Box<dyn Fn() + Send + Sync> {
+        let armed = self.armed.clone();
+        Box::new(move || armed.store(true, Ordering::SeqCst))
+    }
+
+    /// A function that names the first signal received, if any.
+    pub fn namer(&self) -> Box<dyn Fn() -> Option<String> + Send + Sync> {
+        let signal = self.signal.clone();
+        Box::new(move || match signal.load(Ordering::SeqCst) {
+            0 => None,
+            sig => Some(name(sig).to_string()),
+        })
     }
 
     /// The flag the executor reads.
@@ -78,23 +92,6 @@ impl Interrupts {
             0 => None,
             sig => Some(sig),
         }
-    }
-}
-
-/// How a failed step ends the command: interrupted (exit 128 + signal)
-/// with `then`, what became of the work, when a signal stopped it;
-/// otherwise a runtime failure with its own error.
-pub fn failure(
-    interrupts: &Interrupts,
-    error: impl std::fmt::Display,
-    then: &str,
-) -> super::Failure {
-    match interrupts.received() {
-        Some(signal) => super::Failure::Interrupted {
-            signal,
-            error: anyhow::anyhow!("interrupted by {}: {then}", name(signal)),
-        },
-        None => super::Failure::Runtime(anyhow::anyhow!("{error}")),
     }
 }
 

@@ -2,77 +2,60 @@
 //! calibration resumable, `fit.csv`, `starts.csv`, `history.csv`,
 //! `forecast.csv`, their data dictionary, and `calibrated.toml`.
 
-use super::{OutputError, csv_writer, finish_csv, number, write_atomic};
+use super::{OutputError, Store, StorePlan, csv_writer, finish_csv, number};
 use crate::calibration::fit::FitRow;
 use crate::calibration::forecast::ForecastRow;
 use crate::calibration::optimise::Fit;
 use crate::calibration::smm::{CalibrationError, Evaluation, EvaluationStore, params_key};
 use crate::calibration::{Calibration, FreeParam};
 use std::collections::HashMap;
-use std::fs::{File, OpenOptions};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-/// Evaluations on disk, one JSON line each in `evaluations.jsonl`, appended
-/// and synced as they finish; a line cut short by a crash is ignored.
-pub struct FileStore {
-    path: PathBuf,
-    file: Mutex<File>,
+/// The calibration's evaluations, kept in a resumable [`Store`] (one
+/// JSON line each, synced as they finish) and in memory for look-up.
+pub struct EvaluationCache {
+    store: Store<Evaluation>,
     map: Mutex<HashMap<Vec<u64>, Evaluation>>,
-    /// Evaluations found on disk when opened.
+    /// Evaluations found in the store when opened.
     pub resumed: usize,
 }
 
-impl FileStore {
-    /// Open (creating) `evaluations.jsonl` in `folder`.
-    pub fn open(folder: &Path) -> Result<FileStore, OutputError> {
-        std::fs::create_dir_all(folder).map_err(|e| OutputError::io(folder, e))?;
-        let path = folder.join("evaluations.jsonl");
-        let mut map = HashMap::new();
-        let mut good = String::new();
-        if path.exists() {
-            let bytes = std::fs::read(&path).map_err(|e| OutputError::io(&path, e))?;
-            let whole = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-            for line in bytes[..whole].split(|&b| b == b'\n') {
-                if let Ok(e) = serde_json::from_slice::<Evaluation>(line) {
-                    good.push_str(&String::from_utf8_lossy(line));
-                    good.push('\n');
-                    map.insert(params_key(&e.params), e);
-                }
-            }
-        }
-        // Rewrite the good lines, dropping a torn last line, before appending.
-        write_atomic(&path, good.as_bytes())?;
-        let file = OpenOptions::new()
-            .append(true)
-            .open(&path)
-            .map_err(|e| OutputError::io(&path, e))?;
-        Ok(FileStore {
-            path,
-            file: Mutex::new(file),
+impl EvaluationCache {
+    /// Open the store at `dir` for the calibration described by `plan`.
+    pub fn open(dir: &Path, plan: &StorePlan, force: bool) -> Result<EvaluationCache, OutputError> {
+        let (store, found) = Store::open(dir, plan, force, "calibration")?;
+        let map: HashMap<Vec<u64>, Evaluation> = found
+            .into_iter()
+            .map(|e: Evaluation| (params_key(&e.params), e))
+            .collect();
+        Ok(EvaluationCache {
+            store,
             resumed: map.len(),
             map: Mutex::new(map),
         })
     }
+
+    pub fn path(&self) -> &Path {
+        self.store.path()
+    }
+
+    /// Remove the store (the results are in place).
+    pub fn remove(self) -> Result<(), OutputError> {
+        self.store.remove()
+    }
 }
 
-impl EvaluationStore for FileStore {
+impl EvaluationStore for EvaluationCache {
     fn get(&self, params: &[f64]) -> Option<Evaluation> {
         let map = self.map.lock().unwrap_or_else(|p| p.into_inner());
         map.get(&params_key(params)).cloned()
     }
 
     fn put(&self, evaluation: &Evaluation) -> Result<(), CalibrationError> {
-        let fail = |e: String| CalibrationError::Store(format!("{}: {e}", self.path.display()));
-        let mut line = serde_json::to_string(evaluation).map_err(|e| fail(e.to_string()))?;
-        line.push('\n');
-        {
-            let mut file = self.file.lock().unwrap_or_else(|p| p.into_inner());
-            file.write_all(line.as_bytes())
-                .and_then(|_| file.sync_data())
-                .map_err(|e| fail(e.to_string()))?;
-        }
+        self.store
+            .append(evaluation)
+            .map_err(|e| CalibrationError::Store(e.to_string()))?;
         let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
         map.insert(params_key(&evaluation.params), evaluation.clone());
         Ok(())
@@ -434,6 +417,7 @@ pub fn calibrated_toml(
     // the calibrated scenario; every other `--set` shaped the fit and
     // stays.
     let user_sets = calibration
+        .overrides
         .sets
         .iter()
         .filter_map(|s| s.split_once('='))

@@ -22,7 +22,7 @@
 //! are in place.
 
 use super::atomic::{self, write_atomic};
-use super::manifest::ScenarioFileEntry;
+use super::files::FileEntry;
 use super::series::{SeriesRows, series_header};
 use super::{OutputError, StagedFolder};
 use crate::runner::ReplicateResult;
@@ -33,7 +33,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 /// Version of the checkpoint layout.
-pub const CHECKPOINT_FORMAT: u32 = 1;
+pub const CHECKPOINT_FORMAT: u32 = 2;
 
 const INFO: &str = "checkpoint.json";
 const RESOLVED: &str = "resolved.toml";
@@ -50,12 +50,12 @@ pub struct CheckpointInfo {
     pub scenario_path: String,
     /// ...and the folder it was named from.
     pub working_directory: String,
-    /// `--set` overrides, including those that `--replicates` and `--seed` became.
-    pub sets: Vec<String>,
+    /// The overrides given (key paths, seed, replicates), as typed values.
+    pub overrides: crate::scenario::Overrides,
     /// The command line that started the run.
     pub command: Vec<String>,
     /// Every scenario file read, with its SHA-256.
-    pub scenario_files: Vec<ScenarioFileEntry>,
+    pub scenario_files: Vec<FileEntry>,
     pub resolved_toml_sha256: String,
     pub seed: u64,
     pub replicates: u32,
@@ -63,6 +63,9 @@ pub struct CheckpointInfo {
     pub started_utc: String,
     /// Wall-clock seconds spent by earlier, interrupted sessions.
     pub earlier_wall_seconds: f64,
+    /// CPU seconds spent by earlier sessions (where the platform says).
+    #[serde(default)]
+    pub earlier_cpu_seconds: Option<f64>,
     /// When the run was resumed.
     pub resumed_utc: Vec<String>,
     /// `running`, or how the last session ended.
@@ -70,7 +73,7 @@ pub struct CheckpointInfo {
     /// Replicates finished when this file was last written (the replicate
     /// files decide; this is for people).
     pub finished: Vec<u32>,
-    /// The run was started with `--force`: it replaces earlier results.
+    /// The run replaces earlier results (it was started so).
     pub force: bool,
 }
 
@@ -324,7 +327,8 @@ impl Checkpoint {
             path: info_path.clone(),
             message,
         };
-        let text = fs::read_to_string(&info_path).map_err(|e| bad(e.to_string()))?;
+        let text = crate::input::read_text_capped(&info_path, crate::input::caps::JSON)
+            .map_err(|e| bad(e.to_string()))?;
         let info: CheckpointInfo = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
         if info.format != CHECKPOINT_FORMAT {
             return Err(bad(format!(
@@ -347,9 +351,11 @@ impl Checkpoint {
     /// The resolved scenario the run started with.
     pub fn resolved_toml(&self) -> Result<String, OutputError> {
         let path = self.dir.join(RESOLVED);
-        fs::read_to_string(&path).map_err(|e| OutputError::BadCheckpoint {
-            path,
-            message: e.to_string(),
+        crate::input::read_text_capped(&path, crate::input::caps::TOML).map_err(|e| {
+            OutputError::BadCheckpoint {
+                path,
+                message: e.to_string(),
+            }
         })
     }
 
@@ -428,7 +434,8 @@ impl Checkpoint {
         name: &str,
         info: &CheckpointInfo,
     ) -> Result<ReplicateRecord, String> {
-        let text = fs::read_to_string(self.dir.join(name)).map_err(|e| e.to_string())?;
+        let text = crate::input::read_text_capped(&self.dir.join(name), crate::input::caps::JSON)
+            .map_err(|e| e.to_string())?;
         let record: ReplicateRecord = serde_json::from_str(&text).map_err(|e| e.to_string())?;
         if name != replicate_name(record.replicate, "json") {
             return Err(format!("it describes replicate {}", record.replicate));
@@ -437,8 +444,12 @@ impl Checkpoint {
         if seed != Some(&record.seed) {
             return Err("its seed is not this run's".into());
         }
-        let csv = fs::read(self.dir.join(replicate_name(record.replicate, "csv")))
-            .map_err(|e| format!("its rows cannot be read ({e})"))?;
+        // Its size is known: read no more than that (and a byte to notice).
+        let csv = crate::input::read_capped(
+            &self.dir.join(replicate_name(record.replicate, "csv")),
+            record.csv_bytes.saturating_add(1),
+        )
+        .map_err(|e| format!("its rows cannot be read ({e})"))?;
         if csv.len() as u64 != record.csv_bytes
             || crate::scenario::load::hex_sha256(&csv) != record.csv_sha256
         {

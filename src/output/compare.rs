@@ -4,7 +4,7 @@
 
 use super::{OutputError, csv_writer, finish_csv};
 use crate::analysis::Comparison;
-use crate::analysis::effects::{Effect, TickRange, paired_effect};
+use crate::analysis::effects::{Effect, TickRange, level_by_tick, paired_effect};
 use crate::analysis::summary::{SummaryRow, Window, unit};
 use std::path::Path;
 
@@ -84,8 +84,10 @@ pub fn direction(e: &Effect) -> &'static str {
     }
 }
 
-/// Every series the baseline and a policy share, at every tick, policy by
-/// policy.
+/// Every series of the baseline or a policy, at every tick, policy by
+/// policy. A series that only one side has (a channel only the policy
+/// defines, say) gets that side's mean and empty cells for the rest, so
+/// nothing is dropped without a trace ([`Comparison::one_sided`] lists them).
 pub fn write_effects(path: &Path, comparison: &Comparison) -> Result<(), OutputError> {
     let csv_err = |source| OutputError::Csv {
         path: path.to_path_buf(),
@@ -98,30 +100,61 @@ pub fn write_effects(path: &Path, comparison: &Comparison) -> Result<(), OutputE
         .map(|t| base.scenario.date_of_tick(t).to_string())
         .collect();
     for policy in &comparison.policies {
-        for key in base.panel.keys() {
+        let keys = base.panel.keys().iter().chain(
+            policy
+                .panel
+                .keys()
+                .iter()
+                .filter(|k| base.panel.key_index(k).is_none()),
+        );
+        for key in keys {
+            let one_sided =
+                base.panel.key_index(key).is_none() || policy.panel.key_index(key).is_none();
+            let levels = one_sided.then(|| {
+                (
+                    level_by_tick(&base.panel, key),
+                    level_by_tick(&policy.panel, key),
+                )
+            });
             for (tick, date) in dates.iter().enumerate() {
-                let Some(e) = paired_effect(&base.panel, &policy.panel, key, TickRange::tick(tick))
-                else {
-                    continue;
+                let fields: [String; 8] = match &levels {
+                    None => {
+                        let Some(e) =
+                            paired_effect(&base.panel, &policy.panel, key, TickRange::tick(tick))
+                        else {
+                            continue;
+                        };
+                        let [b, p, d, se, low, high, rel] = effect_fields(&e);
+                        [b, p, d, se, low, high, rel, e.diff.n.to_string()]
+                    }
+                    Some((b, p)) => {
+                        let (b, p) = (
+                            b.get(tick).copied().flatten(),
+                            p.get(tick).copied().flatten(),
+                        );
+                        let Some(present) = b.or(p) else { continue };
+                        [
+                            number(b.map(|e| e.mean)),
+                            number(p.map(|e| e.mean)),
+                            String::new(),
+                            String::new(),
+                            String::new(),
+                            String::new(),
+                            String::new(),
+                            present.n.to_string(),
+                        ]
+                    }
                 };
-                let [b, p, d, se, low, high, rel] = effect_fields(&e);
-                w.write_record([
-                    policy.name(),
-                    &key.metric,
-                    &key.by,
-                    &key.group,
-                    &tick.to_string(),
-                    date,
-                    &b,
-                    &p,
-                    &d,
-                    &se,
-                    &low,
-                    &high,
-                    &rel,
-                    &e.diff.n.to_string(),
-                ])
-                .map_err(csv_err)?;
+                let mut record = vec![
+                    policy.name().to_string(),
+                    key.metric.clone(),
+                    key.by.clone(),
+                    key.group.clone(),
+                    tick.to_string(),
+                    date.clone(),
+                ];
+                record.extend(fields);
+                w.write_record(&record).map_err(csv_err)?;
             }
         }
     }

@@ -5,6 +5,8 @@
 //! An interrupted or failed run leaves the destination as it was.
 
 use super::OutputError;
+use super::files::entries_under;
+use super::manifest::Manifest;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -17,8 +19,19 @@ pub struct StagedFolder {
     committed: bool,
 }
 
-/// Refuse early (before a long run) when the destination exists.
+/// Refuse early (before a long run) a destination that cannot take the
+/// results: one that exists (unless `force` and it holds earlier results),
+/// a link (dangling or not: the results would replace the link, not what
+/// it names), a path under a file, or a folder that cannot be written.
 pub fn check_destination(destination: &Path, force: bool) -> Result<(), OutputError> {
+    if let Ok(meta) = fs::symlink_metadata(destination)
+        && meta.file_type().is_symlink()
+    {
+        return Err(OutputError::Link {
+            path: destination.to_path_buf(),
+            dangling: !destination.exists(),
+        });
+    }
     if destination.exists() && !force {
         return Err(OutputError::Exists {
             path: destination.to_path_buf(),
@@ -29,22 +42,56 @@ pub fn check_destination(destination: &Path, force: bool) -> Result<(), OutputEr
             path: destination.to_path_buf(),
         });
     }
-    // `--force` replaces earlier results, never an unrelated folder.
+    // `force` replaces earlier results, never an unrelated folder.
     if destination.is_dir() && !is_replaceable(destination) {
         return Err(OutputError::NotResults {
             path: destination.to_path_buf(),
         });
     }
-    // The nearest existing ancestor must be a folder, or nothing can be
-    // created below it: say so before a long run, not after.
-    if let Some(blocker) = destination
-        .ancestors()
-        .skip(1)
-        .find(|a| a.exists() && !a.is_dir())
-    {
-        return Err(OutputError::NotAFolder {
-            path: blocker.to_path_buf(),
-        });
+    check_parent_writable(destination)
+}
+
+/// The nearest existing ancestor of `path` must be a folder this process
+/// can create files in (a dangling link or a file there means nothing can
+/// be created below it): say so before a long run, not after.
+pub(crate) fn check_parent_writable(path: &Path) -> Result<(), OutputError> {
+    for ancestor in path.ancestors().skip(1) {
+        let ancestor = if ancestor.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            ancestor
+        };
+        let Ok(meta) = fs::symlink_metadata(ancestor) else {
+            continue;
+        };
+        if meta.file_type().is_symlink() && !ancestor.exists() {
+            return Err(OutputError::Link {
+                path: ancestor.to_path_buf(),
+                dangling: true,
+            });
+        }
+        if !ancestor.is_dir() {
+            return Err(OutputError::NotAFolder {
+                path: ancestor.to_path_buf(),
+            });
+        }
+        let probe = ancestor.join(format!(".pasar-write-test-{}", std::process::id()));
+        return match fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&probe)
+        {
+            Ok(_) => {
+                let _ = fs::remove_file(&probe);
+                Ok(())
+            }
+            // Left by an earlier process of the same id: writable all the same.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+            Err(source) => Err(OutputError::NotWritable {
+                path: ancestor.to_path_buf(),
+                source,
+            }),
+        };
     }
     Ok(())
 }
@@ -141,7 +188,21 @@ impl StagedFolder {
         file.sync_all().map_err(|e| OutputError::io(&path, e))
     }
 
-    /// Move the staging folder into place (replacing an old one if `--force`).
+    /// Write `manifest.json`, listing every file written with its SHA-256,
+    /// size and rows, then move the folder into place.
+    pub fn commit_with_manifest(self, mut manifest: Manifest) -> Result<PathBuf, OutputError> {
+        manifest.files = entries_under(&self.staging, &["manifest.json"])?;
+        let path = self.path("manifest.json");
+        let json = manifest.to_json().map_err(|e| OutputError::Json {
+            path,
+            message: e.to_string(),
+        })?;
+        self.write("manifest.json", json.as_bytes())?;
+        self.commit()
+    }
+
+    /// Move the staging folder into place (replacing earlier results when
+    /// created with `force`).
     pub fn commit(mut self) -> Result<PathBuf, OutputError> {
         let old = self
             .staging

@@ -1,85 +1,197 @@
-//! `manifest.json`: what was run, with what, where and how fast.
+//! `manifest.json`, one type for every folder pasar writes: what was run,
+//! from which files, with which seeds, where, how long it took (wall and
+//! CPU time), and every file written with its SHA-256, size and rows, so
+//! that a folder read back is checked against what was written.
 
-use crate::runner::RunResult;
-use crate::scenario::{Date, Scenario};
+use super::files::FileEntry;
+use crate::analysis::summary::ReplicateDecision;
+use crate::scenario::Date;
+use crate::sweep::SweepPlan;
 use serde::{Deserialize, Serialize};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ScenarioFileEntry {
-    pub path: String,
-    pub sha256: String,
-}
+/// The generator behind every random stream (docs/ODD.md section 13).
+pub const RANDOM_GENERATOR: &str =
+    "PCG-64 MCG (rand_pcg::Pcg64Mcg), state hashed from (seed, replicate, purpose, entity, tick)";
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
     pub pasar_version: String,
-    pub scenario: String,
+    /// `kind` and what that kind of job adds.
+    #[serde(flatten)]
+    pub job: JobDetails,
+    /// The command line that made the folder.
     pub command: Vec<String>,
-    /// Every scenario file read: the one named first, then what it extends.
-    pub scenario_files: Vec<ScenarioFileEntry>,
-    pub resolved_toml_sha256: String,
-    pub seed: u64,
-    pub replicates: u32,
+    /// Every file read: scenario files (the one named first, then what
+    /// each extends), targets, quantities, samples.
+    pub inputs: Vec<FileEntry>,
+    /// The master seed of every simulation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub replicate_seeds: Vec<u64>,
     pub random_generator: String,
     pub threads: usize,
     pub started_utc: String,
-    /// When an interrupted run was resumed (absent if it never was).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// When an interrupted job was resumed (absent if it never was).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub resumed_utc: Vec<String>,
     pub finished_utc: String,
+    /// Wall-clock seconds, every session of a resumed job added.
     pub wall_seconds: f64,
-    pub purchase_decisions: u64,
-    pub decisions_per_second: f64,
-    pub decisions_per_core_second: f64,
+    /// CPU seconds of every thread, every session added (absent where the
+    /// platform does not report them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_seconds: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purchase_decisions: Option<u64>,
+    /// Decisions per wall-clock second.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decisions_per_second: Option<f64>,
+    /// Decisions per CPU-second: true however busy the machine was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decisions_per_core_second: Option<f64>,
     pub platform: String,
+    /// Every file in the folder but `manifest.json` itself.
+    #[serde(default)]
+    pub files: Vec<FileEntry>,
+}
+
+/// What each kind of job records besides the common fields.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum JobDetails {
+    /// `pasar run`: one scenario's replicates.
+    Run {
+        scenario: String,
+        replicates: u32,
+        resolved_toml_sha256: String,
+    },
+    /// `pasar compare`.
+    Compare {
+        baseline: String,
+        policies: Vec<String>,
+        replicates: usize,
+        precision: Vec<String>,
+        replicate_decision: ReplicateDecision,
+        crn_interval_narrowing: Option<f64>,
+    },
+    /// `pasar sweep` or `pasar merge`: a whole sweep.
+    Sweep {
+        fingerprint: String,
+        plan: SweepPlan,
+        samples: usize,
+        runs: usize,
+        runs_resumed: usize,
+    },
+    /// `pasar sweep --shard`: one part, for `pasar merge`.
+    SweepPart {
+        fingerprint: String,
+        plan: SweepPlan,
+        shard: u32,
+        shards: u32,
+        runs: usize,
+    },
+    /// `pasar calibrate`.
+    Calibrate {
+        fingerprint: String,
+        free: Vec<String>,
+        sets: Vec<String>,
+        replicates: u32,
+        horizon_ticks: u32,
+        starts: u32,
+        max_evaluations: u32,
+        tolerance: f64,
+        objective: f64,
+        best_start: usize,
+        converged_starts: usize,
+        evaluations: usize,
+        evaluations_resumed: usize,
+    },
+    /// `pasar forecast`.
+    Forecast { scenario: String, replicates: u32 },
+}
+
+impl JobDetails {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            JobDetails::Run { .. } => "run",
+            JobDetails::Compare { .. } => "compare",
+            JobDetails::Sweep { .. } => "sweep",
+            JobDetails::SweepPart { .. } => "sweep_part",
+            JobDetails::Calibrate { .. } => "calibrate",
+            JobDetails::Forecast { .. } => "forecast",
+        }
+    }
+}
+
+/// Timing of a job, every session added.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Timing {
+    pub started_utc: String,
+    pub resumed_utc: Vec<String>,
+    pub wall_seconds: f64,
+    pub cpu_seconds: Option<f64>,
 }
 
 impl Manifest {
+    /// A manifest with the common fields filled in; `files` is filled in
+    /// by [`super::StagedFolder::commit_with_manifest`].
     pub fn new(
-        scenario: &Scenario,
-        result: &RunResult,
+        job: JobDetails,
         command: Vec<String>,
-        started: SystemTime,
-        finished: SystemTime,
+        inputs: Vec<FileEntry>,
+        threads: usize,
+        timing: Timing,
     ) -> Manifest {
-        let decisions = result.decisions();
         Manifest {
             pasar_version: env!("CARGO_PKG_VERSION").to_string(),
-            scenario: scenario.name().to_string(),
+            job,
             command,
-            scenario_files: scenario
-                .sources
-                .iter()
-                .map(|s| ScenarioFileEntry {
-                    path: s.path.display().to_string(),
-                    sha256: s.sha256.clone(),
-                })
-                .collect(),
-            resolved_toml_sha256: crate::scenario::load::hex_sha256(scenario.to_toml().as_bytes()),
-            seed: scenario.spec.simulation.seed,
-            replicates: result.replicates.len() as u32,
-            replicate_seeds: result.replicates.iter().map(|r| r.seed).collect(),
-            random_generator: "PCG-64 MCG (rand_pcg::Pcg64Mcg), state hashed from (seed, replicate, purpose, entity, tick)".into(),
-            threads: result.threads,
-            started_utc: utc_timestamp(started),
-            resumed_utc: Vec::new(),
-            finished_utc: utc_timestamp(finished),
-            wall_seconds: result.wall_seconds,
-            purchase_decisions: decisions,
-            decisions_per_second: if result.wall_seconds > 0.0 { decisions as f64 / result.wall_seconds } else { 0.0 },
-            decisions_per_core_second: result.decisions_per_core_second(),
+            inputs,
+            seed: None,
+            replicate_seeds: Vec::new(),
+            random_generator: RANDOM_GENERATOR.to_string(),
+            threads,
+            started_utc: timing.started_utc,
+            resumed_utc: timing.resumed_utc,
+            finished_utc: utc_timestamp(SystemTime::now()),
+            wall_seconds: timing.wall_seconds,
+            cpu_seconds: timing.cpu_seconds,
+            purchase_decisions: None,
+            decisions_per_second: None,
+            decisions_per_core_second: None,
             platform: format!("{}-{}", std::env::consts::ARCH, std::env::consts::OS),
+            files: Vec::new(),
         }
     }
 
-    pub fn to_json(&self) -> String {
-        let mut s = serde_json::to_string_pretty(self)
-            .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-        s.push('\n');
-        s
+    /// The seeds of the simulations.
+    pub fn with_seeds(mut self, seed: u64, replicate_seeds: Vec<u64>) -> Manifest {
+        self.seed = Some(seed);
+        self.replicate_seeds = replicate_seeds;
+        self
     }
+
+    /// The purchase decisions simulated, and their rates per wall-clock
+    /// and per CPU second.
+    pub fn with_decisions(mut self, decisions: u64) -> Manifest {
+        self.purchase_decisions = Some(decisions);
+        self.decisions_per_second = rate(decisions, self.wall_seconds);
+        self.decisions_per_core_second = self.cpu_seconds.and_then(|c| rate(decisions, c));
+        self
+    }
+
+    pub fn to_json(&self) -> Result<String, serde_json::Error> {
+        let mut s = serde_json::to_string_pretty(self)?;
+        s.push('\n');
+        Ok(s)
+    }
+}
+
+/// Decisions per second; `None` over no time.
+fn rate(decisions: u64, seconds: f64) -> Option<f64> {
+    (seconds > 0.0).then(|| decisions as f64 / seconds)
 }
 
 /// `2026-11-23T12:55:39Z`.
@@ -89,4 +201,36 @@ pub fn utc_timestamp(t: SystemTime) -> String {
     let day = epoch.add_days(secs.div_euclid(86_400));
     let s = secs.rem_euclid(86_400);
     format!("{day}T{:02}:{:02}:{:02}Z", s / 3600, s / 60 % 60, s % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_manifest_reads_back_as_written() {
+        let m = Manifest::new(
+            JobDetails::Run {
+                scenario: "baseline".into(),
+                replicates: 2,
+                resolved_toml_sha256: "ab".into(),
+            },
+            vec!["pasar".into(), "run".into()],
+            vec![FileEntry::of_bytes("scenarios/baseline.toml", b"x")],
+            2,
+            Timing {
+                started_utc: "2026-01-01T00:00:00Z".into(),
+                wall_seconds: 2.0,
+                cpu_seconds: Some(3.5),
+                ..Timing::default()
+            },
+        )
+        .with_seeds(7, vec![1, 2])
+        .with_decisions(700);
+        let json = m.to_json().expect("serialises");
+        assert!(json.contains("\"kind\": \"run\""), "{json}");
+        let back: Manifest = serde_json::from_str(&json).expect("reads back");
+        assert_eq!(back, m);
+        assert_eq!(back.decisions_per_core_second, Some(200.0));
+    }
 }

@@ -1,14 +1,26 @@
-//! Writing a run to disk: tidy `series.csv`, its `dictionary.csv`,
-//! `manifest.json` and `resolved.toml`, all in one folder that appears
-//! complete or not at all.
+//! The run-folder module: every file pasar writes and reads back, in one
+//! place. A folder appears complete or not at all (staged, then renamed:
+//! `folder.rs`, `atomic.rs`); its `manifest.json` (`manifest.rs`) lists
+//! every file written with its SHA-256, size and rows (`files.rs`), and a
+//! folder read back is checked against it (`run_folder.rs`). `series.csv`'s
+//! columns are written and read here (`series.rs`). Interrupted work is
+//! kept in a run's checkpoint (`checkpoint.rs`) or in the resumable store
+//! that sweeps and calibrations share (`store.rs`); every destination is
+//! locked while a job writes it (`lock.rs`). The tables of `compare`,
+//! `sweep` and `calibrate` are in `compare.rs`, `sweep.rs` and
+//! `calibration.rs`.
 
 mod atomic;
 pub mod calibration;
 mod checkpoint;
 pub mod compare;
+mod files;
 mod folder;
+mod lock;
 mod manifest;
+mod run_folder;
 mod series;
+mod store;
 pub mod sweep;
 
 pub use atomic::{abandon_temporaries, write_atomic};
@@ -16,49 +28,63 @@ pub use checkpoint::{
     CHECKPOINT_FORMAT, Checkpoint, CheckpointInfo, ReplicateRecord, check_checkpoint,
     checkpoint_folder,
 };
+pub use files::{FileEntry, entries_under, verify};
 pub use folder::{StagedFolder, check_destination};
-pub use manifest::{Manifest, ScenarioFileEntry, utc_timestamp};
-pub use series::{SERIES_COLUMNS, SeriesRows, series_header, write_dictionary, write_series};
+pub use lock::{DestinationLock, lock_path};
+pub use manifest::{JobDetails, Manifest, RANDOM_GENERATOR, Timing, utc_timestamp};
+pub use run_folder::{VerifiedFolder, open_run, open_verified};
+pub use series::{
+    SERIES_COLUMNS, SeriesError, SeriesRow, SeriesRows, read_series, series_header,
+    write_dictionary,
+};
+pub use store::{STORE_FORMAT, Store, StorePlan, read_plan, read_store};
 
+use crate::remedy::Remedy;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
-    #[error(
-        "{path} already exists; pass --force to replace it, or choose another folder with --out"
-    )]
+    #[error("{path} already exists", path = path.display())]
     Exists { path: PathBuf },
     #[error(
-        "{path} is not a pasar results folder (it has files but no manifest.json); --force only replaces pasar results, so remove it yourself or choose another folder with --out"
+        "{path} is not a pasar results folder (it has files but no manifest.json), and only pasar results are ever replaced; remove it yourself if it can go",
+        path = path.display()
     )]
     NotResults { path: PathBuf },
-    #[error("{path} exists and is not a folder; choose another path with --out")]
+    #[error("{path} exists and is not a folder", path = path.display())]
     NotAFolder { path: PathBuf },
     #[error(
-        "an interrupted run is kept in {path}; resume it with `pasar run --resume {destination}`, or pass --force to discard it and start again",
+        "{path} is a symbolic link{target}; results are written to a real folder, never through a link",
         path = path.display(),
-        destination = destination.display()
+        target = if *dangling { " to nothing (the folder it names does not exist)" } else { "" }
     )]
+    Link { path: PathBuf, dangling: bool },
+    #[error("cannot write in {path}: {source}", path = path.display())]
+    NotWritable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("an interrupted run is kept in {path}", path = path.display())]
     Interrupted { path: PathBuf, destination: PathBuf },
     #[error(
-        "{path} is left by a run that was stopped before it started (it has no checkpoint.json), so there is nothing to resume; pass --force to remove it and start the run again",
+        "{path} is left by a run that was stopped before it started (it has no checkpoint.json), so there is nothing to resume",
         path = path.display()
     )]
     Unstarted { path: PathBuf },
     #[error(
-        "{path} is not a pasar checkpoint (it has files a checkpoint does not hold); --force only replaces pasar checkpoints, so remove it yourself or choose another folder with --out",
+        "{path} is not a pasar checkpoint (it has files a checkpoint does not hold), and only pasar checkpoints are ever replaced; remove it yourself if it can go",
         path = path.display()
     )]
     NotCheckpoint { path: PathBuf },
     #[error(
-        "{path} is in use by another pasar (the run is going on, or being resumed, now); wait for it to end or stop it first",
+        "{path} is in use by another pasar (a run, sweep or calibration writing there is going on now); wait for it to end or stop it first",
         path = path.display()
     )]
     Busy { path: PathBuf },
     #[error(
         "there is no interrupted run to resume: {}{}",
         if *folder {
-            format!("{} has no checkpoint.json (the run was stopped before it started); start it again with --force to discard {}", path.display(), path.display())
+            format!("{} has no checkpoint.json (the run was stopped before it started)", path.display())
         } else {
             format!("{} does not exist", path.display())
         },
@@ -72,9 +98,28 @@ pub enum OutputError {
     #[error("the checkpoint {path} cannot be read: {message}", path = path.display())]
     BadCheckpoint { path: PathBuf, message: String },
     #[error(
-        "cannot create the output folder {path}: {source}; choose a folder you can write to with --out",
+        "{path} holds the finished work of a different {what} (another scenario, design, targets, seed or pasar version)",
         path = path.display()
     )]
+    OtherStore { path: PathBuf, what: &'static str },
+    #[error("{path} cannot be read as pasar's own file: {message}", path = path.display())]
+    BadStore { path: PathBuf, message: String },
+    #[error("{path} is not a finished pasar {what} ({why})", path = path.display())]
+    NotFinished {
+        path: PathBuf,
+        what: &'static str,
+        why: String,
+    },
+    #[error(
+        "{folder}: {file} {problem}; the folder was damaged or edited since pasar wrote it",
+        folder = folder.display()
+    )]
+    Damaged {
+        folder: PathBuf,
+        file: String,
+        problem: String,
+    },
+    #[error("cannot create the output folder {path}: {source}", path = path.display())]
     Create {
         path: PathBuf,
         source: std::io::Error,
@@ -86,15 +131,17 @@ pub enum OutputError {
         path = path.display()
     )]
     Abandoned { path: PathBuf },
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {path}: {source}", path = path.display())]
     Io {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {path}: {source}", path = path.display())]
     Csv { path: PathBuf, source: csv::Error },
     #[error("cannot format rows of series.csv: {source}")]
     Memory { source: csv::Error },
+    #[error(transparent)]
+    Input(#[from] crate::input::InputError),
     #[error(
         "replicate {replicate}, tick {tick}: `{what}` is {value}, not a finite number; nothing was written for this replicate (a bug in pasar: please report it with the scenario)"
     )]
@@ -104,6 +151,60 @@ pub enum OutputError {
         what: String,
         value: f64,
     },
+}
+
+impl OutputError {
+    pub fn io(path: &Path, source: std::io::Error) -> OutputError {
+        OutputError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+
+    /// What the user can do about it.
+    pub fn remedy(&self) -> Option<Remedy> {
+        match self {
+            OutputError::Exists { .. } => Some(Remedy::ReplaceOrChooseOutput),
+            OutputError::NotResults { .. }
+            | OutputError::NotAFolder { .. }
+            | OutputError::Link { .. }
+            | OutputError::NotWritable { .. }
+            | OutputError::NotCheckpoint { .. }
+            | OutputError::Create { .. } => Some(Remedy::ChooseOutput),
+            OutputError::Interrupted { destination, .. } => Some(Remedy::ResumeOrDiscard {
+                out: destination.clone(),
+            }),
+            OutputError::Unstarted { .. } => Some(Remedy::DiscardAndStart),
+            OutputError::NoCheckpoint { folder: true, .. } => Some(Remedy::DiscardAndStart),
+            OutputError::OtherStore { .. } => Some(Remedy::RerunOrDiscard),
+            _ => None,
+        }
+    }
+
+    /// Whether what was given is at fault (the destination, a folder to
+    /// read), rather than something that failed while working.
+    pub fn is_input(&self) -> bool {
+        matches!(
+            self,
+            OutputError::Exists { .. }
+                | OutputError::NotResults { .. }
+                | OutputError::NotAFolder { .. }
+                | OutputError::Link { .. }
+                | OutputError::NotWritable { .. }
+                | OutputError::Interrupted { .. }
+                | OutputError::Unstarted { .. }
+                | OutputError::NotCheckpoint { .. }
+                | OutputError::Busy { .. }
+                | OutputError::NoCheckpoint { .. }
+                | OutputError::BadCheckpoint { .. }
+                | OutputError::OtherStore { .. }
+                | OutputError::BadStore { .. }
+                | OutputError::Damaged { .. }
+                | OutputError::NotFinished { .. }
+                | OutputError::Create { .. }
+                | OutputError::Input(_)
+        )
+    }
 }
 
 /// A number for a CSV cell: shortest round-trip decimal, empty (missing in
@@ -139,13 +240,4 @@ pub(crate) fn finish_csv(
         .into_inner()
         .map_err(|e| OutputError::io(path, e.into_error()))?;
     file.sync_all().map_err(|e| OutputError::io(path, e))
-}
-
-impl OutputError {
-    pub fn io(path: &Path, source: std::io::Error) -> OutputError {
-        OutputError::Io {
-            path: path.to_path_buf(),
-            source,
-        }
-    }
 }

@@ -2,10 +2,8 @@
 
 use super::OutputError;
 use crate::metrics::{GroupNames, METRICS, Observation};
-use crate::runner::{ReplicateResult, RunResult};
+use crate::runner::ReplicateResult;
 use crate::scenario::Scenario;
-use std::fs::File;
-use std::io::{BufWriter, Write};
 use std::path::Path;
 
 /// The columns of `series.csv`, in order.
@@ -19,29 +17,6 @@ pub const SERIES_COLUMNS: [&str; 8] = [
     "group",
     "value",
 ];
-
-/// One row per replicate, tick, metric and group. Values are written in
-/// Rust's shortest round-trip decimal form, so the file is byte-identical
-/// wherever the same numbers were computed.
-pub fn write_series(
-    path: &Path,
-    scenario: &Scenario,
-    result: &RunResult,
-) -> Result<(), OutputError> {
-    let file = File::create(path).map_err(|e| OutputError::io(path, e))?;
-    let mut w = BufWriter::with_capacity(1 << 20, file);
-    w.write_all(&series_header())
-        .map_err(|e| OutputError::io(path, e))?;
-    let rows = SeriesRows::new(scenario);
-    for rep in &result.replicates {
-        let chunk = rows.replicate(rep)?;
-        w.write_all(&chunk).map_err(|e| OutputError::io(path, e))?;
-    }
-    let file = w
-        .into_inner()
-        .map_err(|e| OutputError::io(path, e.into_error()))?;
-    file.sync_all().map_err(|e| OutputError::io(path, e))
-}
 
 /// The header line of `series.csv`.
 pub fn series_header() -> Vec<u8> {
@@ -118,6 +93,85 @@ impl<'a> SeriesRows<'a> {
         w.into_inner().map_err(|e| OutputError::Memory {
             source: csv::Error::from(e.into_error()),
         })
+    }
+}
+
+/// One row of `series.csv` as read back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeriesRow<'a> {
+    pub scenario: &'a str,
+    pub replicate: u32,
+    pub tick: usize,
+    pub metric: &'a str,
+    pub by: &'a str,
+    pub group: &'a str,
+    pub value: f64,
+}
+
+/// A row of `series.csv` that cannot be read.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}, line {line}: {message}", path = path.display())]
+pub struct SeriesError {
+    pub path: std::path::PathBuf,
+    pub line: u64,
+    pub message: String,
+}
+
+/// Read `series.csv` (the columns this module writes), handing each row to
+/// `each` in file order; `each` may refuse a row with a message.
+pub fn read_series(
+    path: &Path,
+    mut each: impl FnMut(SeriesRow) -> Result<(), String>,
+) -> Result<(), SeriesError> {
+    let bad = |line: u64, message: String| SeriesError {
+        path: path.to_path_buf(),
+        line,
+        message,
+    };
+    let (file, _) = crate::input::open_regular(path).map_err(|e| bad(0, e.to_string()))?;
+    let mut reader = csv::Reader::from_reader(std::io::BufReader::with_capacity(1 << 20, file));
+    let header = reader.headers().map_err(|e| bad(1, e.to_string()))?.clone();
+    if header.iter().ne(SERIES_COLUMNS) {
+        return Err(bad(
+            1,
+            format!(
+                "the header is `{}`, expected `{}`",
+                header.iter().collect::<Vec<_>>().join(","),
+                SERIES_COLUMNS.join(",")
+            ),
+        ));
+    }
+    let mut record = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(false) => return Ok(()),
+            Ok(true) => {}
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                return Err(bad(line, e.to_string()));
+            }
+        }
+        let line = record.position().map_or(0, |p| p.line());
+        let field = |i: usize| record.get(i).unwrap_or("");
+        let replicate: u32 = field(1)
+            .parse()
+            .map_err(|_| bad(line, format!("replicate `{}` is not a number", field(1))))?;
+        let tick: usize = field(2)
+            .parse()
+            .map_err(|_| bad(line, format!("tick `{}` is not a number", field(2))))?;
+        let value: f64 = field(7)
+            .parse()
+            .map_err(|_| bad(line, format!("value `{}` is not a number", field(7))))?;
+        each(SeriesRow {
+            scenario: field(0),
+            replicate,
+            tick,
+            metric: field(4),
+            by: field(5),
+            group: field(6),
+            value,
+        })
+        .map_err(|message| bad(line, message))?;
     }
 }
 

@@ -3,7 +3,8 @@
 use std::fmt;
 use std::path::PathBuf;
 
-/// Where a value came from: a line of a scenario file or a `--set` argument.
+/// Where a value came from: a line of a scenario file, an override, or a
+/// run control.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
     File {
@@ -11,9 +12,10 @@ pub enum Source {
         /// 1-based line and column, when known.
         line_col: Option<(usize, usize)>,
     },
-    CommandLine {
-        argument: String,
-    },
+    /// A `key.path=value` override.
+    CommandLine { argument: String },
+    /// A run control given as a typed value (the seed, the replicates).
+    Control { name: &'static str },
 }
 
 impl fmt::Display for Source {
@@ -27,7 +29,8 @@ impl fmt::Display for Source {
                 path,
                 line_col: None,
             } => write!(f, "{}", path.display()),
-            Source::CommandLine { argument } => write!(f, "--set {argument}"),
+            Source::CommandLine { argument } => write!(f, "the override `{argument}`"),
+            Source::Control { name } => write!(f, "the {name} given to the command"),
         }
     }
 }

@@ -187,7 +187,7 @@ fn shift_event_index(key: &str, offset: usize) -> String {
 }
 
 /// Largest scenario file read (the shipped ones are a few KiB).
-pub const MAX_FILE_BYTES: u64 = 16 << 20;
+pub const MAX_FILE_BYTES: u64 = crate::input::caps::TOML;
 
 fn read_text(file: &Path, referenced_from: Option<Source>) -> Result<String, ScenarioError> {
     let fail = |message: String, help: &str| {
@@ -208,36 +208,26 @@ fn read_text(file: &Path, referenced_from: Option<Source>) -> Result<String, Sce
             help: Some(help.to_string()),
         })
     };
-    if file.is_dir() {
-        return Err(fail(
-            format!("{} is a directory, not a scenario file", file.display()),
+    // A regular file, read up to the cap: a folder, a device or an endless
+    // pipe named by mistake is refused rather than read forever.
+    let bytes = crate::input::read_capped(file, MAX_FILE_BYTES).map_err(|e| match e {
+        crate::input::InputError::NotAFile { what, .. } => fail(
+            format!("{} is {what}, not a scenario file", file.display()),
             "name a .toml scenario file, e.g. scenarios/baseline.toml",
-        ));
-    }
-    let cannot_read = |e: std::io::Error| {
-        fail(
-            format!("cannot read {}: {e}", file.display()),
-            "check the path; `extends` paths are relative to the file that names them",
-        )
-    };
-    // Read at most MAX_FILE_BYTES (and one more to notice): a device or an
-    // endless pipe named by mistake is refused rather than read forever.
-    let mut bytes = Vec::new();
-    std::fs::File::open(file)
-        .and_then(|f| {
-            std::io::Read::read_to_end(&mut std::io::Read::take(f, MAX_FILE_BYTES + 1), &mut bytes)
-        })
-        .map_err(cannot_read)?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(fail(
+        ),
+        crate::input::InputError::TooLarge { .. } => fail(
             format!(
                 "{} is larger than {} MiB: not a scenario file",
                 file.display(),
                 MAX_FILE_BYTES >> 20
             ),
             "name a .toml scenario file, e.g. scenarios/baseline.toml",
-        ));
-    }
+        ),
+        crate::input::InputError::Unreadable { source, .. } => fail(
+            format!("cannot read {}: {source}", file.display()),
+            "check the path; `extends` paths are relative to the file that names them",
+        ),
+    })?;
     String::from_utf8(bytes).map_err(|e| {
         let offset = e.utf8_error().valid_up_to();
         let valid = &e.as_bytes()[..offset];
@@ -266,6 +256,19 @@ fn parse_text(file: &Path, text: &str) -> Result<(Table, HashMap<String, Source>
             help: Some("see https://toml.io for the syntax; strings need quotes, dates are written 2023-10-04".into()),
         })
     };
+    if let Some((offset, depth)) = deepest_key(text) {
+        return Err(ScenarioError::single(Problem {
+            source: Source::File {
+                path: file.to_path_buf(),
+                line_col: Some(line_col(text, offset)),
+            },
+            key: None,
+            message: format!(
+                "a key nested {depth} levels deep; scenario keys are a few levels deep ({MAX_FILE_KEY_DEPTH} at most)"
+            ),
+            help: Some("see docs/ODD.md for the keys a scenario takes".into()),
+        }));
+    }
     // Parsed once, with spans: the spans give every key's line and column,
     // then the same document becomes the plain table that is merged.
     let doc = toml_edit::ImDocument::parse(text.to_string())
@@ -275,6 +278,46 @@ fn parse_text(file: &Path, text: &str) -> Result<(Table, HashMap<String, Source>
     let table: Table = toml_edit::de::from_document(doc)
         .map_err(|e| syntax_error(e.message(), e.span().map(|s| s.start)))?;
     Ok((table, origins))
+}
+
+/// Deepest dotted key a file may write (`[a.b.c]` or `a.b.c = 1`): far
+/// more than any scenario key, far less than what would exhaust the stack
+/// of the recursive steps that follow parsing (nested inline tables and
+/// arrays are bounded by the parser itself).
+pub const MAX_FILE_KEY_DEPTH: usize = 64;
+
+/// The first line whose key (a table header or the key of `key = value`)
+/// has more than [`MAX_FILE_KEY_DEPTH`] parts: its offset and depth.
+/// Quoted parts may hold dots; they count once.
+fn deepest_key(text: &str) -> Option<(usize, usize)> {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let start = offset;
+        offset += line.len();
+        let trimmed = line.trim_start();
+        let key = match trimmed.strip_prefix('[') {
+            Some(header) => header.split(']').next().unwrap_or(""),
+            None => match trimmed.find('=') {
+                Some(i) => &trimmed[..i],
+                None => continue,
+            },
+        };
+        let mut parts = 1;
+        let mut quote: Option<char> = None;
+        for c in key.chars() {
+            match (quote, c) {
+                (None, '"' | '\'') => quote = Some(c),
+                (Some(q), c) if c == q => quote = None,
+                (None, '.') => parts += 1,
+                (None, '#') => break,
+                _ => {}
+            }
+        }
+        if parts > MAX_FILE_KEY_DEPTH {
+            return Some((start, parts));
+        }
+    }
+    None
 }
 
 fn join(prefix: &str, key: &str) -> String {
@@ -391,12 +434,89 @@ pub fn hex_sha256(bytes: &[u8]) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Apply `--set key.path=value` overrides to the merged tree.
+/// Deepest key path an override may name: scenario keys are a few levels
+/// deep (`events[0].categories[1]`), and a deeper path would only build
+/// nested tables that later recursive steps cannot handle.
+pub const MAX_KEY_DEPTH: usize = 16;
+
+/// Apply `key.path=value` overrides to the merged tree, in order (a key
+/// set twice takes the later value: scenarios built in code layer their
+/// overrides so).
 pub fn apply_sets(tree: &mut MergedTree, sets: &[String]) -> Result<(), ScenarioError> {
+    let problems: Vec<Problem> = sets
+        .iter()
+        .filter_map(|argument| apply_set(tree, argument).err())
+        .collect();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(ScenarioError { problems })
+    }
+}
+
+/// Apply the overrides as a user gave them: every `key.path=value`, then
+/// the seed and the replicate count as typed values. A key given twice
+/// (two overrides, or an override and a control) is refused: which one was
+/// meant is a guess.
+pub fn apply_overrides(
+    tree: &mut MergedTree,
+    overrides: &super::Overrides,
+) -> Result<(), ScenarioError> {
     let mut problems = Vec::new();
-    for argument in sets {
+    let mut seen: Vec<(String, &str)> = Vec::new();
+    for argument in &overrides.sets {
+        let key = argument
+            .split_once('=')
+            .map(|(k, _)| k.trim().to_string())
+            .unwrap_or_default();
+        if !key.is_empty() {
+            if let Some((_, first)) = seen.iter().find(|(k, _)| *k == key) {
+                problems.push(Problem {
+                    source: Source::CommandLine {
+                        argument: argument.clone(),
+                    },
+                    key: Some(key.clone()),
+                    message: format!("`{key}` is overridden twice (first by `{first}`)"),
+                    help: Some("give each key once".into()),
+                });
+                continue;
+            }
+            seen.push((key, argument));
+        }
         if let Err(p) = apply_set(tree, argument) {
             problems.push(p);
+        }
+    }
+    let controls = [
+        ("seed", "simulation.seed", overrides.seed.map(|s| s as i64)),
+        (
+            "replicates",
+            "simulation.replicates",
+            overrides.replicates.map(i64::from),
+        ),
+    ];
+    for (name, path, value) in controls {
+        let Some(value) = value else { continue };
+        if let Some((_, argument)) = seen.iter().find(|(k, _)| k == path) {
+            problems.push(Problem {
+                source: Source::Control { name },
+                key: Some(path.to_string()),
+                message: format!(
+                    "the {name} is given twice: as {value} and by the override `{argument}`"
+                ),
+                help: Some(format!("give the {name} once")),
+            });
+            continue;
+        }
+        let simulation = tree
+            .table
+            .entry("simulation")
+            .or_insert_with(|| Value::Table(Table::new()));
+        if let Value::Table(t) = simulation {
+            t.insert(name.to_string(), Value::Integer(value));
+            tree.origins
+                .map
+                .insert(path.to_string(), Source::Control { name });
         }
     }
     if problems.is_empty() {
@@ -420,7 +540,7 @@ fn apply_set(tree: &mut MergedTree, argument: &str) -> Result<(), Problem> {
         return Err(fail(
             None,
             "an override must be written key.path=value".into(),
-            "e.g. --set channels.social.take_rate=0.08",
+            "e.g. channels.social.take_rate=0.08",
         ));
     };
     let path = path.trim();
@@ -428,17 +548,16 @@ fn apply_set(tree: &mut MergedTree, argument: &str) -> Result<(), Problem> {
         return Err(fail(
             None,
             "the key path before `=` is empty".into(),
-            "e.g. --set channels.social.take_rate=0.08",
+            "e.g. channels.social.take_rate=0.08",
         ));
     }
     if path == "extends" || path.starts_with("extends.") || path.starts_with("extends[") {
         return Err(fail(
             Some("extends"),
-            "`extends` cannot be set from the command line: it names the file a scenario file builds on".into(),
+            "`extends` cannot be overridden: it names the file a scenario file builds on".into(),
             "write extends = \"baseline.toml\" in a scenario file and run that file",
         ));
     }
-    let value = parse_set_value(raw.trim());
     let segments = parse_key_path(path).ok_or_else(|| {
         fail(
             Some(path),
@@ -446,6 +565,17 @@ fn apply_set(tree: &mut MergedTree, argument: &str) -> Result<(), Problem> {
             "write the path with dots and [index] as in the file, e.g. channels.social.take_rate or events[0].date",
         )
     })?;
+    if segments.len() > MAX_KEY_DEPTH {
+        return Err(fail(
+            None,
+            format!(
+                "the key path has {} parts, more than any scenario key ({MAX_KEY_DEPTH} at most)",
+                segments.len()
+            ),
+            "use the same paths as the scenario file, e.g. channels.social.take_rate or events[0].date",
+        ));
+    }
+    let value = parse_set_value(raw.trim());
     let mut root = Value::Table(std::mem::take(&mut tree.table));
     let result = set_in(&mut root, &segments, value).map_err(|message| {
         fail(

@@ -43,21 +43,73 @@ pub struct Scenario {
     pub sources: Vec<SourceFile>,
 }
 
+/// What a command changes in a scenario besides its files: `key.path=value`
+/// overrides, and the run controls given as typed values (the seed and the
+/// replicate count), which land in `simulation.seed` and
+/// `simulation.replicates` without passing through text.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Overrides {
+    pub sets: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replicates: Option<u32>,
+}
+
+impl Overrides {
+    /// Only `key.path=value` overrides.
+    pub fn sets(sets: &[String]) -> Overrides {
+        Overrides {
+            sets: sets.to_vec(),
+            ..Overrides::default()
+        }
+    }
+
+    /// These overrides with the seed and replicate count replaced.
+    pub fn with_controls(&self, seed: Option<u64>, replicates: Option<u32>) -> Overrides {
+        Overrides {
+            sets: self.sets.clone(),
+            seed: seed.or(self.seed),
+            replicates: replicates.or(self.replicates),
+        }
+    }
+}
+
 impl Scenario {
-    /// Read a scenario file, its `extends` chain and `--set` overrides.
+    /// Read a scenario file, its `extends` chain and `key.path=value`
+    /// overrides.
+    /// A key set twice takes the later value (see [`Scenario::load_with`]
+    /// for overrides as a user gives them).
     pub fn load(path: &Path, sets: &[String]) -> Result<Scenario, ScenarioError> {
         Scenario::from_tree(load::read_tree(path)?, sets)
     }
 
+    /// Read a scenario file, its `extends` chain and the overrides a user
+    /// gave (each key once).
+    pub fn load_with(path: &Path, overrides: &Overrides) -> Result<Scenario, ScenarioError> {
+        Scenario::from_tree_with(load::read_tree(path)?, overrides)
+    }
+
     /// A scenario from files already read (see [`load::read_tree`]) with
-    /// `--set` overrides: many variants of one scenario without reading
-    /// its files again.
+    /// `key.path=value` overrides: many variants of one scenario without
+    /// reading its files again.
     pub fn from_tree(
         mut tree: load::MergedTree,
         sets: &[String],
     ) -> Result<Scenario, ScenarioError> {
         let file_horizon = horizon_of(&tree.table);
         load::apply_sets(&mut tree, sets)?;
+        validate::validate_tree(tree, file_horizon)
+    }
+
+    /// A scenario from files already read, with the overrides a user gave
+    /// (each key once).
+    pub fn from_tree_with(
+        mut tree: load::MergedTree,
+        overrides: &Overrides,
+    ) -> Result<Scenario, ScenarioError> {
+        let file_horizon = horizon_of(&tree.table);
+        load::apply_overrides(&mut tree, overrides)?;
         validate::validate_tree(tree, file_horizon)
     }
 
@@ -84,6 +136,12 @@ impl Scenario {
 
     pub fn ticks(&self) -> u32 {
         self.spec.simulation.ticks
+    }
+
+    /// The seed of replicate `replicate`'s random streams (derived from the
+    /// master seed; see [`crate::rng`]).
+    pub fn replicate_seed(&self, replicate: u32) -> u64 {
+        crate::rng::replicate_seed(self.spec.simulation.seed, replicate)
     }
 
     /// The first day of tick `t`.

@@ -43,6 +43,17 @@ pub const BAN_WINDOW: &[&str] = &[
     "simulation.start_date=2023-05-29",
 ];
 
+/// `base` with the keys of `later` set to `later`'s values (overrides as a
+/// user gives them name each key once).
+pub fn layered(base: &[&'static str], later: &[&'static str]) -> Vec<&'static str> {
+    let key = |s: &str| s.split_once('=').map_or(s, |(k, _)| k).to_string();
+    base.iter()
+        .copied()
+        .filter(|b| later.iter().all(|l| key(l) != key(b)))
+        .chain(later.iter().copied())
+        .collect()
+}
+
 /// `--set` flags for `sets`.
 pub fn set_flags(sets: &[&str]) -> Vec<String> {
     sets.iter()
