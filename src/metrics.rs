@@ -1,7 +1,7 @@
 //! What a tick records: the metrics, their units and meanings, and the
 //! dimensions they are broken down by. Plain numbers; no I/O.
 
-use crate::model::sellers::SellerKind;
+use crate::scenario::SellerKind;
 
 /// The dimension a value is broken down by (the `by` column of `series.csv`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

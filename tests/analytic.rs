@@ -1,6 +1,6 @@
 //! The analytic case: frozen markups, unlimited capacity, full
 //! consideration, no ranking noise, no entry or exit, one consumer type.
-//! Then shopping is a nested logit with a closed form (MODEL.md section 3,
+//! Then shopping is a nested logit with a closed form (docs/ODD.md section 9,
 //! steps 4.2 and 4.4): channel k with probability e^{μ_k} / Σ_l e^{μ_l}
 //! over the channels offering the category, seller j in it with
 //! e^{V_j} / (e^{u_0} + Σ_l e^{V_l}), and a consumer surplus per decision of

@@ -10,7 +10,7 @@ use common::{
 };
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 /// A tiny baseline from 2022-01-03 (run for 12 weekly ticks with
@@ -217,7 +217,7 @@ fn ctrl_c_keeps_the_evaluations_and_the_same_command_finishes_with_the_same_byte
     // Stop a second calibration once three evaluations are saved.
     let out = d.join("stopped");
     let cache = d.join(".stopped.calibrate-cache/records.jsonl");
-    let child = Command::new(env!("CARGO_BIN_EXE_pasar"))
+    let child = common::pasar_command()
         .args(&args)
         .args(["--out", &path(&out), "--threads", "1"])
         .stdout(Stdio::null())

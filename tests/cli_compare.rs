@@ -7,8 +7,8 @@ mod common;
 use common::{BAN_WINDOW, send_signal, set_flags};
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::process::Output;
 use std::process::Stdio;
-use std::process::{Command, Output};
 use std::time::Duration;
 
 fn scenario(name: &str) -> PathBuf {
@@ -18,7 +18,7 @@ fn scenario(name: &str) -> PathBuf {
 }
 
 fn pasar(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pasar"))
+    common::pasar_command()
         .current_dir(cwd)
         .args(args)
         .output()
@@ -495,7 +495,7 @@ fn bad_comparisons_of_scenario_files_are_refused() {
 fn ctrl_c_stops_a_comparison_and_writes_nothing() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("cmp");
-    let child = Command::new(env!("CARGO_BIN_EXE_pasar"))
+    let child = common::pasar_command()
         .arg("compare")
         .args([scenario("baseline.toml"), scenario("payment_ban.toml")])
         .args(["--replicates", "8", "--quiet", "--out"])

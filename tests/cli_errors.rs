@@ -11,7 +11,7 @@ mod common;
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 /// Exit code for invalid input (scenario, overrides, command line).
 const INPUT_ERROR: i32 = 2;
@@ -70,7 +70,7 @@ fn run_pasar(scenario: &Path, extra: &[&str]) -> Run {
 
 fn run_in(scratch: tempfile::TempDir, scenario: &Path, extra: &[&str]) -> Run {
     let out = scratch.path().join("out");
-    let output = Command::new(env!("CARGO_BIN_EXE_pasar"))
+    let output = common::pasar_command()
         .current_dir(scratch.path())
         .arg("run")
         .arg(scenario)
@@ -994,7 +994,7 @@ fn an_out_path_below_a_file_is_refused_before_running() {
     let blocker = scratch.path().join("blocker");
     fs::write(&blocker, "a file").expect("write the file");
     let out = blocker.join("out");
-    let output = Command::new(env!("CARGO_BIN_EXE_pasar"))
+    let output = common::pasar_command()
         .current_dir(scratch.path())
         .arg("run")
         .arg(common::baseline_path())
@@ -1152,34 +1152,15 @@ fn several_unknown_keys_are_all_reported() {
 // ---------------------------------------------------------------------------
 // Output folders that cannot be written, and --resume misused.
 
-/// A folder this process cannot create anything in: a read-only folder
-/// for an ordinary user; for root (who may write anywhere) a place in
-/// /sys, which nobody may create files in. `None` if there is neither.
-#[cfg(unix)]
-fn unwritable_folder(scratch: &Path) -> Option<PathBuf> {
-    use std::os::unix::fs::PermissionsExt;
-    let locked = scratch.join("locked");
-    fs::create_dir(&locked).expect("create a folder");
-    fs::set_permissions(&locked, fs::Permissions::from_mode(0o555)).expect("chmod");
-    if fs::create_dir(locked.join("probe")).is_err() {
-        return Some(locked);
-    }
-    let _ = fs::remove_dir(locked.join("probe"));
-    fs::set_permissions(&locked, fs::Permissions::from_mode(0o755)).expect("chmod");
-    fs::remove_dir(&locked).expect("remove the folder");
-    let sys = Path::new("/sys/fs");
-    (sys.is_dir() && fs::create_dir(sys.join("pasar-probe")).is_err()).then(|| sys.to_path_buf())
-}
-
 #[cfg(unix)]
 #[test]
 fn an_unwritable_output_folder_is_refused_before_running() {
     let scratch = tempfile::tempdir().expect("create a scratch folder");
-    let Some(folder) = unwritable_folder(scratch.path()) else {
+    let Some(folder) = common::unwritable_folder(scratch.path()) else {
         panic!("found no folder this test cannot write to");
     };
     let out = folder.join("results");
-    let output = Command::new(env!("CARGO_BIN_EXE_pasar"))
+    let output = common::pasar_command()
         .current_dir(scratch.path())
         .arg("run")
         .arg(common::baseline_path())
@@ -1237,7 +1218,7 @@ fn too_many_threads_are_refused() {
 #[test]
 fn resume_without_an_interrupted_run_is_refused() {
     let scratch = tempfile::tempdir().expect("create a scratch folder");
-    let output = Command::new(env!("CARGO_BIN_EXE_pasar"))
+    let output = common::pasar_command()
         .current_dir(scratch.path())
         .args(["run", "--resume", "results/nothing", "--quiet"])
         .output()
@@ -1260,7 +1241,7 @@ fn resume_of_a_finished_run_says_it_is_complete() {
     let out = scratch.path().join("done");
     fs::create_dir(&out).expect("create");
     fs::write(out.join("manifest.json"), "{}").expect("write");
-    let output = Command::new(env!("CARGO_BIN_EXE_pasar"))
+    let output = common::pasar_command()
         .current_dir(scratch.path())
         .args(["run", "--resume", "done"])
         .output()
@@ -1283,7 +1264,7 @@ fn resume_with_a_scenario_or_overrides_is_refused() {
         vec!["--resume", "out", "--force"],
     ] {
         let scratch = tempfile::tempdir().expect("create a scratch folder");
-        let output = Command::new(env!("CARGO_BIN_EXE_pasar"))
+        let output = common::pasar_command()
             .current_dir(scratch.path())
             .arg("run")
             .args(&extra)
@@ -1310,7 +1291,7 @@ fn a_damaged_checkpoint_is_refused_and_left_alone() {
     let checkpoint = scratch.path().join("out.partial");
     fs::create_dir(&checkpoint).expect("create");
     fs::write(checkpoint.join("checkpoint.json"), "{ \"format\": 1, ").expect("write");
-    let output = Command::new(env!("CARGO_BIN_EXE_pasar"))
+    let output = common::pasar_command()
         .current_dir(scratch.path())
         .args(["run", "--resume", "out"])
         .output()
@@ -1349,7 +1330,7 @@ fn paths_that_are_not_utf8_do_not_panic() {
     let scenario = scratch.path().join(OsStr::from_bytes(b"caf\xe9.toml"));
     fs::copy(common::baseline_path(), &scenario).expect("copy the baseline");
     let out = scratch.path().join(OsStr::from_bytes(b"r\xe9sultats"));
-    let output = Command::new(env!("CARGO_BIN_EXE_pasar"))
+    let output = common::pasar_command()
         .current_dir(scratch.path())
         .arg("run")
         .arg(&scenario)
@@ -1365,7 +1346,7 @@ fn paths_that_are_not_utf8_do_not_panic() {
     assert_eq!(output.status.code(), Some(0), "{stderr}");
     assert!(out.join("series.csv").is_file());
     // A --set value that is not UTF-8 is refused by the argument parser.
-    let output = Command::new(env!("CARGO_BIN_EXE_pasar"))
+    let output = common::pasar_command()
         .current_dir(scratch.path())
         .arg("run")
         .arg(&scenario)

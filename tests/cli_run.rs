@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 const TICKS: u32 = 12;
 const REPLICATES: u32 = 2;
@@ -19,7 +19,7 @@ const OUTPUT_FILES: [&str; 4] = [
 ];
 
 fn pasar(scenario: &Path, out: &Path, extra: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pasar"))
+    common::pasar_command()
         .current_dir(out.parent().expect("out has a parent"))
         .arg("run")
         .arg(scenario)

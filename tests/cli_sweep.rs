@@ -10,7 +10,7 @@ use common::{
 };
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 fn scenario(name: &str) -> String {
@@ -189,7 +189,7 @@ fn start_until_saved(args: &[String], out: &Path, saved: usize) -> std::process:
         .file_name()
         .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
     let tasks = out.with_file_name(format!(".{name}.sweep-checkpoint/records.jsonl"));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pasar"))
+    let mut child = common::pasar_command()
         .args(args)
         .args(["--out", &path(out), "--threads", "1"])
         .stdout(Stdio::null())

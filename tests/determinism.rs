@@ -1,4 +1,4 @@
-//! Reproducibility (MODEL.md section 6): a scenario and a seed give the
+//! Reproducibility (docs/ODD.md section 13): a scenario and a seed give the
 //! same numbers to the last bit, whatever the thread count, the number of
 //! replicates run, or whether the scenario went through `resolved.toml`.
 

@@ -74,7 +74,7 @@ fn scratch() -> tempfile::TempDir {
 }
 
 fn pasar(dir: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pasar"));
+    let mut cmd = common::pasar_command();
     cmd.current_dir(dir).env("RUST_BACKTRACE", "0");
     cmd
 }
@@ -523,7 +523,7 @@ fn run_with_file_limit(dir: &Path, kib: u32, args: &[&str]) -> Output {
         .current_dir(dir)
         .arg("-c")
         .arg(format!("trap '' XFSZ; ulimit -f {kib}; exec \"$0\" \"$@\""))
-        .arg(env!("CARGO_BIN_EXE_pasar"))
+        .arg(common::PASAR)
         .args(args)
         .env("RUST_BACKTRACE", "0")
         .output()

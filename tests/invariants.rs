@@ -1,4 +1,4 @@
-//! The accounting identities of MODEL.md section 6, checked every tick of
+//! The accounting identities of docs/ODD.md section 12.3, checked every tick of
 //! random small scenarios (proptest) and of one fixed scenario that pulls
 //! every lever.
 

@@ -1,4 +1,4 @@
-//! Each policy lever of MODEL.md section 4 moves the outputs in the
+//! Each policy lever of docs/ODD.md section 11 moves the outputs in the
 //! expected direction and by the expected size. A scenario is compared with
 //! the same scenario plus the event, same seed (common random numbers): the
 //! two runs agree bit for bit before the event, and where the lever cannot
@@ -619,9 +619,9 @@ fn project_s_places_affiliates_in_the_top_categories() {
     );
 }
 
-/// MODEL.md section 7: "the exiting seller's sales still count this tick"
-/// and "Project S's best seller in a category is the one with the largest
-/// GMV there this tick". Here every UMKM goes bankrupt in tick 0, when the
+/// docs/ODD.md sections 10.3 and 10.4: an exiting seller's sales still
+/// count in its last tick, and Project S's best seller in a category is the
+/// one with the largest GMV there in that tick. Here every UMKM goes bankrupt in tick 0, when the
 /// round runs: the affiliates of the first top category must not take the
 /// slots of the second category's sellers before its best seller is read.
 #[test]
@@ -957,7 +957,7 @@ fn umkm_subsidy_adds_exactly_the_transfer_to_umkm_cash() {
     assert!(paid > 200);
 }
 
-/// MODEL.md section 7, Time: a dated event applies in the tick whose days
+/// docs/ODD.md section 16, Time: a dated event applies in the tick whose days
 /// contain the date (2023-10-04 is tick 91 from 2022-01-03); same-tick
 /// events apply in file order, a parent file's first; levels last.
 #[test]

@@ -129,6 +129,10 @@ pub enum CalibrationError {
         "the override `{0}`: calibrated.toml can only carry plain parameter paths (no events[i] or extends)\n  help: put that change in a scenario file that extends the one you fit, and fit that file"
     )]
     IndexedSet(String),
+    #[error(
+        "target `{target}`: sd = {sd} is so small that its error in sds overflows, so the objective cannot be finite\n  help: give the target a tolerance in the unit of its observed value"
+    )]
+    InfiniteObjective { target: String, sd: f64 },
     #[error("the calibration was stopped")]
     Cancelled,
     #[error(transparent)]
@@ -200,6 +204,18 @@ impl Calibration {
         }
         let base = Scenario::from_tree_with(tree.clone(), &overrides).map_err(own)?;
         targets.check(&base).map_err(CalibrationError::Targets)?;
+        // A fitted target whose error in sds overflows at any moment near
+        // its observed value can never give a finite objective.
+        if let Some(t) = targets
+            .targets
+            .iter()
+            .find(|t| t.fitted && !((t.observed.abs() + 1.0) / t.sd).powi(2).is_finite())
+        {
+            return Err(CalibrationError::InfiniteObjective {
+                target: t.moment.id.clone(),
+                sd: t.sd,
+            });
+        }
         let horizon = targets
             .targets
             .iter()

@@ -161,7 +161,7 @@ pub fn compare(job: &CompareJob, controls: &Controls) -> Result<CompareOutcome, 
             .panel
             .replicates()
             .iter()
-            .map(|&r| crate::rng::replicate_seed(seed, r))
+            .map(|&r| cmp.baseline.scenario.replicate_seed(r))
             .collect(),
     );
     let folder = write_outputs(&out, job.force, &cmp, &rows, manifest)

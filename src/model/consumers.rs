@@ -148,6 +148,6 @@ impl Consumers {
 
     /// Bytes the records hold (their capacity).
     pub fn heap_bytes(&self) -> usize {
-        super::footprint::vec_bytes(&self.records)
+        super::heap::vec_bytes(&self.records)
     }
 }

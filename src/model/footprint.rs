@@ -7,11 +7,6 @@ use super::sellers::Tally;
 use crate::scenario::ScenarioFile;
 use std::mem::size_of;
 
-/// Bytes a vector holds on the heap (its capacity, not its length).
-pub fn vec_bytes<T>(v: &Vec<T>) -> usize {
-    v.capacity() * size_of::<T>()
-}
-
 /// Bytes one seller slot takes in [`super::sellers::Sellers`] (every
 /// per-seller vector) plus its ranking state on `n_channels` channels.
 pub fn bytes_per_seller(n_channels: usize) -> u64 {
@@ -59,4 +54,18 @@ pub fn population_bytes(spec: &ScenarioFile) -> u64 {
     sellers
         .saturating_mul(bytes_per_seller(nk))
         .saturating_add(pop.consumers.count.saturating_mul(bytes_per_consumer(nk)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::sellers::Sellers;
+
+    /// The per-slot figure is what the seller vectors really take.
+    #[test]
+    fn a_slot_takes_the_bytes_the_footprint_counts() {
+        let mut s = Sellers::default();
+        s.reserve(1000);
+        assert_eq!(s.heap_bytes(), 1000 * SELLER_BYTES);
+    }
 }

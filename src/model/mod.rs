@@ -5,7 +5,7 @@
 //! (`shopping.rs`).
 //!
 //! State is a struct of arrays ([`sellers::Sellers`], [`consumers::Consumers`]);
-//! each step of MODEL.md section 3 is one module, run in order by
+//! each step of docs/ODD.md section 3 is one module, run in order by
 //! [`Model::step`].
 
 mod accounting;
@@ -14,6 +14,7 @@ pub mod consumers;
 mod eligibility;
 pub mod flows;
 pub mod footprint;
+mod heap;
 mod lifecycle;
 pub mod market;
 pub mod policy;
@@ -130,7 +131,7 @@ impl<'s> Model<'s> {
         self.tick
     }
 
-    /// Simulate one tick (MODEL.md section 3) and return its record.
+    /// Simulate one tick (docs/ODD.md section 3) and return its record.
     pub fn step(&mut self) -> TickRecord {
         self.flows.reset();
         // 1. Policy events of this tick, in file order.
@@ -227,7 +228,7 @@ impl<'s> Model<'s> {
     fn population_heap_extra(&self) -> usize {
         self.channel_sales
             .iter()
-            .map(footprint::vec_bytes)
+            .map(heap::vec_bytes)
             .sum::<usize>()
     }
 

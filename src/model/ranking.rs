@@ -45,7 +45,7 @@ pub struct Ranking {
 impl Ranking {
     /// Bytes the vectors hold (their capacity).
     pub fn heap_bytes(&self) -> usize {
-        use super::footprint::vec_bytes as b;
+        use super::heap::vec_bytes as b;
         b(&self.cards) + b(&self.order) + b(&self.start) + b(&self.scores)
     }
 

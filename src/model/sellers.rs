@@ -8,30 +8,7 @@ use crate::dist;
 use crate::rng::Rng;
 use crate::scenario::ScenarioFile;
 
-/// MODEL.md's seller kinds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[repr(u8)]
-pub enum SellerKind {
-    Umkm = 0,
-    Importer = 1,
-    Affiliate = 2,
-}
-
-impl SellerKind {
-    pub const ALL: [SellerKind; 3] = [
-        SellerKind::Umkm,
-        SellerKind::Importer,
-        SellerKind::Affiliate,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SellerKind::Umkm => "umkm",
-            SellerKind::Importer => "importer",
-            SellerKind::Affiliate => "affiliate",
-        }
-    }
-}
+pub use crate::scenario::SellerKind;
 
 /// A channel bit set (bit k = channel k in file order).
 pub type ChannelSet = u16;
@@ -189,7 +166,7 @@ impl Sellers {
 
     /// Bytes the vectors hold (their capacity), free-slot list included.
     pub fn heap_bytes(&self) -> usize {
-        use super::footprint::vec_bytes as b;
+        use super::heap::vec_bytes as b;
         b(&self.id)
             + b(&self.kind)
             + b(&self.category)
@@ -242,7 +219,7 @@ impl Sellers {
 }
 
 /// Whether a seller of this kind is bound by the cross-border rules
-/// (MODEL.md section 7): importers always, affiliates when the scenario says
+/// (docs/ODD.md section 7): importers always, affiliates when the scenario says
 /// so (`population.affiliate.cross_border`), UMKM never.
 pub fn bound_by_cross_border(kind: SellerKind, affiliates_bound: bool) -> bool {
     match kind {
@@ -274,7 +251,7 @@ impl SellerFactory<'_> {
     }
 
     fn sim_capacity(&self, real_units: f64) -> u32 {
-        // Whole simulated sales, at least one (MODEL.md section 7, Scale).
+        // Whole simulated sales, at least one (docs/ODD.md section 2.6, Scales).
         (real_units / self.market.units_per_sale)
             .floor()
             .clamp(1.0, u32::MAX as f64) as u32
@@ -379,15 +356,6 @@ impl SellerFactory<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::footprint::SELLER_BYTES;
-
-    /// The footprint's per-slot figure is what the vectors really take.
-    #[test]
-    fn a_slot_takes_the_bytes_the_footprint_counts() {
-        let mut s = Sellers::default();
-        s.reserve(1000);
-        assert_eq!(s.heap_bytes(), 1000 * SELLER_BYTES);
-    }
 
     #[test]
     fn ids_run_out_after_max_ids() {

@@ -540,7 +540,7 @@ fn floyd_sample(rng: &mut Rng, n: usize, k: usize, out: &mut Vec<usize>) {
 
 /// Consideration-set ranks of one channel: `k` distinct ranks from `0..n`,
 /// drawn one after another with weight q^r over the ranks not yet drawn
-/// (MODEL.md section 7). A draw from the truncated geometric that hits a
+/// (docs/ODD.md section 9 and section 16, Shopping). A draw from the truncated geometric that hits a
 /// rank already taken is redrawn; after a few misses the rank is drawn
 /// exactly from the weights left (see [`draw_free_rank`]), so small
 /// attention spans cannot stall.

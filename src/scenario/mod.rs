@@ -15,7 +15,7 @@ pub use date::Date;
 pub use error::{Problem, ScenarioError, Source};
 pub use lever::{Lever, TimedEvent};
 pub use load::SourceFile;
-pub use schema::{ChannelKind, ScenarioFile};
+pub use schema::{ChannelKind, ScenarioFile, SellerKind};
 pub use validate::unspecified_paths;
 
 use std::path::Path;

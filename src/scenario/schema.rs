@@ -60,7 +60,7 @@ pub struct Category {
     pub positive_list: bool,
 }
 
-/// The three kinds of channel of MODEL.md section 2.
+/// The three kinds of channel of docs/ODD.md section 2.2.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ChannelKind {
@@ -194,7 +194,7 @@ pub struct AffiliatePopulation {
     pub count: u64,
     /// The platform owner they belong to (a channel `owner`).
     pub owner: String,
-    /// Bound by the cross-border rules like importers (MODEL.md section 7).
+    /// Bound by the cross-border rules like importers (docs/ODD.md section 7).
     pub cross_border: bool,
     pub cost_factor: f64,
     pub quality_mean: f64,
@@ -393,6 +393,32 @@ impl Default for Behaviour {
             social_adoption: 0.05,
             umkm_entry_rate: 0.001,
             importer_entry_rate: 0.05,
+        }
+    }
+}
+
+/// The seller kinds of docs/ODD.md section 2.4 (the `population` tables'
+/// kinds; the `kind` dimension of the outputs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum SellerKind {
+    Umkm = 0,
+    Importer = 1,
+    Affiliate = 2,
+}
+
+impl SellerKind {
+    pub const ALL: [SellerKind; 3] = [
+        SellerKind::Umkm,
+        SellerKind::Importer,
+        SellerKind::Affiliate,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SellerKind::Umkm => "umkm",
+            SellerKind::Importer => "importer",
+            SellerKind::Affiliate => "affiliate",
         }
     }
 }

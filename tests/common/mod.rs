@@ -184,9 +184,18 @@ pub fn send_signal(child: &std::process::Child, signal: &str) {
     assert!(status.success());
 }
 
+/// The `pasar` binary built for these tests, ready for arguments: every
+/// test that runs the binary starts it here.
+pub fn pasar_command() -> std::process::Command {
+    std::process::Command::new(PASAR)
+}
+
+/// The path of the `pasar` binary (for wrappers such as `bash -c`).
+pub const PASAR: &str = env!("CARGO_BIN_EXE_pasar");
+
 /// Run the `pasar` binary with `args` and then `extra`.
 pub fn pasar_args(args: &[String], extra: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_pasar"))
+    pasar_command()
         .args(args)
         .args(extra)
         .output()
@@ -220,4 +229,24 @@ pub fn assert_refused(output: std::process::Output, needles: &[&str]) {
 /// A path as a command-line argument.
 pub fn path_text(p: &std::path::Path) -> String {
     p.display().to_string()
+}
+
+/// A folder this process cannot create anything in: a read-only folder
+/// for an ordinary user; for root (who may write anywhere) a place in
+/// /sys, which nobody may create files in. `None` if there is neither.
+#[cfg(unix)]
+pub fn unwritable_folder(scratch: &std::path::Path) -> Option<PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    let locked = scratch.join("locked");
+    std::fs::create_dir(&locked).expect("create a folder");
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o555)).expect("chmod");
+    if std::fs::create_dir(locked.join("probe")).is_err() {
+        return Some(locked);
+    }
+    let _ = std::fs::remove_dir(locked.join("probe"));
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    std::fs::remove_dir(&locked).expect("remove the folder");
+    let sys = std::path::Path::new("/sys/fs");
+    (sys.is_dir() && std::fs::create_dir(sys.join("pasar-probe")).is_err())
+        .then(|| sys.to_path_buf())
 }
