@@ -3,6 +3,7 @@
 //! A pipe, a device or a folder named by mistake is refused at once
 //! rather than read forever or hung on.
 
+use serde::{Deserialize, Serialize};
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -126,6 +127,40 @@ pub fn read_text_capped(path: &Path, cap: u64) -> Result<String, InputError> {
             ),
         ),
     })
+}
+
+/// One file, for manifests and for what a scenario read: where it is, its
+/// SHA-256, its size and, for a CSV table, its rows. The one such type in
+/// pasar.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileEntry {
+    /// As named (inputs), or relative to the folder (files written), with
+    /// `/` between folders.
+    pub path: String,
+    pub sha256: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes: Option<u64>,
+    /// Data rows of a CSV table (its header not counted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rows: Option<u64>,
+}
+
+impl FileEntry {
+    /// An entry for bytes already in memory (an input file read whole).
+    pub fn of_bytes(path: impl Into<String>, bytes: &[u8]) -> FileEntry {
+        FileEntry {
+            path: path.into(),
+            sha256: hex_sha256(bytes),
+            bytes: Some(bytes.len() as u64),
+            rows: None,
+        }
+    }
+}
+
+/// The SHA-256 of `bytes`, in hex.
+pub fn hex_sha256(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Caps for the files pasar reads.

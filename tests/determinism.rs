@@ -228,7 +228,7 @@ fn fingerprint(records: &[TickRecord]) -> String {
             bytes.extend_from_slice(&o.value.to_bits().to_le_bytes());
         }
     }
-    pasar::scenario::load::hex_sha256(&bytes)
+    pasar::input::hex_sha256(&bytes)
 }
 
 /// The same numbers on every platform: a literal fingerprint of a small run

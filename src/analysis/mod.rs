@@ -51,7 +51,7 @@ pub struct Arm {
     /// Where it came from: the scenario file or the run folder given.
     pub input: PathBuf,
     /// Scenario files behind it, with their SHA-256.
-    pub files: Vec<(String, String)>,
+    pub files: Vec<crate::input::FileEntry>,
 }
 
 impl Arm {

@@ -40,11 +40,7 @@ pub fn read_run_folder(folder: &Path) -> Result<(Arm, RunInfo), AnalysisError> {
         source,
     })?;
     let panel = Panel::read_series(&verified.file("series.csv"), scenario.ticks() as usize)?;
-    let files = info
-        .scenario_files
-        .iter()
-        .map(|f| (f.path.clone(), f.sha256.clone()))
-        .collect();
+    let files = info.scenario_files.clone();
     Ok((
         Arm {
             scenario,

@@ -127,14 +127,7 @@ pub fn compare(job: &CompareJob, controls: &Controls) -> Result<CompareOutcome, 
     }
     let inputs = std::iter::once(&cmp.baseline)
         .chain(cmp.policies.iter())
-        .flat_map(|a| {
-            a.files.iter().map(|(path, sha256)| output::FileEntry {
-                path: path.clone(),
-                sha256: sha256.clone(),
-                bytes: None,
-                rows: None,
-            })
-        })
+        .flat_map(|a| a.files.iter().cloned())
         .collect();
     let manifest = Manifest::new(
         JobDetails::Compare {
@@ -320,10 +313,7 @@ fn from_scenarios(job: &CompareJob, controls: &Controls) -> Result<Prepared, Job
     let empty = |(path, s): &(PathBuf, Scenario)| Arm {
         panel: Panel::new(s.ticks() as usize),
         input: path.clone(),
-        files: scenario_entries(s)
-            .into_iter()
-            .map(|f| (f.path, f.sha256))
-            .collect(),
+        files: scenario_entries(s),
         scenario: s.clone(),
     };
     let mut cmp = Comparison {

@@ -222,19 +222,8 @@ pub(crate) fn input_entry(path: &Path, cap: u64) -> crate::output::FileEntry {
 }
 
 /// The scenario files of a scenario, for the manifest.
-pub(crate) fn scenario_entries(
-    scenario: &crate::scenario::Scenario,
-) -> Vec<crate::output::FileEntry> {
-    scenario
-        .sources
-        .iter()
-        .map(|s| crate::output::FileEntry {
-            path: s.path.display().to_string(),
-            sha256: s.sha256.clone(),
-            bytes: None,
-            rows: None,
-        })
-        .collect()
+pub(crate) fn scenario_entries(scenario: &crate::scenario::Scenario) -> Vec<crate::output::FileEntry> {
+    scenario.sources.clone()
 }
 
 /// Worker threads: `0` means one per core.

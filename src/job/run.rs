@@ -141,7 +141,7 @@ fn start(job: &RunJob, controls: &Controls) -> Result<Prepared, JobError> {
         overrides: job.overrides.clone(),
         command: controls.command.clone(),
         scenario_files: scenario_entries(&scenario),
-        resolved_toml_sha256: crate::scenario::load::hex_sha256(scenario.to_toml().as_bytes()),
+        resolved_toml_sha256: crate::input::hex_sha256(scenario.to_toml().as_bytes()),
         seed,
         replicates,
         replicate_seeds: all.iter().map(|&r| scenario.replicate_seed(r)).collect(),
@@ -220,7 +220,7 @@ fn reopen(job: &ResumeJob, controls: &Controls) -> Result<Prepared, JobError> {
     check_consistent(&checkpoint, &info, &scenario)?;
     // The files as the first session named them, so the manifest is the same.
     for (source, entry) in scenario.sources.iter_mut().zip(&info.scenario_files) {
-        source.path = PathBuf::from(&entry.path);
+        source.path = entry.path.clone();
     }
     let (done, notes) = checkpoint.finished(&info);
     for note in notes {
@@ -500,7 +500,7 @@ fn changes_since(checkpoint: &Checkpoint, info: &CheckpointInfo, now: &Scenario)
         changes.push(format!("{} is now read as well", new.path));
     }
     let resolved_now = now.to_toml();
-    if crate::scenario::load::hex_sha256(resolved_now.as_bytes()) != info.resolved_toml_sha256 {
+    if crate::input::hex_sha256(resolved_now.as_bytes()) != info.resolved_toml_sha256 {
         match checkpoint.resolved_toml() {
             Ok(resolved_then) => {
                 let diff = parameter_changes(&resolved_then, &resolved_now);

@@ -383,7 +383,7 @@ impl Checkpoint {
             decisions: result.decisions,
             seconds: result.seconds,
             csv_bytes: csv.len() as u64,
-            csv_sha256: crate::scenario::load::hex_sha256(&csv),
+            csv_sha256: crate::input::hex_sha256(&csv),
             last_tick,
         };
         write_atomic(
@@ -451,7 +451,7 @@ impl Checkpoint {
         )
         .map_err(|e| format!("its rows cannot be read ({e})"))?;
         if csv.len() as u64 != record.csv_bytes
-            || crate::scenario::load::hex_sha256(&csv) != record.csv_sha256
+            || crate::input::hex_sha256(&csv) != record.csv_sha256
         {
             return Err("its rows are damaged (size or SHA-256 differ)".into());
         }

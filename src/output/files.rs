@@ -3,35 +3,10 @@
 //! and every file a job read; checked when a folder is read back.
 
 use super::OutputError;
-use serde::{Deserialize, Serialize};
+pub use crate::input::FileEntry;
 use sha2::{Digest, Sha256};
 use std::io::Read;
 use std::path::{Path, PathBuf};
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FileEntry {
-    /// As named (inputs), or relative to the folder (files written), with
-    /// `/` between folders.
-    pub path: String,
-    pub sha256: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bytes: Option<u64>,
-    /// Data rows of a CSV table (its header not counted).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rows: Option<u64>,
-}
-
-impl FileEntry {
-    /// An entry for bytes already in memory (an input file read whole).
-    pub fn of_bytes(path: impl Into<String>, bytes: &[u8]) -> FileEntry {
-        FileEntry {
-            path: path.into(),
-            sha256: crate::scenario::load::hex_sha256(bytes),
-            bytes: Some(bytes.len() as u64),
-            rows: None,
-        }
-    }
-}
 
 /// SHA-256, size and line count of a file, read once.
 pub(crate) struct Digested {

@@ -185,7 +185,8 @@ pub fn report(
     );
     h.push_str("<table>\n<tr><th class=\"l\">scenario</th><th class=\"l\">file</th><th class=\"l\">SHA-256</th></tr>\n");
     for arm in std::iter::once(base).chain(cmp.policies.iter()) {
-        for (path, sha) in &arm.files {
+        for file in &arm.files {
+            let (path, sha) = (&file.path, &file.sha256);
             let _ = writeln!(
                 h,
                 "<tr><td class=\"l\">{}</td><td class=\"l\">{}</td><td class=\"l\"><code>{}</code></td></tr>",

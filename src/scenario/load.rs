@@ -6,17 +6,12 @@
 //! policy scenario can be a few lines over the baseline.
 
 use super::error::{Problem, ScenarioError, Source};
-use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use toml::{Table, Value};
 
 /// A scenario file that was read, with its SHA-256 (for the manifest).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SourceFile {
-    pub path: PathBuf,
-    pub sha256: String,
-}
+pub type SourceFile = crate::input::FileEntry;
 
 /// The merged TOML tree of a scenario and where each key came from.
 #[derive(Debug, Clone)]
@@ -109,10 +104,7 @@ pub fn read_tree(path: &Path) -> Result<MergedTree, ScenarioError> {
         }
         chain.push(canonical);
         let text = read_text(&file, referenced_from)?;
-        files.push(SourceFile {
-            path: file.clone(),
-            sha256: hex_sha256(text.as_bytes()),
-        });
+        files.push(SourceFile::of_bytes(file.display().to_string(), text.as_bytes()));
         let (mut table, origins) = parse_text(&file, &text)?;
         if let Some(parent) = table.remove("extends") {
             let origin = origins.get("extends").cloned();
@@ -429,10 +421,6 @@ fn merge_into(base: &mut Table, over: Table) {
     }
 }
 
-pub fn hex_sha256(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    digest.iter().map(|b| format!("{b:02x}")).collect()
-}
 
 /// Deepest key path an override may name: scenario keys are a few levels
 /// deep (`events[0].categories[1]`), and a deeper path would only build
