@@ -160,7 +160,10 @@ impl FileEntry {
 /// The SHA-256 of `bytes`, in hex.
 pub fn hex_sha256(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Caps for the files pasar reads.

@@ -162,21 +162,6 @@ fn a_value_that_is_not_finite_never_reaches_a_file() {
     );
 }
 
-/// Names in a folder, sorted.
-fn names(dir: &std::path::Path) -> Vec<String> {
-    let mut names: Vec<String> = fs::read_dir(dir)
-        .expect("read a folder")
-        .map(|e| {
-            e.expect("an entry")
-                .file_name()
-                .to_string_lossy()
-                .into_owned()
-        })
-        .collect();
-    names.sort();
-    names
-}
-
 #[cfg(unix)]
 #[test]
 fn a_checkpoint_appears_whole_and_one_never_started_is_named_and_discarded_with_force() {
@@ -197,14 +182,14 @@ fn a_checkpoint_appears_whole_and_one_never_started_is_named_and_discarded_with_
     fs::create_dir(&live).expect("create");
     let checkpoint = Checkpoint::create(&out, false, &info, "x = 1\n").expect("create");
     assert_eq!(
-        names(dir.path()),
+        common::names_in(dir.path()),
         [
             format!(".out.partial.new-{}", std::os::unix::process::parent_id()),
             "out.partial".to_string()
         ]
     );
     assert_eq!(
-        names(&partial),
+        common::names_in(&partial),
         ["checkpoint.json", "lock", "resolved.toml"]
     );
     drop(checkpoint);
@@ -240,7 +225,7 @@ fn a_checkpoint_appears_whole_and_one_never_started_is_named_and_discarded_with_
     );
     let replaced = Checkpoint::create(&out, true, &info, "").expect("--force replaces it");
     assert_eq!(
-        names(&partial),
+        common::names_in(&partial),
         ["checkpoint.json", "lock", "resolved.toml"]
     );
     drop(replaced);

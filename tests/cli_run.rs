@@ -45,20 +45,6 @@ fn run_ok(scenario: &Path, out: &Path, extra: &[&str]) -> String {
     String::from_utf8(output.stdout).expect("stdout is UTF-8")
 }
 
-fn names_in(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = fs::read_dir(dir)
-        .expect("read a folder")
-        .map(|e| {
-            e.expect("a folder entry")
-                .file_name()
-                .to_string_lossy()
-                .into_owned()
-        })
-        .collect();
-    names.sort();
-    names
-}
-
 fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
     let mut reader =
         csv::Reader::from_path(path).unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
@@ -129,9 +115,13 @@ fn a_small_baseline_run_writes_complete_consistent_results() {
     let stdout = run_ok(&common::baseline_path(), &out, &args);
 
     // Exactly the four files, and nothing else beside the folder.
-    assert_eq!(names_in(&out), OUTPUT_FILES, "files in the out folder");
     assert_eq!(
-        names_in(scratch.path()),
+        common::names_in(&out),
+        OUTPUT_FILES,
+        "files in the out folder"
+    );
+    assert_eq!(
+        common::names_in(scratch.path()),
         ["small"],
         "a staging folder was left behind"
     );
@@ -405,12 +395,12 @@ fn force_replaces_an_existing_folder() {
     let stdout = run_ok(&common::baseline_path(), &out, &args);
     assert!(stdout.contains("GMV share"), "{stdout}");
     assert_eq!(
-        names_in(&out),
+        common::names_in(&out),
         OUTPUT_FILES,
         "the old folder's content should be gone"
     );
     assert_eq!(
-        names_in(scratch.path()),
+        common::names_in(scratch.path()),
         ["out"],
         "a staging or old folder was left behind"
     );

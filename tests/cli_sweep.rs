@@ -9,23 +9,15 @@ use common::{
     send_signal, set_flags,
 };
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
-
-fn scenario(name: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("scenarios")
-        .join(name)
-        .display()
-        .to_string()
-}
 
 /// A small sweep: two factors of the Project S scenario, shrunk.
 fn sweep_args(design: &str, replicates: &str) -> Vec<String> {
     let mut args: Vec<String> = vec![
         "sweep".into(),
-        scenario("project_s.toml"),
+        common::shipped("project_s.toml"),
         // The strength of Project S's self-preferencing (its second event).
         "--vary".into(),
         "events[2].bonus=0:2".into(),
@@ -283,7 +275,7 @@ fn bad_sweeps_are_refused_before_anything_runs() {
     let base = |design: &str, vary: &str| -> Vec<String> {
         vec![
             "sweep".into(),
-            scenario("baseline.toml"),
+            common::shipped("baseline.toml"),
             "--design".into(),
             design.into(),
             "--vary".into(),
@@ -320,7 +312,7 @@ fn bad_sweeps_are_refused_before_anything_runs() {
         pasar(
             &[
                 "sweep".into(),
-                scenario("baseline.toml"),
+                common::shipped("baseline.toml"),
                 "--out".into(),
                 out.clone(),
             ],
@@ -338,7 +330,7 @@ fn bad_sweeps_are_refused_before_anything_runs() {
         pasar(
             &[
                 "sweep".into(),
-                scenario("baseline.toml"),
+                common::shipped("baseline.toml"),
                 "--samples".into(),
                 path(&samples),
                 "--out".into(),

@@ -18,14 +18,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn scenario(name: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("scenarios")
-        .join(name)
-        .display()
-        .to_string()
-}
-
 /// `pasar` with `args` (strings) and then `extra`.
 fn pasar(args: &[&str], extra: &[String]) -> std::process::Output {
     let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
@@ -36,29 +28,6 @@ fn pasar(args: &[&str], extra: &[String]) -> std::process::Output {
 /// The small settings as `--set` flags.
 fn small() -> Vec<String> {
     set_flags(BAN_WINDOW)
-}
-
-/// The names in a folder, sorted.
-fn names_in(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = fs::read_dir(dir)
-        .expect("read the folder")
-        .map(|e| {
-            e.expect("an entry")
-                .file_name()
-                .to_string_lossy()
-                .into_owned()
-        })
-        .collect();
-    names.sort();
-    names
-}
-
-fn mkfifo(path: &Path) {
-    let status = Command::new("mkfifo")
-        .arg(path)
-        .status()
-        .expect("run mkfifo");
-    assert!(status.success());
 }
 
 /// Run and expect a refusal within a few seconds (a pipe must not be
@@ -98,7 +67,7 @@ fn destinations_that_are_links_or_cannot_be_written_are_refused_before_running()
                 &[
                     "compare",
                     &base,
-                    &scenario("payment_ban.toml"),
+                    &common::shipped("payment_ban.toml"),
                     "--quiet",
                     "--out",
                     &o,
@@ -109,7 +78,7 @@ fn destinations_that_are_links_or_cannot_be_written_are_refused_before_running()
         );
     }
     assert!(fs::symlink_metadata(&dangling).is_ok() && !dangling.exists());
-    assert!(names_in(&real).is_empty());
+    assert!(common::names_in(&real).is_empty());
     // Folders nobody may create files in: every simulating command says so
     // before its first tick (nothing on stdout, quickly).
     let Some(locked) = common::unwritable_folder(d) else {
@@ -118,8 +87,8 @@ fn destinations_that_are_links_or_cannot_be_written_are_refused_before_running()
     let out = path(&locked.join("results"));
     let quantities = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("calibration/forecast.toml");
     let q = path(&quantities);
-    let ban = scenario("payment_ban.toml");
-    let indonesia = scenario("indonesia_2023.toml");
+    let ban = common::shipped("payment_ban.toml");
+    let indonesia = common::shipped("indonesia_2023.toml");
     for (args, extra) in [
         (vec!["run", &base], small()),
         (vec!["compare", &base, &ban], small()),
@@ -240,8 +209,8 @@ fn run_folders_damaged_or_edited_are_refused_naming_the_file() {
     let d = dir.path();
     let base = d.join("base");
     let ban = d.join("ban");
-    finished_run(&scenario("baseline.toml"), &base, "5");
-    finished_run(&scenario("payment_ban.toml"), &ban, "5");
+    finished_run(&common::shipped("baseline.toml"), &base, "5");
+    finished_run(&common::shipped("payment_ban.toml"), &ban, "5");
     let cmp = path(&d.join("cmp"));
     // As written: compared.
     ok(pasar(
@@ -299,7 +268,7 @@ fn series_only_one_side_has_are_compared_with_empty_cells_and_named() {
         &policy,
         format!(
             "extends = {:?}\n\n[simulation]\nname = \"more\"\n\n[channels.bazaar]\nkind = \"marketplace\"\n",
-            scenario("baseline.toml")
+            common::shipped("baseline.toml")
         ),
     )
     .expect("write");
@@ -307,7 +276,7 @@ fn series_only_one_side_has_are_compared_with_empty_cells_and_named() {
     let output = pasar(
         &[
             "compare",
-            &scenario("baseline.toml"),
+            &common::shipped("baseline.toml"),
             &path(&policy),
             "--quiet",
             "--replicates",
@@ -347,7 +316,7 @@ fn two_parts(d: &Path) -> (PathBuf, PathBuf) {
         ok(pasar(
             &[
                 "sweep",
-                &scenario("baseline.toml"),
+                &common::shipped("baseline.toml"),
                 "--vary",
                 "channels.social.take_rate=0.02:0.08",
                 "--design",
@@ -398,7 +367,7 @@ fn named_pipes_as_inputs_are_refused_at_once() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
     let pipe = d.join("pipe");
-    mkfifo(&pipe);
+    common::mkfifo(&pipe);
     let p = path(&pipe);
     let base = baseline_path().display().to_string();
     let out = path(&d.join("out"));
@@ -427,7 +396,7 @@ fn named_pipes_as_inputs_are_refused_at_once() {
         &["is a named pipe"],
     );
     refused_quickly(&["run", &p, "--out", &out], &[], &["is a named pipe"]);
-    assert_eq!(names_in(d), ["pipe"]);
+    assert_eq!(common::names_in(d), ["pipe"]);
 }
 
 #[cfg(unix)]
@@ -445,7 +414,7 @@ fn a_memory_limit_on_the_process_is_read_before_allocating() {
         .arg(PASAR)
         .args([
             "run",
-            &scenario("national.toml"),
+            &common::shipped("national.toml"),
             "--quiet",
             "--threads",
             "2",
@@ -462,9 +431,9 @@ fn a_memory_limit_on_the_process_is_read_before_allocating() {
     );
     assert!(stderr.contains("too large for this machine"), "{stderr}");
     assert!(
-        names_in(dir.path()).is_empty(),
+        common::names_in(dir.path()).is_empty(),
         "{:?}",
-        names_in(dir.path())
+        common::names_in(dir.path())
     );
 }
 
@@ -474,7 +443,10 @@ fn key_paths_deeper_than_any_scenario_key_are_refused_not_overflowing() {
     // (One argument may hold 128 KiB on Linux.)
     let deep = format!("{}=1", vec!["a"; 50_000].join("."));
     refused(
-        pasar(&["run", &scenario("baseline.toml"), "--set", &deep], &[]),
+        pasar(
+            &["run", &common::shipped("baseline.toml"), "--set", &deep],
+            &[],
+        ),
         &["the key path has 50000 parts"],
     );
     // The same in a file, as a table header and as a dotted key.
@@ -501,7 +473,7 @@ fn key_paths_deeper_than_any_scenario_key_are_refused_not_overflowing() {
 fn a_closed_output_pipe_ends_the_command_quietly() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut child = pasar_command()
-        .args(["run", &scenario("baseline.toml"), "--quiet", "--out"])
+        .args(["run", &common::shipped("baseline.toml"), "--quiet", "--out"])
         .arg(dir.path().join("out"))
         .args(common::SMALL_RUN_FLAGS)
         .stdout(Stdio::piped())
@@ -519,8 +491,8 @@ fn a_closed_output_pipe_ends_the_command_quietly() {
 
 #[test]
 fn options_given_twice_or_contradicting_each_other_are_refused() {
-    let base = scenario("baseline.toml");
-    let ban = scenario("payment_ban.toml");
+    let base = common::shipped("baseline.toml");
+    let ban = common::shipped("payment_ban.toml");
     // The same key twice, and a key given both as a flag and as --set.
     refused(
         pasar(
@@ -658,7 +630,7 @@ fn whole_number_factors_are_run_and_written_rounded() {
     ok(pasar(
         &[
             "sweep",
-            &scenario("project_s.toml"),
+            &common::shipped("project_s.toml"),
             "--vary",
             // Project S's `every`, a whole number of ticks.
             "events[1].every=1:4",

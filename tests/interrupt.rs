@@ -85,20 +85,6 @@ fn run_args(threads: &str) -> Vec<&str> {
     args
 }
 
-fn names_in(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("read {}: {e}", dir.display()))
-        .map(|e| {
-            e.expect("a folder entry")
-                .file_name()
-                .to_string_lossy()
-                .into_owned()
-        })
-        .collect();
-    names.sort();
-    names
-}
-
 /// Replicates with a finished record in the checkpoint folder.
 fn finished_in(checkpoint: &Path) -> Vec<u32> {
     let Ok(entries) = fs::read_dir(checkpoint) else {
@@ -199,7 +185,7 @@ fn ok(output: Output) -> String {
 /// Everything in a checkpoint folder is whole: no temporaries, every
 /// replicate's rows beside its record, and the checkpoint description.
 fn assert_checkpoint_whole(checkpoint: &Path, replicates: u64) -> Vec<u32> {
-    let names = names_in(checkpoint);
+    let names = common::names_in(checkpoint);
     assert!(
         names.iter().all(|n| !n.ends_with(".tmp")),
         "a temporary was left: {names:?}"
@@ -293,7 +279,7 @@ fn sigint_keeps_finished_replicates_and_resume_gives_the_same_bytes() {
         "{stderr}"
     );
     // No results folder, no staging folder: only the checkpoint.
-    assert_eq!(names_in(cut.path()), ["out.partial", "s.toml"]);
+    assert_eq!(common::names_in(cut.path()), ["out.partial", "s.toml"]);
     let checkpoint = cut.path().join("out.partial");
     let kept = assert_checkpoint_whole(&checkpoint, REPLICATES as u64);
     assert!(
@@ -326,7 +312,7 @@ fn sigint_keeps_finished_replicates_and_resume_gives_the_same_bytes() {
         .output()
         .expect("start pasar"));
     assert!(stdout.contains("12 replicates x 40 ticks"), "{stdout}");
-    assert_eq!(names_in(cut.path()), ["out", "s.toml"]);
+    assert_eq!(common::names_in(cut.path()), ["out", "s.toml"]);
     let resumed = cut.path().join("out");
     assert_eq!(
         sha256_of(&resumed.join("series.csv")),
@@ -392,7 +378,7 @@ fn sigterm_stops_and_a_changed_scenario_is_not_resumed() {
     let original = fs::read_to_string(&scenario).expect("read s.toml");
     assert!(original.contains("seed = 20231004"));
     fs::write(&scenario, original.replace("seed = 20231004", "seed = 7")).expect("edit s.toml");
-    let before: Vec<(String, Vec<u8>)> = names_in(&checkpoint)
+    let before: Vec<(String, Vec<u8>)> = common::names_in(&checkpoint)
         .into_iter()
         .map(|n| (n.clone(), fs::read(checkpoint.join(&n)).expect("read")))
         .collect();
@@ -413,12 +399,12 @@ fn sigterm_stops_and_a_changed_scenario_is_not_resumed() {
         "{err}"
     );
     assert!(err.contains("help: put the files back"), "{err}");
-    let after: Vec<(String, Vec<u8>)> = names_in(&checkpoint)
+    let after: Vec<(String, Vec<u8>)> = common::names_in(&checkpoint)
         .into_iter()
         .map(|n| (n.clone(), fs::read(checkpoint.join(&n)).expect("read")))
         .collect();
     assert!(before == after, "a refused resume changed the checkpoint");
-    assert_eq!(names_in(dir.path()), ["out.partial", "s.toml"]);
+    assert_eq!(common::names_in(dir.path()), ["out.partial", "s.toml"]);
 
     // Put it back: the resume goes through.
     fs::write(&scenario, &original).expect("restore s.toml");
@@ -426,9 +412,9 @@ fn sigterm_stops_and_a_changed_scenario_is_not_resumed() {
         .args(["run", "--resume", "out", "--quiet"])
         .output()
         .expect("start pasar"));
-    assert_eq!(names_in(dir.path()), ["out", "s.toml"]);
+    assert_eq!(common::names_in(dir.path()), ["out", "s.toml"]);
     assert_eq!(
-        names_in(&dir.path().join("out")),
+        common::names_in(&dir.path().join("out")),
         [
             "dictionary.csv",
             "manifest.json",
@@ -503,7 +489,11 @@ fn a_second_ctrl_c_aborts_at_once_and_leaves_nothing_half_written() {
         assert!(!stderr.contains("panicked"), "{stderr}");
         assert_eq!(status.code(), Some(130), "{stderr}");
         // Nothing half-written, whichever way it stopped.
-        assert_eq!(names_in(dir.path()), ["out.partial", "s.toml"], "{stderr}");
+        assert_eq!(
+            common::names_in(dir.path()),
+            ["out.partial", "s.toml"],
+            "{stderr}"
+        );
         assert_checkpoint_whole(&dir.path().join("out.partial"), 2);
         if !stderr.contains("aborted") {
             eprintln!("attempt {attempt}: the run stopped before the second signal; again");
@@ -533,7 +523,7 @@ fn run_with_file_limit(dir: &Path, kib: u32, args: &[&str]) -> Output {
 /// Copy a flat folder; returns the copy's path.
 fn copy_folder(from: &Path, to: &Path) -> PathBuf {
     fs::create_dir(to).expect("create a folder");
-    for name in names_in(from) {
+    for name in common::names_in(from) {
         fs::copy(from.join(&name), to.join(&name)).expect("copy a file");
     }
     to.to_path_buf()
@@ -576,7 +566,7 @@ fn a_full_disk_gives_a_clear_error_and_no_partial_csv() {
         stderr.contains("cannot write") && stderr.contains("File too large"),
         "the error should name the file and the cause:\n{stderr}"
     );
-    assert_eq!(names_in(dir.path()), ["s.toml"], "{stderr}");
+    assert_eq!(common::names_in(dir.path()), ["s.toml"], "{stderr}");
 
     // Room for each replicate's rows (about 60 KiB) but not for series.csv
     // (about 120 KiB): the replicates are kept, no series.csv appears, and
@@ -591,7 +581,11 @@ fn a_full_disk_gives_a_clear_error_and_no_partial_csv() {
         stderr.contains("pasar run --resume out"),
         "the error should say how to finish:\n{stderr}"
     );
-    assert_eq!(names_in(dir.path()), ["out.partial", "s.toml"], "{stderr}");
+    assert_eq!(
+        common::names_in(dir.path()),
+        ["out.partial", "s.toml"],
+        "{stderr}"
+    );
     assert!(no_temporaries(dir.path()).is_empty());
     let checkpoint = dir.path().join("out.partial");
     let kept = finished_in(&checkpoint);
@@ -667,11 +661,7 @@ fn a_full_disk_gives_a_clear_error_and_no_partial_csv() {
 fn a_named_pipe_as_the_scenario_is_refused_at_once_not_waited_on() {
     // A named pipe nobody writes to: reading it would wait forever.
     let dir = tempfile::tempdir().expect("create a scratch folder");
-    let status = Command::new("mkfifo")
-        .arg(dir.path().join("pipe.toml"))
-        .status()
-        .expect("run mkfifo");
-    assert!(status.success());
+    common::mkfifo(&dir.path().join("pipe.toml"));
     let child = pasar(dir.path())
         .args(["run", "pipe.toml", "--out", "out", "--quiet"])
         .stdout(Stdio::null())
@@ -685,7 +675,7 @@ fn a_named_pipe_as_the_scenario_is_refused_at_once_not_waited_on() {
         stderr.contains("pipe.toml is a named pipe, not a scenario file"),
         "{stderr}"
     );
-    assert_eq!(names_in(dir.path()), ["pipe.toml"]);
+    assert_eq!(common::names_in(dir.path()), ["pipe.toml"]);
 }
 
 /// `run s.toml --out out --threads 1` with the small run's flags and `extra`.
@@ -752,7 +742,7 @@ fn a_run_in_progress_is_neither_resumed_nor_replaced_meanwhile() {
     assert_eq!(status.code(), Some(129), "{stderr}");
     assert!(stderr.contains("interrupted by SIGHUP"), "{stderr}");
     assert_checkpoint_whole(&checkpoint, 400);
-    assert_eq!(names_in(dir.path()), ["out.partial", "s.toml"]);
+    assert_eq!(common::names_in(dir.path()), ["out.partial", "s.toml"]);
 }
 
 #[test]
@@ -807,7 +797,10 @@ fn a_checkpoint_without_its_description_is_named_and_force_discards_it() {
         .args(small_run(&["--force"]))
         .output()
         .expect("start pasar"));
-    assert_eq!(names_in(dir.path()), [live.as_str(), "out", "s.toml"]);
+    assert_eq!(
+        common::names_in(dir.path()),
+        [live.as_str(), "out", "s.toml"]
+    );
 }
 
 /// Keep the replicates of a small run in a checkpoint without finishing it
@@ -866,14 +859,14 @@ fn a_checkpoint_whose_counts_or_seeds_were_edited_is_refused_as_damaged() {
             err.contains("the checkpoint is damaged") && err.contains(says),
             "{key}:\n{err}"
         );
-        assert_eq!(names_in(dir.path()), ["out.partial", "s.toml"]);
+        assert_eq!(common::names_in(dir.path()), ["out.partial", "s.toml"]);
     }
     fs::write(&info_path, original).expect("restore checkpoint.json");
     ok(pasar(dir.path())
         .args(["run", "--resume", "out", "--quiet"])
         .output()
         .expect("start pasar"));
-    assert_eq!(names_in(dir.path()), ["out", "s.toml"]);
+    assert_eq!(common::names_in(dir.path()), ["out", "s.toml"]);
 }
 
 #[test]
@@ -895,7 +888,7 @@ fn a_signal_as_the_run_starts_leaves_a_whole_checkpoint_or_none() {
         }
         let (status, stderr, _) = wait_exit(child, Instant::now());
         assert!(!stderr.contains("panicked"), "{stderr}");
-        let names = names_in(dir.path());
+        let names = common::names_in(dir.path());
         match names.iter().map(String::as_str).collect::<Vec<_>>()[..] {
             ["s.toml"] | ["out", "s.toml"] => {}
             ["out.partial", "s.toml"] => {

@@ -79,8 +79,10 @@ fn report_renders_in_a_real_browser() {
         .arg(root.join("scenarios/payment_ban.toml"))
         .args(["--replicates", "2", "--quiet", "--out"])
         .arg(&out)
-        .args(set_flags(BAN_WINDOW))
-        .args(["--set", "simulation.ticks=40"])
+        .args(set_flags(&common::layered(
+            BAN_WINDOW,
+            &["simulation.ticks=40"],
+        )))
         .stdout(Stdio::null())
         .status()
         .expect("run pasar compare");

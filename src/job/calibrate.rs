@@ -11,14 +11,14 @@ use crate::calibration::{Calibration, CalibrationError, Fit, FreeParam, Targets}
 use crate::output::calibration::{
     EvaluationCache, calibrated_toml, write_columns, write_fit, write_history, write_starts,
 };
-use crate::output::{self, DestinationLock, JobDetails, Manifest, StagedFolder, StorePlan, Timing};
+use crate::output::{
+    self, DestinationLock, JobDetails, Manifest, StagedFolder, Stopwatch, StorePlan,
+};
 use crate::remedy::Remedy;
 use crate::report::calibration_charts::{fit_chart, write_fit_charts};
-use crate::resources::process_cpu_seconds;
 use crate::runner::Executor;
 use crate::scenario::{Overrides, Scenario};
 use std::path::PathBuf;
-use std::time::{Instant, SystemTime};
 
 #[derive(Debug, Clone)]
 pub struct CalibrationJob {
@@ -98,9 +98,7 @@ pub fn calibrate(
     job: &CalibrationJob,
     controls: &Controls,
 ) -> Result<CalibrationOutcome, JobError> {
-    let started = SystemTime::now();
-    let clock = Instant::now();
-    let cpu_start = process_cpu_seconds();
+    let watch = Stopwatch::start();
     if !(job.tolerance.is_finite() && job.tolerance >= 0.0) {
         return Err(JobError::input(CalibrateError::Tolerance(job.tolerance)));
     }
@@ -254,12 +252,7 @@ pub fn calibrate(
         controls.command.clone(),
         inputs,
         threads,
-        Timing {
-            started_utc: output::utc_timestamp(started),
-            resumed_utc: Vec::new(),
-            wall_seconds: clock.elapsed().as_secs_f64(),
-            cpu_seconds: cpu_start.zip(process_cpu_seconds()).map(|(a, b)| b - a),
-        },
+        watch.timing(),
     )
     .with_seeds(base.spec.simulation.seed, Vec::new());
     let header = format!(
@@ -331,6 +324,6 @@ pub fn calibrate(
         fit,
         rows,
         resumed,
-        wall_seconds: clock.elapsed().as_secs_f64(),
+        wall_seconds: watch.seconds(),
     })
 }

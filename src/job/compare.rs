@@ -11,15 +11,13 @@ use crate::analysis::summary::{
 };
 use crate::analysis::{AnalysisError, Arm, Comparison, crn_narrowing};
 use crate::output::compare::{write_columns, write_effects, write_summary};
-use crate::output::{self, DestinationLock, JobDetails, Manifest, StagedFolder, Timing};
+use crate::output::{self, DestinationLock, JobDetails, Manifest, StagedFolder, Stopwatch};
 use crate::remedy::Remedy;
 use crate::report::html::{ReportMeta, report};
 use crate::report::{headline_charts, safe_name};
-use crate::resources::process_cpu_seconds;
 use crate::runner::{Executor, RunError};
 use crate::scenario::{Overrides, Scenario};
 use std::path::{Path, PathBuf};
-use std::time::{Instant, SystemTime};
 
 #[derive(Debug, Clone)]
 pub struct CompareJob {
@@ -90,9 +88,7 @@ pub enum CompareError {
 /// Compare: check the inputs and the output, run or read the arms, write
 /// the folder.
 pub fn compare(job: &CompareJob, controls: &Controls) -> Result<CompareOutcome, JobError> {
-    let started = SystemTime::now();
-    let clock = Instant::now();
-    let cpu_start = process_cpu_seconds();
+    let watch = Stopwatch::start();
     let dirs = job.inputs.iter().filter(|p| p.is_dir()).count();
     let (cmp, seed, decision, threads, _lock, out) = if dirs == job.inputs.len() {
         from_folders(job, controls)?
@@ -141,12 +137,7 @@ pub fn compare(job: &CompareJob, controls: &Controls) -> Result<CompareOutcome, 
         controls.command.clone(),
         inputs,
         threads,
-        Timing {
-            started_utc: output::utc_timestamp(started),
-            resumed_utc: Vec::new(),
-            wall_seconds: clock.elapsed().as_secs_f64(),
-            cpu_seconds: cpu_start.zip(process_cpu_seconds()).map(|(a, b)| b - a),
-        },
+        watch.timing(),
     )
     .with_seeds(
         seed,
@@ -166,7 +157,7 @@ pub fn compare(job: &CompareJob, controls: &Controls) -> Result<CompareOutcome, 
         decision,
         crn_narrowing: crn,
         one_sided,
-        wall_seconds: clock.elapsed().as_secs_f64(),
+        wall_seconds: watch.seconds(),
     })
 }
 

@@ -6,12 +6,10 @@ use crate::analysis::panel::Panel;
 use crate::calibration::Forecasts;
 use crate::calibration::forecast::{ForecastRow, forecast};
 use crate::output::calibration::{write_columns, write_forecast};
-use crate::output::{self, DestinationLock, JobDetails, Manifest, StagedFolder, Timing};
-use crate::resources::process_cpu_seconds;
+use crate::output::{self, DestinationLock, JobDetails, Manifest, StagedFolder, Stopwatch};
 use crate::runner::{Executor, RunError};
 use crate::scenario::{Overrides, Scenario};
 use std::path::PathBuf;
-use std::time::{Instant, SystemTime};
 
 #[derive(Debug, Clone)]
 pub struct ForecastJob {
@@ -38,9 +36,7 @@ pub struct ForecastOutcome {
 
 /// Forecast: check everything, run the replicates, write the folder.
 pub fn forecast_job(job: &ForecastJob, controls: &Controls) -> Result<ForecastOutcome, JobError> {
-    let started = SystemTime::now();
-    let clock = Instant::now();
-    let cpu_start = process_cpu_seconds();
+    let watch = Stopwatch::start();
     let quantities = Forecasts::load(&job.quantities).map_err(|e| {
         JobError::input(e).context(format!(
             "reading the forecast quantities {}",
@@ -108,12 +104,7 @@ pub fn forecast_job(job: &ForecastJob, controls: &Controls) -> Result<ForecastOu
         controls.command.clone(),
         inputs,
         result.threads,
-        Timing {
-            started_utc: output::utc_timestamp(started),
-            resumed_utc: Vec::new(),
-            wall_seconds: clock.elapsed().as_secs_f64(),
-            cpu_seconds: cpu_start.zip(process_cpu_seconds()).map(|(a, b)| b - a),
-        },
+        watch.timing(),
     )
     .with_seeds(
         scenario.spec.simulation.seed,
@@ -135,6 +126,6 @@ pub fn forecast_job(job: &ForecastJob, controls: &Controls) -> Result<ForecastOu
         folder: written,
         rows,
         replicates,
-        wall_seconds: clock.elapsed().as_secs_f64(),
+        wall_seconds: watch.seconds(),
     })
 }

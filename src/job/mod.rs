@@ -222,7 +222,9 @@ pub(crate) fn input_entry(path: &Path, cap: u64) -> crate::output::FileEntry {
 }
 
 /// The scenario files of a scenario, for the manifest.
-pub(crate) fn scenario_entries(scenario: &crate::scenario::Scenario) -> Vec<crate::output::FileEntry> {
+pub(crate) fn scenario_entries(
+    scenario: &crate::scenario::Scenario,
+) -> Vec<crate::output::FileEntry> {
     scenario.sources.clone()
 }
 

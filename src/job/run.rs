@@ -9,17 +9,16 @@
 use super::{Controls, JobError, TickProgress, run_error, scenario_entries};
 use crate::output::{
     self, CHECKPOINT_FORMAT, Checkpoint, CheckpointInfo, DestinationLock, JobDetails, Manifest,
-    OutputError, ReplicateRecord, SeriesRows, StagedFolder, Timing,
+    OutputError, ReplicateRecord, SeriesRows, StagedFolder, Stopwatch, Timing,
 };
 use crate::remedy::Remedy;
-use crate::resources::process_cpu_seconds;
 use crate::runner::{Executor, ReplicateResult, RunError};
 use crate::scenario::{Date, Overrides, Scenario};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::Ordering;
-use std::time::{Instant, SystemTime};
+use std::time::SystemTime;
 
 /// A new run.
 #[derive(Debug, Clone)]
@@ -260,9 +259,7 @@ fn execute(
         _lock,
     } = prepared;
     controls.monitor.working();
-    let session = Instant::now();
-    let cpu_start = process_cpu_seconds();
-    let session_cpu = || cpu_start.zip(process_cpu_seconds()).map(|(a, b)| b - a);
+    let session = Stopwatch::start();
     let done_ids: Vec<u32> = done.iter().map(|r| r.replicate).collect();
     let left = (info.replicates as u64).saturating_sub(done.len() as u64);
     controls
@@ -290,10 +287,10 @@ fn execute(
     records.sort_by_key(|r| r.replicate);
     info.finished = records.iter().map(|r| r.replicate).collect();
     let end_session = |info: &mut CheckpointInfo| {
-        info.earlier_wall_seconds += session.elapsed().as_secs_f64();
+        info.earlier_wall_seconds += session.seconds();
         info.earlier_cpu_seconds = info
             .earlier_cpu_seconds
-            .zip(session_cpu())
+            .zip(session.cpu_seconds())
             .map(|(a, b)| a + b);
     };
     let stopped = |info: &mut CheckpointInfo| {

@@ -7,11 +7,11 @@
 use super::{Controls, JobError, beside, run_error};
 use crate::output::sweep::{write_design, write_sensitivity, write_sweep};
 use crate::output::{
-    self, DestinationLock, JobDetails, Manifest, StagedFolder, Store, StorePlan, Timing, read_store,
+    self, DestinationLock, JobDetails, Manifest, StagedFolder, Stopwatch, Store, StorePlan, Timing,
+    read_store,
 };
 use crate::remedy::Remedy;
 use crate::report::sweep_report::sweep_report;
-use crate::resources::process_cpu_seconds;
 use crate::runner::{Executor, Observer, ReplicateResult, RunError, SinkError};
 use crate::scenario::{Overrides, Scenario};
 use crate::sweep::{
@@ -19,7 +19,6 @@ use crate::sweep::{
 };
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::time::{Instant, SystemTime};
 
 #[derive(Debug, Clone)]
 pub struct SweepJob {
@@ -179,9 +178,7 @@ pub fn build(plan: &SweepPlan) -> Result<Built, JobError> {
 
 /// Run a sweep, or one shard of it.
 pub fn sweep(job: &SweepJob, controls: &Controls) -> Result<SweepOutcome, JobError> {
-    let started = SystemTime::now();
-    let clock = Instant::now();
-    let cpu_start = process_cpu_seconds();
+    let watch = Stopwatch::start();
     let plan = plan(job)?;
     let built = build(&plan)?;
     let name = built
@@ -206,12 +203,6 @@ pub fn sweep(job: &SweepJob, controls: &Controls) -> Result<SweepOutcome, JobErr
                 job.scenario.display()
             ))
         })?;
-    let timing = |resumed: &[String]| Timing {
-        started_utc: output::utc_timestamp(started),
-        resumed_utc: resumed.to_vec(),
-        wall_seconds: clock.elapsed().as_secs_f64(),
-        cpu_seconds: cpu_start.zip(process_cpu_seconds()).map(|(a, b)| b - a),
-    };
     let inputs = inputs_of(&built, job.samples.as_deref());
     match job.shard {
         Some((shard, shards)) => {
@@ -243,7 +234,7 @@ pub fn sweep(job: &SweepJob, controls: &Controls) -> Result<SweepOutcome, JobErr
                 controls.command.clone(),
                 inputs,
                 super::threads_or_cores(job.threads),
-                timing(&[]),
+                watch.timing(),
             )
             .with_seeds(plan.seed, Vec::new());
             write_part_manifest(&out, manifest)?;
@@ -258,7 +249,7 @@ pub fn sweep(job: &SweepJob, controls: &Controls) -> Result<SweepOutcome, JobErr
                 shard: job.shard,
                 sensitivity: false,
                 parts: 1,
-                wall_seconds: clock.elapsed().as_secs_f64(),
+                wall_seconds: watch.seconds(),
             })
         }
         None => {
@@ -287,7 +278,7 @@ pub fn sweep(job: &SweepJob, controls: &Controls) -> Result<SweepOutcome, JobErr
                 controls.command.clone(),
                 inputs,
                 super::threads_or_cores(job.threads),
-                timing(&[]),
+                watch.timing(),
             )
             .with_seeds(plan.seed, Vec::new());
             let (folder, sensitivity) = write_outputs(&out, job.force, &built, &results, manifest)
@@ -308,7 +299,7 @@ pub fn sweep(job: &SweepJob, controls: &Controls) -> Result<SweepOutcome, JobErr
                 shard: None,
                 sensitivity,
                 parts: 1,
-                wall_seconds: clock.elapsed().as_secs_f64(),
+                wall_seconds: watch.seconds(),
             })
         }
     }
@@ -488,8 +479,7 @@ fn write_outputs(
 
 /// Merge part folders into the results of the whole sweep.
 pub fn merge(job: &MergeJob, controls: &Controls) -> Result<SweepOutcome, JobError> {
-    let started = SystemTime::now();
-    let clock = Instant::now();
+    let watch = Stopwatch::start();
     struct Part {
         path: PathBuf,
         fingerprint: String,
@@ -616,10 +606,9 @@ pub fn merge(job: &MergeJob, controls: &Controls) -> Result<SweepOutcome, JobErr
         inputs,
         0,
         Timing {
-            started_utc: output::utc_timestamp(started),
-            resumed_utc: Vec::new(),
-            wall_seconds: clock.elapsed().as_secs_f64(),
+            // Merging simulates nothing: its CPU time says nothing of the runs.
             cpu_seconds: None,
+            ..watch.timing()
         },
     )
     .with_seeds(plan.seed, Vec::new());
@@ -635,6 +624,6 @@ pub fn merge(job: &MergeJob, controls: &Controls) -> Result<SweepOutcome, JobErr
         shard: None,
         sensitivity,
         parts: parts.len(),
-        wall_seconds: clock.elapsed().as_secs_f64(),
+        wall_seconds: watch.seconds(),
     })
 }

@@ -23,6 +23,7 @@
 
 use super::atomic::{self, write_atomic};
 use super::files::FileEntry;
+use super::lock::{folder_in_use, lock_folder};
 use super::series::{SeriesRows, series_header};
 use super::{OutputError, StagedFolder};
 use crate::runner::ReplicateResult;
@@ -120,7 +121,7 @@ pub fn check_checkpoint(destination: &Path, force: bool) -> Result<(), OutputErr
     if !dir.is_dir() {
         return Err(OutputError::NotAFolder { path: dir });
     }
-    if in_use(&dir) {
+    if folder_in_use(&dir) {
         return Err(OutputError::Busy { path: dir });
     }
     let described = dir.join(INFO).is_file();
@@ -162,31 +163,6 @@ fn only_checkpoint_files(dir: &Path) -> bool {
     })
 }
 
-/// Another process holds the lock of the checkpoint in `dir`.
-fn in_use(dir: &Path) -> bool {
-    fs::File::open(dir.join(LOCK))
-        .is_ok_and(|f| matches!(f.try_lock(), Err(fs::TryLockError::WouldBlock)))
-}
-
-/// Open (creating it if need be) and lock `dir/lock`; `Busy` if another
-/// process holds it.
-fn lock(dir: &Path) -> Result<fs::File, OutputError> {
-    let path = dir.join(LOCK);
-    let file = fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(|e| OutputError::io(&path, e))?;
-    match file.try_lock() {
-        Ok(()) => Ok(file),
-        Err(fs::TryLockError::WouldBlock) => Err(OutputError::Busy {
-            path: dir.to_path_buf(),
-        }),
-        Err(fs::TryLockError::Error(e)) => Err(OutputError::io(&path, e)),
-    }
-}
-
 /// Write `dir/checkpoint.json`.
 fn write_info(dir: &Path, info: &CheckpointInfo) -> Result<(), OutputError> {
     let path = dir.join(INFO);
@@ -226,7 +202,7 @@ impl Checkpoint {
             // meanwhile. Moved aside (as a listed temporary) and then
             // removed, so that an abort never leaves half of it in place.
             let _held = if dir.join(LOCK).is_file() {
-                Some(lock(&dir)?)
+                Some(lock_folder(&dir)?)
             } else {
                 None
             };
@@ -260,7 +236,7 @@ impl Checkpoint {
                         std::io::ErrorKind::DirectoryNotEmpty | std::io::ErrorKind::AlreadyExists
                     ) =>
                 {
-                    if in_use(&dir) {
+                    if folder_in_use(&dir) {
                         OutputError::Busy { path: dir.clone() }
                     } else {
                         OutputError::Interrupted {
@@ -295,7 +271,7 @@ impl Checkpoint {
             path: dir.to_path_buf(),
             source: e,
         })?;
-        let lock = lock(staging)?;
+        let lock = lock_folder(staging)?;
         write_atomic(&staging.join(RESOLVED), resolved_toml.as_bytes())?;
         write_info(staging, info)?;
         Ok(lock)
@@ -315,7 +291,7 @@ impl Checkpoint {
         }
         // Locked before it is read: a session that finishes meanwhile
         // removes the folder first and its lock last.
-        let lock = match lock(&dir) {
+        let lock = match lock_folder(&dir) {
             Ok(lock) => lock,
             Err(OutputError::Io { .. }) if !dir.is_dir() => return Err(missing(false)),
             Err(e) => return Err(e),

@@ -7,6 +7,32 @@ use super::OutputError;
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 
+/// Open (creating it if need be) and lock `dir/lock` exclusively: the lock
+/// of a checkpoint or a store, held while the returned file lives;
+/// [`OutputError::Busy`] if another process holds it.
+pub(crate) fn lock_folder(dir: &Path) -> Result<File, OutputError> {
+    let path = dir.join("lock");
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| OutputError::io(&path, e))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(fs::TryLockError::WouldBlock) => Err(OutputError::Busy {
+            path: dir.to_path_buf(),
+        }),
+        Err(fs::TryLockError::Error(e)) => Err(OutputError::io(&path, e)),
+    }
+}
+
+/// Another process holds the lock of the folder `dir`.
+pub(crate) fn folder_in_use(dir: &Path) -> bool {
+    File::open(dir.join("lock"))
+        .is_ok_and(|f| matches!(f.try_lock(), Err(fs::TryLockError::WouldBlock)))
+}
+
 /// The lock of a destination, held while this value lives.
 #[derive(Debug)]
 pub struct DestinationLock {

@@ -134,6 +134,46 @@ pub struct Timing {
     pub cpu_seconds: Option<f64>,
 }
 
+/// Wall-clock and CPU time of a job from its start.
+#[derive(Debug, Clone)]
+pub struct Stopwatch {
+    started: SystemTime,
+    clock: std::time::Instant,
+    cpu: Option<f64>,
+}
+
+impl Stopwatch {
+    pub fn start() -> Stopwatch {
+        Stopwatch {
+            started: SystemTime::now(),
+            clock: std::time::Instant::now(),
+            cpu: crate::resources::process_cpu_seconds(),
+        }
+    }
+
+    /// Wall-clock seconds since the start.
+    pub fn seconds(&self) -> f64 {
+        self.clock.elapsed().as_secs_f64()
+    }
+
+    /// CPU seconds the process used since the start.
+    pub fn cpu_seconds(&self) -> Option<f64> {
+        self.cpu
+            .zip(crate::resources::process_cpu_seconds())
+            .map(|(a, b)| b - a)
+    }
+
+    /// The timing of a job that ran in one session.
+    pub fn timing(&self) -> Timing {
+        Timing {
+            started_utc: utc_timestamp(self.started),
+            resumed_utc: Vec::new(),
+            wall_seconds: self.seconds(),
+            cpu_seconds: self.cpu_seconds(),
+        }
+    }
+}
+
 impl Manifest {
     /// A manifest with the common fields filled in; `files` is filled in
     /// by [`super::StagedFolder::commit_with_manifest`].

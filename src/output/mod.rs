@@ -31,7 +31,7 @@ pub use checkpoint::{
 pub use files::{FileEntry, entries_under, verify};
 pub use folder::{StagedFolder, check_destination};
 pub use lock::{DestinationLock, lock_path};
-pub use manifest::{JobDetails, Manifest, RANDOM_GENERATOR, Timing, utc_timestamp};
+pub use manifest::{JobDetails, Manifest, RANDOM_GENERATOR, Stopwatch, Timing, utc_timestamp};
 pub use run_folder::{VerifiedFolder, open_run, open_verified};
 pub use series::{
     SERIES_COLUMNS, SeriesError, SeriesRow, SeriesRows, read_series, series_header,

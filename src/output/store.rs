@@ -15,6 +15,7 @@
 
 use super::OutputError;
 use super::atomic::{self, write_atomic};
+use super::lock::lock_folder;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::fs::{self, File};
@@ -87,23 +88,6 @@ fn only_store_files(dir: &Path) -> bool {
     })
 }
 
-fn lock(dir: &Path) -> Result<File, OutputError> {
-    let path = dir.join(LOCK);
-    let file = fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(|e| OutputError::io(&path, e))?;
-    match file.try_lock() {
-        Ok(()) => Ok(file),
-        Err(fs::TryLockError::WouldBlock) => Err(OutputError::Busy {
-            path: dir.to_path_buf(),
-        }),
-        Err(fs::TryLockError::Error(e)) => Err(OutputError::io(&path, e)),
-    }
-}
-
 fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), OutputError> {
     let mut text = serde_json::to_string_pretty(value).map_err(|e| OutputError::Json {
         path: path.to_path_buf(),
@@ -171,7 +155,7 @@ impl<R: Serialize + DeserializeOwned> Store<R> {
                     path: dir.to_path_buf(),
                 });
             }
-            let held = lock(dir)?;
+            let held = lock_folder(dir)?;
             let has_plan = dir.join(PLAN).exists();
             let theirs = read_plan(dir);
             if let Ok(theirs) = &theirs
@@ -229,7 +213,7 @@ impl<R: Serialize + DeserializeOwned> Store<R> {
                 path: dir.to_path_buf(),
                 source,
             })?;
-            let held = lock(&staging)?;
+            let held = lock_folder(&staging)?;
             write_json(&staging.join(PLAN), plan)?;
             fs::File::create(staging.join(RECORDS))
                 .map_err(|e| OutputError::io(&staging.join(RECORDS), e))?;

@@ -104,7 +104,10 @@ pub fn read_tree(path: &Path) -> Result<MergedTree, ScenarioError> {
         }
         chain.push(canonical);
         let text = read_text(&file, referenced_from)?;
-        files.push(SourceFile::of_bytes(file.display().to_string(), text.as_bytes()));
+        files.push(SourceFile::of_bytes(
+            file.display().to_string(),
+            text.as_bytes(),
+        ));
         let (mut table, origins) = parse_text(&file, &text)?;
         if let Some(parent) = table.remove("extends") {
             let origin = origins.get("extends").cloned();
@@ -420,7 +423,6 @@ fn merge_into(base: &mut Table, over: Table) {
         }
     }
 }
-
 
 /// Deepest key path an override may name: scenario keys are a few levels
 /// deep (`events[0].categories[1]`), and a deeper path would only build

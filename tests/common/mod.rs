@@ -250,3 +250,36 @@ pub fn unwritable_folder(scratch: &std::path::Path) -> Option<PathBuf> {
     (sys.is_dir() && std::fs::create_dir(sys.join("pasar-probe")).is_err())
         .then(|| sys.to_path_buf())
 }
+
+/// A shipped scenario's path, as a command-line argument.
+pub fn shipped(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+/// The names in a folder, sorted.
+pub fn names_in(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("read a folder")
+        .map(|e| {
+            e.expect("a folder entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+/// Make a named pipe at `path` (nobody writes to it: reading it waits).
+pub fn mkfifo(path: &std::path::Path) {
+    let status = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("run mkfifo");
+    assert!(status.success());
+}
