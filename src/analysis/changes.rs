@@ -3,6 +3,7 @@
 //! This is what a briefing says a scenario *is*.
 
 use crate::scenario::Scenario;
+use crate::scenario::load::leaves;
 use crate::scenario::schema::EventSpec;
 
 /// A parameter whose resolved value differs (`None`: absent on that side).
@@ -30,12 +31,14 @@ impl Changes {
 
 /// Compare the resolved scenarios (the name is not a change).
 pub fn changes(baseline: &Scenario, policy: &Scenario) -> Changes {
-    let flat = |s: &Scenario| {
-        let mut out = Vec::new();
-        if let Ok(toml::Value::Table(t)) = toml::Value::try_from(&s.spec) {
-            flatten("", &toml::Value::Table(t), &mut out);
+    let flat = |s: &Scenario| -> Vec<(String, String)> {
+        match toml::Value::try_from(&s.spec) {
+            Ok(tree) => leaves(&tree)
+                .into_iter()
+                .map(|(path, v)| (path, show(v)))
+                .collect(),
+            Err(_) => Vec::new(),
         }
-        out
     };
     let (b, p) = (flat(baseline), flat(policy));
     let mut parameters = Vec::new();
@@ -110,21 +113,5 @@ fn show(v: &toml::Value) -> String {
     match v {
         toml::Value::String(s) => s.clone(),
         other => other.to_string(),
-    }
-}
-
-fn flatten(prefix: &str, value: &toml::Value, out: &mut Vec<(String, String)>) {
-    match value {
-        toml::Value::Table(t) => {
-            for (k, v) in t {
-                let path = if prefix.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{prefix}.{k}")
-                };
-                flatten(&path, v, out);
-            }
-        }
-        other => out.push((prefix.to_string(), show(other))),
     }
 }

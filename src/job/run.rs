@@ -13,6 +13,7 @@ use crate::output::{
 };
 use crate::remedy::Remedy;
 use crate::runner::{Executor, ReplicateResult, RunError};
+use crate::scenario::load::leaves;
 use crate::scenario::{Date, Overrides, Scenario};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -514,12 +515,14 @@ fn changes_since(checkpoint: &Checkpoint, info: &CheckpointInfo, now: &Scenario)
 
 /// `simulation.ticks: 12 then, 14 now` for every path whose value differs.
 fn parameter_changes(then: &str, now: &str) -> Vec<String> {
-    let flat = |text: &str| {
-        let mut out = BTreeMap::new();
-        if let Ok(table) = toml::from_str::<toml::Table>(text) {
-            flatten(&toml::Value::Table(table), &mut out);
+    let flat = |text: &str| -> BTreeMap<String, String> {
+        match toml::from_str::<toml::Table>(text) {
+            Ok(table) => leaves(&toml::Value::Table(table))
+                .into_iter()
+                .map(|(path, v)| (path, v.to_string()))
+                .collect(),
+            Err(_) => BTreeMap::new(),
         }
-        out
     };
     let (a, b) = (flat(then), flat(now));
     let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
@@ -530,32 +533,4 @@ fn parameter_changes(then: &str, now: &str) -> Vec<String> {
         .filter(|k| a.get(*k) != b.get(*k))
         .map(|k| format!("`{k}`: {} then, {} now", show(a.get(k)), show(b.get(k))))
         .collect()
-}
-
-/// Every leaf of a TOML tree by its key path (iteratively: a resolved
-/// scenario is shallow, but nothing here should recurse on input).
-fn flatten(value: &toml::Value, out: &mut BTreeMap<String, String>) {
-    let mut todo: Vec<(String, &toml::Value)> = vec![(String::new(), value)];
-    while let Some((prefix, value)) = todo.pop() {
-        match value {
-            toml::Value::Table(t) => {
-                for (k, v) in t {
-                    let p = if prefix.is_empty() {
-                        k.clone()
-                    } else {
-                        format!("{prefix}.{k}")
-                    };
-                    todo.push((p, v));
-                }
-            }
-            toml::Value::Array(a) if a.iter().any(|v| v.is_table()) => {
-                for (i, v) in a.iter().enumerate() {
-                    todo.push((format!("{prefix}[{i}]"), v));
-                }
-            }
-            v => {
-                out.insert(prefix, v.to_string());
-            }
-        }
-    }
 }

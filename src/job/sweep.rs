@@ -267,22 +267,19 @@ pub fn sweep(job: &SweepJob, controls: &Controls) -> Result<SweepOutcome, JobErr
                 "sweep",
             )?;
             let (results, resumed) = run_tasks(&built, &all, &store, found, job.threads, controls)?;
-            let manifest = Manifest::new(
-                JobDetails::Sweep {
-                    fingerprint: built.fingerprint.clone(),
-                    plan: plan.clone(),
-                    samples: built.spec.design.len(),
-                    runs: results.len(),
-                    runs_resumed: resumed,
-                },
-                controls.command.clone(),
+            let written = Written {
+                out: &out,
+                force: job.force,
+                built: &built,
+                plan: &plan,
+                results: &results,
+                resumed,
                 inputs,
-                super::threads_or_cores(job.threads),
-                watch.timing(),
-            )
-            .with_seeds(plan.seed, Vec::new());
-            let (folder, sensitivity) = write_outputs(&out, job.force, &built, &results, manifest)
-                .map_err(|e| e.context(format!("writing the sweep to {}", out.display())))?;
+                threads: super::threads_or_cores(job.threads),
+                timing: watch.timing(),
+                parts: 1,
+            };
+            let outcome = written.write(controls, &watch)?;
             // The results are in place; the store has served.
             if let Err(e) = store.remove() {
                 controls.monitor.warn(&format!(
@@ -290,17 +287,7 @@ pub fn sweep(job: &SweepJob, controls: &Controls) -> Result<SweepOutcome, JobErr
                 ));
             }
             drop(lock);
-            Ok(SweepOutcome {
-                folder,
-                samples: built.spec.design.len(),
-                replicates: built.spec.replicates,
-                runs: results.len(),
-                runs_resumed: resumed,
-                shard: None,
-                sensitivity,
-                parts: 1,
-                wall_seconds: watch.seconds(),
-            })
+            Ok(outcome)
         }
     }
 }
@@ -432,49 +419,90 @@ fn run_tasks(
     }
 }
 
-fn write_outputs(
-    out: &Path,
+/// A whole sweep's results, ready to be written.
+struct Written<'a> {
+    out: &'a Path,
     force: bool,
-    built: &Built,
-    results: &[TaskResult],
-    manifest: Manifest,
-) -> Result<(PathBuf, bool), JobError> {
-    let spec = &built.spec;
-    let folder = StagedFolder::create(out, force)?;
-    write_design(&folder.path("design.csv"), &spec.design)?;
-    write_sweep(
-        &folder.path("sweep.csv"),
-        &spec.design,
-        &built.indicators,
-        results,
-    )?;
-    let seed = spec.overrides.seed.unwrap_or(0);
-    let sensitivity =
-        crate::sweep::sensitivity(&spec.design, built.indicators.len(), results, seed);
-    if let Some(s) = &sensitivity {
-        write_sensitivity(
-            &folder.path("sensitivity.csv"),
-            &spec.design,
-            &built.indicators,
-            s,
-        )?;
+    built: &'a Built,
+    plan: &'a SweepPlan,
+    results: &'a [TaskResult],
+    resumed: usize,
+    inputs: Vec<output::FileEntry>,
+    threads: usize,
+    timing: Timing,
+    parts: usize,
+}
+
+impl Written<'_> {
+    /// Write the folder: design, runs, sensitivities, charts, report and
+    /// manifest.
+    fn write(self, controls: &Controls, watch: &Stopwatch) -> Result<SweepOutcome, JobError> {
+        let (built, out) = (self.built, self.out);
+        let spec = &built.spec;
+        let manifest = Manifest::new(
+            JobDetails::Sweep {
+                fingerprint: built.fingerprint.clone(),
+                plan: self.plan.clone(),
+                samples: spec.design.len(),
+                runs: self.results.len(),
+                runs_resumed: self.resumed,
+            },
+            controls.command.clone(),
+            self.inputs,
+            self.threads,
+            self.timing,
+        )
+        .with_seeds(self.plan.seed, Vec::new());
+        let written = (|| -> Result<(PathBuf, bool), JobError> {
+            let folder = StagedFolder::create(out, self.force)?;
+            write_design(&folder.path("design.csv"), &spec.design)?;
+            write_sweep(
+                &folder.path("sweep.csv"),
+                &spec.design,
+                &built.indicators,
+                self.results,
+            )?;
+            let seed = self.plan.seed;
+            let sensitivity =
+                crate::sweep::sensitivity(&spec.design, built.indicators.len(), self.results, seed);
+            if let Some(s) = &sensitivity {
+                write_sensitivity(
+                    &folder.path("sensitivity.csv"),
+                    &spec.design,
+                    &built.indicators,
+                    s,
+                )?;
+            }
+            output::write_dictionary(&folder.path("dictionary.csv"))?;
+            let charts = folder.subfolder("charts")?;
+            let html = sweep_report(
+                spec,
+                &built.fingerprint,
+                seed,
+                &built.indicators,
+                sensitivity.as_ref(),
+                &charts,
+            )
+            .map_err(JobError::work)?;
+            folder.write("report.html", html.as_bytes())?;
+            Ok((
+                folder.commit_with_manifest(manifest)?,
+                sensitivity.is_some(),
+            ))
+        })()
+        .map_err(|e| e.context(format!("writing the sweep to {}", out.display())))?;
+        Ok(SweepOutcome {
+            folder: written.0,
+            samples: spec.design.len(),
+            replicates: spec.replicates,
+            runs: self.results.len(),
+            runs_resumed: self.resumed,
+            shard: None,
+            sensitivity: written.1,
+            parts: self.parts,
+            wall_seconds: watch.seconds(),
+        })
     }
-    output::write_dictionary(&folder.path("dictionary.csv"))?;
-    let charts = folder.subfolder("charts")?;
-    let html = sweep_report(
-        spec,
-        &built.fingerprint,
-        seed,
-        &built.indicators,
-        sensitivity.as_ref(),
-        &charts,
-    )
-    .map_err(JobError::work)?;
-    folder.write("report.html", html.as_bytes())?;
-    Ok((
-        folder.commit_with_manifest(manifest)?,
-        sensitivity.is_some(),
-    ))
 }
 
 /// Merge part folders into the results of the whole sweep.
@@ -594,36 +622,23 @@ pub fn merge(job: &MergeJob, controls: &Controls) -> Result<SweepOutcome, JobErr
             crate::input::caps::JSON,
         ));
     }
-    let manifest = Manifest::new(
-        JobDetails::Sweep {
-            fingerprint: built.fingerprint.clone(),
-            plan: plan.clone(),
-            samples: built.spec.design.len(),
-            runs: results.len(),
-            runs_resumed: 0,
-        },
-        controls.command.clone(),
+    let written = Written {
+        out: &job.out,
+        force: job.force,
+        built: &built,
+        plan: &plan,
+        results: &results,
+        resumed: 0,
         inputs,
-        0,
-        Timing {
-            // Merging simulates nothing: its CPU time says nothing of the runs.
+        threads: 0,
+        // Merging simulates nothing: its CPU time says nothing of the runs.
+        timing: Timing {
             cpu_seconds: None,
             ..watch.timing()
         },
-    )
-    .with_seeds(plan.seed, Vec::new());
-    let (folder, sensitivity) = write_outputs(&job.out, job.force, &built, &results, manifest)
-        .map_err(|e| e.context(format!("writing the sweep to {}", job.out.display())))?;
-    drop(lock);
-    Ok(SweepOutcome {
-        folder,
-        samples: built.spec.design.len(),
-        replicates: built.spec.replicates,
-        runs: results.len(),
-        runs_resumed: 0,
-        shard: None,
-        sensitivity,
         parts: parts.len(),
-        wall_seconds: watch.seconds(),
-    })
+    };
+    let outcome = written.write(controls, &watch)?;
+    drop(lock);
+    Ok(outcome)
 }

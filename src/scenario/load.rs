@@ -706,3 +706,28 @@ fn parse_set_value(raw: &str) -> Value {
         Err(_) => Value::String(raw.to_string()),
     }
 }
+
+/// Every leaf of a TOML tree with its key path (`channels.social.take_rate`,
+/// `events[0].date`), in file order; tables and arrays of tables are walked
+/// (iteratively), other values are leaves.
+pub fn leaves(value: &Value) -> Vec<(String, &Value)> {
+    let mut out = Vec::new();
+    let mut todo: Vec<(String, &Value)> = vec![(String::new(), value)];
+    while let Some((prefix, value)) = todo.pop() {
+        let children: Vec<(String, &Value)> = match value {
+            Value::Table(t) => t.iter().map(|(k, v)| (join(&prefix, k), v)).collect(),
+            Value::Array(a) if !a.is_empty() && a.iter().all(Value::is_table) => a
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (format!("{prefix}[{i}]"), v))
+                .collect(),
+            leaf => {
+                out.push((prefix, leaf));
+                continue;
+            }
+        };
+        // Pushed in reverse, so they come off the stack in file order.
+        todo.extend(children.into_iter().rev());
+    }
+    out
+}
