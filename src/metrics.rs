@@ -12,6 +12,16 @@ pub enum By {
     Channel,
     DiscoveryChannel,
     Category,
+    /// The owner of the transaction channel at the time (`none` for
+    /// channels without one).
+    Owner,
+    /// The nest of the channel choice (of the transaction channel; for
+    /// sellers, those listed on any channel of the nest).
+    Nest,
+    /// Seller kind × transaction channel (`umkm_on_shopee`).
+    KindChannel,
+    /// Origin × transaction channel (`imported_on_shopee`).
+    OriginChannel,
 }
 
 impl By {
@@ -23,6 +33,10 @@ impl By {
             By::Channel => "channel",
             By::DiscoveryChannel => "discovery_channel",
             By::Category => "category",
+            By::Owner => "owner",
+            By::Nest => "nest",
+            By::KindChannel => "kind_channel",
+            By::OriginChannel => "origin_channel",
         }
     }
 }
@@ -67,26 +81,45 @@ pub const METRICS: &[MetricDef] = &[
     MetricDef {
         name: "gmv_idr",
         unit: "IDR per tick",
-        by: &[All, Kind, Origin, Channel, DiscoveryChannel, Category],
-        meaning: "gross merchandise value of completed purchases (real IDR, after scaling); by channel = channel of the transaction, by discovery_channel = channel where the purchase was found",
+        by: &[
+            All,
+            Kind,
+            Origin,
+            Channel,
+            DiscoveryChannel,
+            Category,
+            Owner,
+            Nest,
+            KindChannel,
+            OriginChannel,
+        ],
+        meaning: "gross merchandise value of completed purchases (real IDR, after scaling); by channel = channel of the transaction, by discovery_channel = channel where the purchase was found, by owner = owner of the transaction channel at the time, by kind_channel and origin_channel = seller kind or origin on each transaction channel",
     },
     MetricDef {
         name: "gmv_share",
         unit: "share (0-1)",
-        by: &[Kind, Origin, Channel, DiscoveryChannel, Category],
+        by: &[
+            Kind,
+            Origin,
+            Channel,
+            DiscoveryChannel,
+            Category,
+            Owner,
+            Nest,
+        ],
         meaning: "the group's share of total GMV in the tick (all channels, offline included); 0 when total GMV is 0",
     },
     MetricDef {
         name: "import_penetration",
         unit: "share (0-1)",
-        by: &[All],
-        meaning: "share of imported goods in GMV (importers, affiliates and UMKM reselling imports); left out when GMV is 0",
+        by: &[All, Channel],
+        meaning: "share of imported goods in GMV (importers, affiliates and UMKM reselling imports); by channel = in the GMV transacted on the channel; left out when that GMV is 0",
     },
     MetricDef {
         name: "sellers_alive",
         unit: "real sellers",
-        by: &[All, Kind, Channel],
-        meaning: "sellers alive at the end of the tick; by channel = sellers listed on the channel",
+        by: &[All, Kind, Channel, Nest],
+        meaning: "sellers alive at the end of the tick; by channel = sellers listed on the channel; by nest = sellers listed on any channel of the nest (a seller on two marketplaces counts once)",
     },
     MetricDef {
         name: "entries",
@@ -115,20 +148,20 @@ pub const METRICS: &[MetricDef] = &[
     MetricDef {
         name: "purchases",
         unit: "real purchases per tick",
-        by: &[All, Channel],
+        by: &[All, Channel, Nest],
         meaning: "completed purchases; by channel = channel of the transaction",
     },
     MetricDef {
         name: "purchases_lost",
         unit: "real purchases per tick",
         by: &[All, DiscoveryChannel],
-        meaning: "purchases lost because the discovery channel did not allow payments and the purchase did not complete elsewhere (leakage)",
+        meaning: "purchases chosen on a channel that took no payments that did not happen: not completed by its checkout partner, and the consumer gave up or bought nothing on the channel chosen again (leakage)",
     },
     MetricDef {
         name: "purchases_redirected",
         unit: "real purchases per tick",
-        by: &[All],
-        meaning: "purchases discovered on a channel without payments that completed on a partner or marketplace",
+        by: &[All, Channel],
+        meaning: "purchases found on a channel that took no payments and completed all the same: on its checkout partner, or on another channel the consumer chose again; by channel = where they completed",
     },
     MetricDef {
         name: "avg_price_idr",
@@ -207,19 +240,13 @@ impl TickRecord {
     }
 }
 
-/// How many observations a tick records with `n_channels` channels and
-/// `n_categories` categories (at most: some ratios may be left out).
-pub fn observations_per_tick(n_channels: usize, n_categories: usize) -> usize {
+/// How many observations a tick records (at most: some ratios may be left
+/// out).
+pub fn observations_per_tick(names: &GroupNames) -> usize {
     METRICS
         .iter()
         .flat_map(|m| m.by.iter())
-        .map(|by| match by {
-            By::All => 1,
-            By::Kind => 3,
-            By::Origin => 2,
-            By::Channel | By::DiscoveryChannel => n_channels,
-            By::Category => n_categories,
-        })
+        .map(|&by| names.count(by))
         .sum()
 }
 
@@ -228,28 +255,85 @@ pub fn observations_per_tick(n_channels: usize, n_categories: usize) -> usize {
 pub struct GroupNames {
     pub channels: Vec<String>,
     pub categories: Vec<String>,
+    /// `none`, then every owner the scenario names (owner code order).
+    pub owners: Vec<String>,
+    /// Nests in order of their first channel.
+    pub nests: Vec<String>,
+    kind_channel: Vec<String>,
+    origin_channel: Vec<String>,
 }
 
 impl GroupNames {
-    /// The channel and category names of a scenario, in its order.
+    /// The groups of a scenario, in its order.
     pub fn of(scenario: &crate::scenario::Scenario) -> GroupNames {
+        GroupNames::of_spec(&scenario.spec)
+    }
+
+    pub fn of_spec(spec: &crate::scenario::ScenarioFile) -> GroupNames {
+        let channels: Vec<String> = spec.channels.keys().cloned().collect();
+        let mut owners = vec!["none".to_string()];
+        owners.extend(spec.owner_names());
+        let on = |groups: &[&str]| -> Vec<String> {
+            groups
+                .iter()
+                .flat_map(|g| channels.iter().map(move |k| format!("{g}_on_{k}")))
+                .collect()
+        };
+        let kinds: Vec<&str> = SellerKind::ALL.iter().map(|k| k.as_str()).collect();
+        let mut nests: Vec<String> = Vec::new();
+        for c in spec.channels.values() {
+            if !nests.iter().any(|n| n == c.nest_name()) {
+                nests.push(c.nest_name().to_string());
+            }
+        }
         GroupNames {
-            channels: scenario.spec.channels.keys().cloned().collect(),
-            categories: scenario.spec.categories.keys().cloned().collect(),
+            nests,
+            kind_channel: on(&kinds),
+            origin_channel: on(&ORIGINS),
+            categories: spec.categories.keys().cloned().collect(),
+            owners,
+            channels,
+        }
+    }
+
+    /// How many groups `by` has.
+    pub fn count(&self, by: By) -> usize {
+        match by {
+            By::All => 1,
+            By::Kind => 3,
+            By::Origin => 2,
+            By::Channel | By::DiscoveryChannel => self.channels.len(),
+            By::Category => self.categories.len(),
+            By::Owner => self.owners.len(),
+            By::Nest => self.nests.len(),
+            By::KindChannel => self.kind_channel.len(),
+            By::OriginChannel => self.origin_channel.len(),
         }
     }
 
     pub fn name(&self, by: By, group: u16) -> &str {
         let g = group as usize;
+        let pick = |names: &'_ [String]| -> Option<usize> { (g < names.len()).then_some(g) };
         match by {
             By::All => "all",
             By::Kind => SellerKind::ALL.get(g).map_or("?", |k| k.as_str()),
-            By::Origin => ["domestic", "imported"].get(g).copied().unwrap_or("?"),
-            By::Channel | By::DiscoveryChannel => self.channels.get(g).map_or("?", String::as_str),
-            By::Category => self.categories.get(g).map_or("?", String::as_str),
+            By::Origin => ORIGINS.get(g).copied().unwrap_or("?"),
+            By::Channel | By::DiscoveryChannel => {
+                pick(&self.channels).map_or("?", |g| &self.channels[g])
+            }
+            By::Category => pick(&self.categories).map_or("?", |g| &self.categories[g]),
+            By::Owner => pick(&self.owners).map_or("?", |g| &self.owners[g]),
+            By::Nest => pick(&self.nests).map_or("?", |g| &self.nests[g]),
+            By::KindChannel => pick(&self.kind_channel).map_or("?", |g| &self.kind_channel[g]),
+            By::OriginChannel => {
+                pick(&self.origin_channel).map_or("?", |g| &self.origin_channel[g])
+            }
         }
     }
 }
+
+/// The origins of goods, in the order of the `origin` groups.
+pub const ORIGINS: [&str; 2] = ["domestic", "imported"];
 
 #[cfg(test)]
 mod tests {

@@ -36,6 +36,13 @@ pub enum Purpose {
     Adaptation = 6,
     /// The order consumers shop in, per tick.
     ShoppingOrder = 7,
+    /// Consumers' nest habit shocks, per consumer.
+    Nests = 8,
+    /// A consumer's choice after a checkout that failed, per consumer and tick.
+    Fallback = 9,
+    /// Marketplaces a UMKM going online lists on, and listing on a checkout
+    /// partner, per seller and tick.
+    Listing = 10,
 }
 
 /// SplitMix64's finaliser: a bijective mix of 64 bits.
@@ -57,14 +64,15 @@ pub fn replicate_seed(seed: u64, replicate: u32) -> u64 {
 #[derive(Debug, Clone)]
 pub struct Streams {
     /// One key per purpose (index = discriminant − 1).
-    keys: [u64; 7],
+    keys: [u64; 10],
 }
 
 impl Streams {
     pub fn new(seed: u64, replicate: u32) -> Streams {
         let replicate_seed = replicate_seed(seed, replicate);
         Streams {
-            keys: [1, 2, 3, 4, 5, 6, 7].map(|purpose: u64| mix64(replicate_seed ^ mix64(purpose))),
+            keys: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
+                .map(|purpose: u64| mix64(replicate_seed ^ mix64(purpose))),
         }
     }
 

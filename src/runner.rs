@@ -485,8 +485,8 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 pub fn estimated_bytes(scenario: &Scenario, replicates: u32, threads: usize) -> u64 {
     let spec = &scenario.spec;
     let busy = (threads.max(1) as u64).min(replicates.max(1) as u64);
-    let per_tick = crate::metrics::observations_per_tick(spec.channels.len(), spec.categories.len())
-        as u64
+    let names = crate::metrics::GroupNames::of_spec(spec);
+    let per_tick = crate::metrics::observations_per_tick(&names) as u64
         * std::mem::size_of::<crate::metrics::Observation>() as u64;
     let records = (scenario.ticks() as u64).saturating_mul(per_tick);
     busy.saturating_mul(crate::model::footprint::bytes_per_replicate(spec).saturating_add(records))
@@ -580,10 +580,9 @@ fn simulate(
 /// threads. Never below the scenario's own estimate.
 pub fn seller_limit(scenario: &Scenario, busy: usize, available: u64) -> u64 {
     let spec = &scenario.spec;
-    let nk = spec.channels.len();
     let busy = busy.max(1) as u64;
     let others = estimated_bytes(scenario, busy as u32, busy as usize);
-    let per_seller = crate::model::footprint::bytes_per_seller(nk).max(1);
+    let per_seller = crate::model::footprint::bytes_per_seller(spec).max(1);
     let room = (available / 5 * 4).saturating_sub(others) / busy;
     let pop = &spec.population;
     let planned = (pop.umkm.count + pop.importer.count + pop.affiliate.count).saturating_mul(3) / 2;

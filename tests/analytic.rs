@@ -1,10 +1,12 @@
 //! The analytic case: frozen markups, unlimited capacity, full
 //! consideration, no ranking noise, no entry or exit, one consumer type.
 //! Then shopping is a nested logit with a closed form (docs/ODD.md section 9,
-//! steps 4.2 and 4.4): channel k with probability e^{μ_k} / Σ_l e^{μ_l}
-//! over the channels offering the category, seller j in it with
-//! e^{V_j} / (e^{u_0} + Σ_l e^{V_l}), and a consumer surplus per decision of
-//! P_c/α · ln(e^{u_0} + Σ e^{V}).
+//! steps 4.2 and 4.4): channel k of nest n with probability
+//! P(n)·P(k | n), P(k | n) = e^{μ_k/λ_n} / Σ_{l ∈ n} e^{μ_l/λ_n} and
+//! P(n) = e^{IV_n} / Σ_m e^{IV_m}, IV_n = λ_n ln Σ_{l ∈ n} e^{μ_l/λ_n}, over
+//! the channels offering the category (the plain logit e^{μ_k} / Σ e^{μ_l}
+//! when every λ is 1); seller j in it with e^{V_j} / (e^{u_0} + Σ_l e^{V_l});
+//! and a consumer surplus per decision of P_c/α · ln(e^{u_0} + Σ e^{V}).
 
 mod common;
 
@@ -12,12 +14,18 @@ use common::{DECODABLE_RATES, channel_index, event, sales_by_channel};
 use pasar::metrics::{By, Metric};
 use pasar::model::Model;
 use pasar::model::sellers::SellerKind;
-use pasar::scenario::Scenario;
+use pasar::scenario::schema::Nest;
+use pasar::scenario::{Scenario, ScenarioFile};
 
 const OUTSIDE: f64 = 4.0;
 
 /// The analytic scenario over the named channels and (category, share)s.
 fn analytic(channels: &[&str], categories: &[(&str, f64)], extra: &[&str]) -> Scenario {
+    common::from_spec(&analytic_spec(channels, categories, extra))
+}
+
+/// The analytic scenario's spec, to edit further.
+fn analytic_spec(channels: &[&str], categories: &[(&str, f64)], extra: &[&str]) -> ScenarioFile {
     let mut sets = vec![
         "events=[]",
         "simulation.ticks=20",
@@ -66,13 +74,42 @@ fn analytic(channels: &[&str], categories: &[(&str, f64)], extra: &[&str]) -> Sc
     let mut spec = common::load(&sets).spec;
     spec.channels
         .retain(|name, _| channels.contains(&name.as_str()));
+    let nests: Vec<String> = spec
+        .channels
+        .values()
+        .map(|c| c.nest_name().to_string())
+        .collect();
+    spec.nests.retain(|name, _| nests.contains(name));
     spec.categories
         .retain(|name, _| categories.iter().any(|(n, _)| n == name));
     for (name, share) in categories {
         spec.categories[*name].demand_share = *share;
     }
     assert_eq!(spec.behaviour.outside_utility, OUTSIDE);
-    common::from_spec(&spec)
+    spec
+}
+
+/// `spec` with a copy of the marketplace named `name`, of taste `affinity`
+/// and listing share `listing_share`, in the marketplace nest of
+/// dissimilarity `lambda`.
+fn with_second_marketplace(
+    mut spec: ScenarioFile,
+    name: &str,
+    affinity: f64,
+    listing_share: f64,
+    lambda: f64,
+) -> ScenarioFile {
+    let mut copy = spec.channels["marketplace"].clone();
+    copy.affinity = affinity;
+    copy.listing_share = listing_share;
+    spec.channels.insert(name.to_string(), copy);
+    spec.nests.insert(
+        "marketplace".into(),
+        Nest {
+            dissimilarity: lambda,
+        },
+    );
+    spec
 }
 
 /// The one consumer type's (α, β, λ), as the model stores them.
@@ -144,9 +181,8 @@ fn logit(scenario: &Scenario, model: &Model) -> Logit {
             })
         };
         let offered: Vec<usize> = (0..nk).filter(|&k| listed(k).next().is_some()).collect();
-        let denominator: f64 = offered.iter().map(|&k| affinity[k].exp()).sum();
-        for &k in &offered {
-            let p_channel = affinity[k].exp() / denominator;
+        let p_channels = nested_logit(scenario, &affinity, &offered);
+        for (&k, &p_channel) in offered.iter().zip(&p_channels) {
             let inclusive: f64 = u0.exp() + listed(k).map(|j| v[j].exp()).sum::<f64>();
             for j in listed(k) {
                 let p = share * p_channel * v[j].exp() / inclusive;
@@ -160,6 +196,63 @@ fn logit(scenario: &Scenario, model: &Model) -> Logit {
         }
     }
     out
+}
+
+/// The textbook nested logit over the channels `offered`, with tastes
+/// `affinity`: P(k) = P(n) P(k | n), from the scenario's nests.
+fn nested_logit(scenario: &Scenario, affinity: &[f64], offered: &[usize]) -> Vec<f64> {
+    nested_logit_with_total(scenario, affinity, offered).0
+}
+
+/// The nested logit's probabilities and Σ_n e^{IV_n}.
+fn nested_logit_with_total(
+    scenario: &Scenario,
+    affinity: &[f64],
+    offered: &[usize],
+) -> (Vec<f64>, f64) {
+    let spec = &scenario.spec;
+    let nest_of = |k: usize| spec.channels[k].nest_name().to_string();
+    let lambda = |nest: &str| spec.nests.get(nest).map_or(1.0, |n| n.dissimilarity);
+    let members = |nest: &str| -> Vec<usize> {
+        offered
+            .iter()
+            .copied()
+            .filter(|&k| nest_of(k) == nest)
+            .collect()
+    };
+    let inclusive = |nest: &str| {
+        let l = lambda(nest);
+        l * members(nest)
+            .iter()
+            .map(|&k| (affinity[k] / l).exp())
+            .sum::<f64>()
+            .ln()
+    };
+    let mut nests: Vec<String> = offered.iter().map(|&k| nest_of(k)).collect();
+    nests.dedup();
+    nests.sort();
+    nests.dedup();
+    let denominator: f64 = nests.iter().map(|n| inclusive(n).exp()).sum();
+    let probabilities = offered
+        .iter()
+        .map(|&k| {
+            let n = nest_of(k);
+            let l = lambda(&n);
+            let within: f64 = members(&n).iter().map(|&m| (affinity[m] / l).exp()).sum();
+            inclusive(&n).exp() / denominator * (affinity[k] / l).exp() / within
+        })
+        .collect();
+    (probabilities, denominator)
+}
+
+/// Channel tastes h_k = μ_k (no trends in these scenarios).
+fn tastes(scenario: &Scenario) -> Vec<f64> {
+    scenario
+        .spec
+        .channels
+        .values()
+        .map(|c| c.affinity)
+        .collect()
 }
 
 /// Observed counts against Binomial(D, π) expectations, summed over ticks.
@@ -324,6 +417,220 @@ fn channel_and_seller_shares_follow_the_closed_form_logit() {
     assert!(
         chi2 > df - 4.0 * (2.0 * df).sqrt(),
         "χ² = {chi2:.1} over {n} sellers: too good to be true"
+    );
+}
+
+/// Purchases per channel over a run of `scenario`, each tick against the
+/// closed form of `reference` (the same scenario, or one with other nests)
+/// in the state the run reached.
+fn channel_purchases(scenario: &Scenario, reference: &Scenario) -> Vec<Tally> {
+    let mut model = Model::new(scenario, 0);
+    let nk = model.market().n_channels;
+    let mut channels: Vec<Tally> = (0..nk).map(|_| Tally::default()).collect();
+    for _ in 0..scenario.ticks() {
+        model.step();
+        let f = model.flows();
+        assert_eq!(f.decisions, f.attempts, "every category is on offer");
+        let l = logit(reference, &model);
+        for (k, t) in channels.iter_mut().enumerate() {
+            t.add(f.purchases_tx[k] as f64, f.decisions as f64, l.channel[k]);
+        }
+    }
+    channels
+}
+
+/// Two marketplaces in a nest of dissimilarity 0.4: channel shares are
+/// P(n)·P(k | n), and far from what the plain logit would give.
+#[test]
+fn channel_shares_follow_the_closed_form_nested_logit() {
+    let spec = analytic_spec(
+        &["offline", "marketplace", "social"],
+        &[("fashion", 0.6), ("beauty", 0.4)],
+        &[],
+    );
+    let nested = with_second_marketplace(spec, "mp2", -0.6, 0.7, 0.4);
+    let mut plain = nested.clone();
+    plain.nests["marketplace"].dissimilarity = 1.0;
+    let (nested, plain) = (common::from_spec(&nested), common::from_spec(&plain));
+    for (k, t) in channel_purchases(&nested, &nested).iter().enumerate() {
+        t.assert_close(&format!("channel {k} purchases"));
+        assert!(t.expected > 1000.0, "channel {k}: {}", t.expected);
+    }
+    // The same run judged by the plain logit misses by far: the test can
+    // tell the nest from no nest.
+    let worst = channel_purchases(&nested, &plain)
+        .iter()
+        .map(|t| t.z().abs())
+        .fold(0.0, f64::max);
+    assert!(worst > 10.0, "the plain logit fits too (|z| ≤ {worst:.1})");
+}
+
+/// The red-bus/blue-bus case: an identical copy of the marketplace in a
+/// tight nest takes its share from the original, not from offline and
+/// social; without a nest the two copies together nearly double it.
+#[test]
+fn a_cloned_marketplace_does_not_double_online_when_the_nest_is_tight() {
+    let spec = analytic_spec(
+        &["offline", "marketplace", "social"],
+        &[("household", 1.0)],
+        &["population.umkm.initial_online_share=0.6"],
+    );
+    let online = |spec: &ScenarioFile| {
+        let scenario = common::from_spec(spec);
+        let nk = scenario.spec.channels.len();
+        let marketplaces: Vec<usize> = (0..nk)
+            .filter(|&k| {
+                scenario.spec.channels[k].kind == pasar::scenario::ChannelKind::Marketplace
+            })
+            .collect();
+        let (mut on, mut all) = (0u64, 0u64);
+        let mut model = Model::new(&scenario, 0);
+        for _ in 0..scenario.ticks() {
+            model.step();
+            let f = model.flows();
+            on += marketplaces.iter().map(|&k| f.purchases_tx[k]).sum::<u64>();
+            all += f.purchases;
+        }
+        on as f64 / all as f64
+    };
+    let marketplace = spec.channels["marketplace"].affinity;
+    let single = online(&spec);
+    let tight = online(&with_second_marketplace(
+        spec.clone(),
+        "clone",
+        marketplace,
+        1.0,
+        0.05,
+    ));
+    let loose = online(&with_second_marketplace(
+        spec.clone(),
+        "clone",
+        marketplace,
+        1.0,
+        1.0,
+    ));
+    assert!(single > 0.2 && single < 0.5, "one marketplace: {single:.3}");
+    // Closed form: the nest's odds grow by 2^λ, 1.035 at λ = 0.05.
+    assert!(
+        tight / single > 0.98 && tight / single < 1.06,
+        "a tight clone moves online from {single:.3} to {tight:.3}"
+    );
+    assert!(
+        loose / single > 1.3,
+        "without a nest the clone lifts online only from {single:.3} to {loose:.3}"
+    );
+}
+
+/// Dissimilarity 1 is the plain logit: two marketplaces sharing a nest of
+/// λ = 1 choose exactly as when each is a nest of its own (whose λ cannot
+/// matter, a nest of one channel being that channel), draw for draw.
+#[test]
+fn dissimilarity_one_gives_the_plain_logit_choices() {
+    let spec = analytic_spec(
+        &["offline", "marketplace", "social"],
+        &[("fashion", 0.6), ("beauty", 0.4)],
+        // Habits that differ between consumers, so that a nest's λ could
+        // show through them.
+        &["simulation.ticks=6", "population.consumers.habit_sd=1.0"],
+    );
+    let shared = with_second_marketplace(spec, "mp2", -0.6, 0.7, 1.0);
+    let mut apart = shared.clone();
+    apart.channels["mp2"].nest = "mp2_alone".into();
+    apart
+        .nests
+        .insert("mp2_alone".into(), Nest { dissimilarity: 0.3 });
+    let records = |spec: &ScenarioFile| {
+        let scenario = common::from_spec(spec);
+        let mut model = Model::new(&scenario, 0);
+        let mut out = Vec::new();
+        for _ in 0..scenario.ticks() {
+            let mut rec = model.step();
+            // Nest-level series name different nests; everything else must agree.
+            rec.observations.retain(|o| o.by != By::Nest);
+            out.push((rec, model.sellers().tally.clone()));
+        }
+        out
+    };
+    let (a, b) = (records(&shared), records(&apart));
+    assert!(
+        a.iter()
+            .any(|(r, _)| r.get(Metric::Purchases, By::Channel, 3).unwrap_or(0.0) > 0.0)
+    );
+    assert_eq!(a, b);
+}
+
+/// A purchase found on a channel that cannot take payments, with no checkout
+/// partner, is chosen again: give up with weight e^{h_s + φ}, or channel k
+/// of what takes payments and offers the category with the nested-logit
+/// weight (Σ_n e^{IV_n} over that set), then buy there by the logit over
+/// its listings.
+#[test]
+fn choosing_again_after_a_failed_checkout_follows_the_closed_form() {
+    let phi = 0.7;
+    let spec = analytic_spec(
+        &["offline", "marketplace", "social"],
+        &[("fashion", 0.6), ("beauty", 0.4)],
+        &["channels.social.affinity=0.4"],
+    );
+    let mut spec = with_second_marketplace(spec, "mp2", -0.6, 0.7, 0.5);
+    spec.behaviour.switch_friction = phi;
+    spec.events
+        .push(event(0, "payment_ban").with("channel", "social"));
+    let scenario = common::from_spec(&spec);
+    let social = channel_index(&scenario, "social");
+    let h = tastes(&scenario);
+    let nk = h.len();
+    let mut model = Model::new(&scenario, 0);
+    let mut redirected: Vec<Tally> = (0..nk).map(|_| Tally::default()).collect();
+    let mut lost = Tally::default();
+    let mut lost_without_friction = Tally::default();
+    for _ in 0..scenario.ticks() {
+        model.step();
+        let f = model.flows();
+        assert_eq!(f.purchases_tx[social], 0);
+        let d = f.decisions as f64;
+        let l = logit(&scenario, &model);
+        let (mut p_redirected, mut p_lost, mut p_lost_0) = (vec![0.0; nk], 0.0, 0.0);
+        for (c, category) in scenario.spec.categories.values().enumerate() {
+            let here: Vec<_> = l.nests.iter().filter(|n| n.0 == c).collect();
+            let buys = |k: usize| {
+                here.iter()
+                    .find(|n| n.1 == k)
+                    .map_or(0.0, |n| 1.0 - (OUTSIDE - n.3).exp())
+            };
+            let Some(found) = here.iter().find(|n| n.1 == social) else {
+                continue;
+            };
+            // A social purchase chosen: the choice made again.
+            let chosen = category.demand_share * found.2 * buys(social);
+            let again: Vec<usize> = here.iter().map(|n| n.1).filter(|&k| k != social).collect();
+            let (p_again, total) = nested_logit_with_total(&scenario, &h, &again);
+            let switch = |phi: f64| total / (total + (h[social] + phi).exp());
+            let completes: f64 = again.iter().zip(&p_again).map(|(&k, p)| p * buys(k)).sum();
+            for (&k, p) in again.iter().zip(&p_again) {
+                p_redirected[k] += chosen * switch(phi) * p * buys(k);
+            }
+            p_lost += chosen * (1.0 - switch(phi) * completes);
+            p_lost_0 += chosen * (1.0 - switch(0.0) * completes);
+        }
+        for (k, t) in redirected.iter_mut().enumerate() {
+            t.add(f.redirected_tx[k] as f64, d, p_redirected[k]);
+        }
+        lost.add(f.lost as f64, d, p_lost);
+        lost_without_friction.add(f.lost as f64, d, p_lost_0);
+    }
+    for (k, t) in redirected.iter().enumerate() {
+        t.assert_close(&format!("purchases chosen again on channel {k}"));
+        if k != social {
+            assert!(t.expected > 300.0, "channel {k}: {}", t.expected);
+        }
+    }
+    lost.assert_close("lost purchases");
+    assert!(lost.expected > 1000.0);
+    assert!(
+        lost_without_friction.z().abs() > 8.0,
+        "the friction does not show (z = {:.1})",
+        lost_without_friction.z()
     );
 }
 

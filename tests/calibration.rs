@@ -537,7 +537,7 @@ fn the_shipped_targets_and_forecast_files_load_and_fit_the_shipped_scenarios() {
     let targets = Targets::load(&root.join("calibration/targets.toml")).expect("targets");
     assert!(targets.targets.len() >= 7);
     assert_eq!(targets.fit_until, Some(date("2023-09-24")));
-    let baseline = Scenario::load(&baseline_path(), &[]).expect("baseline");
+    let baseline = Scenario::load(&root.join("scenarios/baseline.toml"), &[]).expect("baseline");
     targets.check(&baseline).expect("targets fit the baseline");
     let forecasts = pasar::calibration::Forecasts::load(&root.join("calibration/forecast.toml"))
         .expect("forecast quantities");
@@ -555,7 +555,11 @@ fn the_shipped_targets_and_forecast_files_load_and_fit_the_shipped_scenarios() {
         ids,
         [
             "social_share_online_2024",
-            "marketplace_share_online_2024",
+            "shopee_share_online_2024",
+            "tokopedia_share_online_2024",
+            "lazada_share_online_2024",
+            "bukalapak_share_online_2024",
+            "blibli_share_online_2024",
             "online_gmv_growth_2023_2024",
             "import_penetration_2024"
         ]

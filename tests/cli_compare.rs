@@ -91,14 +91,14 @@ fn compare_writes_tables_charts_and_a_self_contained_report() {
     assert!(header(&out.join("summary.csv")).starts_with("policy,metric,by,group,unit,window,"));
     assert!(header(&out.join("columns.csv")) == "file,column,unit,meaning");
     for stem in [
-        "gmv_share-channel-social",
+        "gmv_share-channel-tiktok_shop",
         "import_penetration-all-all",
         "umkm_profit_idr-all-all",
     ] {
         for suffix in [".svg", "-diff.svg"] {
             let svg = fs::read_to_string(out.join("charts").join(format!("{stem}{suffix}")))
                 .unwrap_or_else(|e| panic!("{stem}{suffix}: {e}"));
-            assert!(svg.contains("<svg") && svg.contains("2023-10-04 payment_ban social"));
+            assert!(svg.contains("<svg") && svg.contains("2023-10-04 payment_ban tiktok_shop"));
         }
         for suffix in [".png", "-diff.png"] {
             let png = fs::read(out.join("charts").join(format!("{stem}{suffix}"))).expect("a PNG");
@@ -115,10 +115,10 @@ fn compare_writes_tables_charts_and_a_self_contained_report() {
     ] {
         assert!(html.contains(&format!("id=\"{id}\"")), "no section {id}");
     }
-    assert!(html.contains("adds the event <b>2023-10-04: payment_ban channel=social</b>"));
+    assert!(html.contains("adds the event <b>2023-10-04: payment_ban channel=tiktok_shop</b>"));
     // Social's share is gone after the ban: the clearest finding there is.
     assert!(
-        html.contains("<li><b>GMV share, channel social</b> lower by "),
+        html.contains("<li><b>GMV share, channel tiktok_shop</b> lower by "),
         "no finding on social"
     );
     for forbidden in ["<script", "src=", "<link", "@import", "url("] {
@@ -145,7 +145,7 @@ fn compare_writes_tables_charts_and_a_self_contained_report() {
     assert!(table.lines().all(|l| l.chars().count() <= 100), "{stdout}");
     let social = stdout
         .lines()
-        .find(|l| l.contains("GMV share, channel social"))
+        .find(|l| l.contains("GMV share, channel tiktok_shop"))
         .unwrap_or_else(|| panic!("{stdout}"));
     assert!(social.ends_with("lower"), "{social}");
 }
@@ -251,7 +251,9 @@ fn share_half_widths(out: &Path) -> Vec<f64> {
 fn precision_adds_replicates_until_precise_and_no_longer() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("precise");
-    let target = 0.01;
+    // Share effects within ±4 pp: reached in a few rounds at this size,
+    // the import penetration of the small platforms being the slowest.
+    let target = 0.04;
     let stdout = ok(&compare(
         &pair(),
         &out,
@@ -259,7 +261,7 @@ fn precision_adds_replicates_until_precise_and_no_longer() {
             "--replicates",
             "2",
             "--precision",
-            "0.01",
+            "0.04",
             "--max-replicates",
             "60",
         ],
@@ -316,7 +318,7 @@ fn precision_stops_at_the_maximum_and_says_so() {
     assert_eq!(decision["replicates"], 5);
     assert!(stdout.contains("--max-replicates 5"), "{stdout}");
     assert!(
-        stdout.contains("no target for sellers_alive, umkm_revenue_idr"),
+        stdout.contains("no target for gmv_idr, commission_idr, sellers_alive, umkm_revenue_idr"),
         "{stdout}"
     );
 }

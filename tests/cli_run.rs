@@ -269,7 +269,7 @@ fn a_small_baseline_run_writes_complete_consistent_results() {
     assert!(
         files[0]["path"]
             .as_str()
-            .is_some_and(|p| p.ends_with("baseline.toml")),
+            .is_some_and(|p| p.ends_with("three_channels.toml")),
         "{files:?}"
     );
     let resolved = fs::read(out.join("resolved.toml")).expect("read resolved.toml");

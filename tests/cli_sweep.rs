@@ -18,9 +18,10 @@ fn sweep_args(design: &str, replicates: &str) -> Vec<String> {
     let mut args: Vec<String> = vec![
         "sweep".into(),
         common::shipped("project_s.toml"),
-        // The strength of Project S's self-preferencing (its second event).
+        // The strength of Project S's self-preferencing (its second event,
+        // after the baseline's eleven fee changes).
         "--vary".into(),
-        "events[2].bonus=0:2".into(),
+        "events[12].bonus=0:2".into(),
         "--vary".into(),
         "population.umkm.initial_online_share=0.2:0.5".into(),
         "--design".into(),
@@ -59,13 +60,18 @@ fn a_sobol_sweep_writes_one_row_per_run_and_indices_per_parameter() {
     let mut lines = sweep.lines();
     let header = lines.next().expect("a header");
     assert!(header.starts_with(
-        "sample,replicate,events[2].bonus,population.umkm.initial_online_share,gmv_idr_last,gmv_idr_last13w,"
+        "sample,replicate,events[12].bonus,population.umkm.initial_online_share,gmv_idr_last,gmv_idr_last13w,"
     ));
-    // Every metric in every group, twice: 3 channels and 6 categories.
+    // Every metric in every group (of the shipped baseline's channels,
+    // owners, nests and categories), twice.
+    let scenario =
+        pasar::scenario::Scenario::load(Path::new(&common::shipped("project_s.toml")), &[])
+            .expect("project_s loads");
+    let groups = pasar::metrics::GroupNames::of(&scenario);
     let columns: Vec<&str> = header.split(',').collect();
     assert_eq!(
         columns.len(),
-        4 + 2 * pasar::metrics::observations_per_tick(3, 6)
+        4 + 2 * pasar::metrics::observations_per_tick(&groups)
     );
     for metric in pasar::metrics::METRICS {
         assert!(
@@ -74,7 +80,8 @@ fn a_sobol_sweep_writes_one_row_per_run_and_indices_per_parameter() {
             metric.name
         );
     }
-    assert!(columns.contains(&"gmv_share_channel_social_last13w"));
+    assert!(columns.contains(&"gmv_share_channel_tiktok_shop_last13w"));
+    assert!(columns.contains(&"gmv_share_owner_bytedance_last13w"));
     // sobol:4 with two factors: 4 (2 + 2) = 16 samples, 2 replicates each.
     assert_eq!(lines.count(), 32);
     let sensitivity = fs::read_to_string(out.join("sensitivity.csv")).expect("sensitivity.csv");
@@ -285,7 +292,7 @@ fn bad_sweeps_are_refused_before_anything_runs() {
         ]
     };
     refused(
-        pasar(&base("sobol:8", "channels.social.take_rat=0:0.1"), &[]),
+        pasar(&base("sobol:8", "channels.tiktok_shop.take_rat=0:0.1"), &[]),
         &["did you mean", "take_rate"],
     );
     refused(
@@ -293,19 +300,31 @@ fn bad_sweeps_are_refused_before_anything_runs() {
         &["not a numeric scenario parameter", "events[1].bonus"],
     );
     refused(
-        pasar(&base("sobol:8", "channels.social.take_rate=0:1.5"), &[]),
-        &["channels.social.take_rate = 1.5"],
+        pasar(
+            &base("sobol:8", "channels.tiktok_shop.take_rate=0:1.5"),
+            &[],
+        ),
+        &["channels.tiktok_shop.take_rate = 1.5"],
     );
     refused(
-        pasar(&base("sobol:8", "channels.social.take_rate=0.2:0.1"), &[]),
+        pasar(
+            &base("sobol:8", "channels.tiktok_shop.take_rate=0.2:0.1"),
+            &[],
+        ),
         &["LOW < HIGH"],
     );
     refused(
-        pasar(&base("halton:8", "channels.social.take_rate=0:0.1"), &[]),
+        pasar(
+            &base("halton:8", "channels.tiktok_shop.take_rate=0:0.1"),
+            &[],
+        ),
         &["unknown design `halton:8`"],
     );
     refused(
-        pasar(&base("lhs:8", "channels.social.take_rate=0.01,0.02"), &[]),
+        pasar(
+            &base("lhs:8", "channels.tiktok_shop.take_rate=0.01,0.02"),
+            &[],
+        ),
         &["only makes sense in a grid"],
     );
     refused(
@@ -323,7 +342,7 @@ fn bad_sweeps_are_refused_before_anything_runs() {
     let samples = dir.path().join("design.csv");
     fs::write(
         &samples,
-        "channels.social.take_rate,population.umkm.count\n0.05,300\n0.07\n",
+        "channels.tiktok_shop.take_rate,population.umkm.count\n0.05,300\n0.07\n",
     )
     .expect("write");
     refused(
@@ -342,7 +361,7 @@ fn bad_sweeps_are_refused_before_anything_runs() {
     );
     refused(
         pasar(
-            &base("sobol:8", "channels.social.take_rate=0:0.1"),
+            &base("sobol:8", "channels.tiktok_shop.take_rate=0:0.1"),
             &["--shard", "3/3"],
         ),
         &["3/3"],

@@ -168,7 +168,7 @@ fn common_random_numbers_narrow_the_payment_ban_intervals() {
         .iter()
         .find(|r| {
             matches!(r.window, Window::AfterEvent { weeks: 4, .. })
-                && r.key == SeriesKey::new("gmv_share", "channel", "social")
+                && r.key == SeriesKey::new("gmv_share", "channel", "tiktok_shop")
         })
         .unwrap_or_else(|| panic!("no social row"));
     assert!(social.effect.policy.mean == 0.0 && social.effect.diff.mean < 0.0);
@@ -184,7 +184,7 @@ fn windows_after_events_sit_where_the_calendar_says() {
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].tick, 18);
     assert_eq!(events[0].date.to_string(), "2023-10-04");
-    assert_eq!(events[0].label, "payment_ban social");
+    assert_eq!(events[0].label, "payment_ban tiktok_shop");
     let windows = pasar::analysis::summary::windows(&ban, &events);
     let after: Vec<(u32, usize)> = windows
         .iter()

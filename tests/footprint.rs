@@ -11,15 +11,47 @@ use pasar::model::footprint::{bytes_per_replicate, population_bytes};
 
 #[test]
 fn estimate_covers_the_state_and_is_close_to_it() {
-    let s = small(&[
+    covers_the_state(&small(&[
         "simulation.ticks=15",
         "population.umkm.count=3000",
         "population.consumers.count=4000",
         "behaviour.digitalization_rate=0.1",
-    ]);
+    ]));
+}
+
+/// Multi-homing: the shipped platforms, UMKM going online fast, and a
+/// checkout partner onboarding social's sellers.
+#[test]
+fn estimate_covers_the_state_of_multi_homing_sellers() {
+    let sets: Vec<String> = [
+        "simulation.ticks=24",
+        "simulation.start_date=2023-09-04",
+        "population.umkm.count=3000",
+        "population.consumers.count=4000",
+        "behaviour.digitalization_rate=0.1",
+        "events[12].onboarding=0.5",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/partner_tokopedia.toml");
+    let s = pasar::scenario::Scenario::load(&path, &sets).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        s.timeline
+            .iter()
+            .any(|e| e.lever.name() == "checkout_partner")
+    );
+    let listings = pasar::model::footprint::listings_per_seller(&s.spec);
+    println!("listings per seller at most: {listings:.2}");
+    assert!(listings < s.spec.channels.len() as f64);
+    covers_the_state(&s);
+}
+
+fn covers_the_state(s: &pasar::scenario::Scenario) {
     let population_estimate = population_bytes(&s.spec) as usize;
     let scratch_bound = (bytes_per_replicate(&s.spec) - population_bytes(&s.spec)) as usize;
-    let mut model = Model::new(&s, 0);
+    let mut model = Model::new(s, 0);
     for _ in 0..s.ticks() {
         model.step();
         let state = model.heap_bytes() - model.scratch_bytes();

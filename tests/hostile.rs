@@ -318,7 +318,7 @@ fn two_parts(d: &Path) -> (PathBuf, PathBuf) {
                 "sweep",
                 &common::shipped("baseline.toml"),
                 "--vary",
-                "channels.social.take_rate=0.02:0.08",
+                "channels.tiktok_shop.take_rate=0.02:0.08",
                 "--design",
                 "lhs:2",
                 "--quiet",
@@ -538,25 +538,25 @@ fn options_given_twice_or_contradicting_each_other_are_refused() {
     refused(
         sweep(&[
             "--vary",
-            "channels.social.take_rate=0.02:0.08",
+            "channels.tiktok_shop.take_rate=0.02:0.08",
             "--vary",
-            "channels.social.take_rate=0.01:0.05",
+            "channels.tiktok_shop.take_rate=0.01:0.05",
         ]),
-        &["`channels.social.take_rate` is varied twice"],
+        &["`channels.tiktok_shop.take_rate` is varied twice"],
     );
     refused(
         sweep(&[
             "--vary",
-            "channels.social.take_rate=0.02:0.08",
+            "channels.tiktok_shop.take_rate=0.02:0.08",
             "--set",
-            "channels.social.take_rate=0.05",
+            "channels.tiktok_shop.take_rate=0.05",
         ]),
         &["both varied and set"],
     );
     refused(
         sweep(&[
             "--vary",
-            "channels.social.take_rate=0.02:0.08",
+            "channels.tiktok_shop.take_rate=0.02:0.08",
             "--replicates",
             "0",
         ]),
@@ -565,7 +565,7 @@ fn options_given_twice_or_contradicting_each_other_are_refused() {
     refused(
         sweep(&[
             "--vary",
-            "channels.social.take_rate=0.02:0.08",
+            "channels.tiktok_shop.take_rate=0.02:0.08",
             "--shards",
             "4",
         ]),
@@ -633,7 +633,7 @@ fn whole_number_factors_are_run_and_written_rounded() {
             &common::shipped("project_s.toml"),
             "--vary",
             // Project S's `every`, a whole number of ticks.
-            "events[1].every=1:4",
+            "events[11].every=1:4",
             "--design",
             "lhs:5",
             "--replicates",
@@ -648,7 +648,7 @@ fn whole_number_factors_are_run_and_written_rounded() {
         let header: Vec<&str> = lines.next().expect("header").split(',').collect();
         let column = header
             .iter()
-            .position(|h| *h == "events[1].every")
+            .position(|h| *h == "events[11].every")
             .expect("the factor's column");
         for line in lines {
             let value: f64 = line

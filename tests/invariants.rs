@@ -8,6 +8,7 @@ use common::{close, event};
 use pasar::metrics::{By, Metric, TickRecord};
 use pasar::model::Model;
 use pasar::model::sellers::SellerKind;
+use pasar::scenario::schema::EventSpec;
 use pasar::scenario::{Scenario, ScenarioFile};
 use proptest::prelude::*;
 
@@ -116,13 +117,41 @@ fn check_tick(
     // GMV: every breakdown sums to the total; shares sum to one.
     let total = must(rec, Metric::GmvIdr, By::All, 0);
     assert!(total >= 0.0);
+    let names = pasar::metrics::GroupNames::of(scenario);
     let dims = [
         (By::Kind, 3),
         (By::Origin, 2),
         (By::Channel, nk),
         (By::DiscoveryChannel, nk),
         (By::Category, nc),
+        (By::Owner, names.count(By::Owner)),
+        (By::Nest, names.count(By::Nest)),
     ];
+    // The cross-tabulations add up to each channel's GMV.
+    for k in 0..nk {
+        let channel = must(rec, Metric::GmvIdr, By::Channel, k);
+        for (by, rows) in [(By::KindChannel, 3), (By::OriginChannel, 2)] {
+            let sum: f64 = (0..rows)
+                .map(|r| must(rec, Metric::GmvIdr, by, r * nk + k))
+                .sum();
+            assert!(
+                close(sum, channel, REL) || (sum - channel).abs() < 1e-9 * total.max(1.0),
+                "tick {t}: GMV by {by:?} on channel {k} sums to {sum}, channel {channel}"
+            );
+        }
+    }
+    // An owner's GMV is its channels' GMV.
+    for (o, owner) in (0..names.count(By::Owner)).map(|o| (o, names.name(By::Owner, o as u16))) {
+        let owned: f64 = (0..nk)
+            .filter(|&k| policy.channel_owner[k] as usize == o)
+            .map(|k| must(rec, Metric::GmvIdr, By::Channel, k))
+            .sum();
+        let gmv = must(rec, Metric::GmvIdr, By::Owner, o);
+        assert!(
+            close(gmv, owned, REL) || (gmv - owned).abs() < 1e-9 * total.max(1.0),
+            "tick {t}: owner {owner} GMV {gmv}, its channels' {owned}"
+        );
+    }
     for (by, groups) in dims {
         let sum = sum_by(rec, Metric::GmvIdr, by, groups);
         assert!(
@@ -466,19 +495,41 @@ fn check_tick(
         let (old, new) = (before.listings[j], s.listings[j]);
         assert_eq!(old & !new, 0, "tick {t}: seller {j} dropped a listing");
         let added = new & !old;
+        // A checkout partner onboards the sellers of the channel it serves.
+        let partners: u16 = (0..nk)
+            .filter(|&k| new & (1 << k) != 0 && policy.onboarding[k] > 0.0)
+            .filter_map(|k| policy.checkout_partner[k])
+            .fold(0, |a, p| a | (1 << p));
         if kind != SellerKind::Umkm {
-            assert_eq!(added, 0, "tick {t}: {kind:?} {j} changed its listings");
+            // An acquisition lists the new owner's affiliates on the
+            // channel it bought.
+            let owned: u16 = (0..nk)
+                .filter(|&k| policy.channel_owner[k] == market.affiliate_owner)
+                .fold(0, |a, k| a | (1 << k));
+            let acquired = if kind == SellerKind::Affiliate {
+                owned
+            } else {
+                0
+            };
+            assert_eq!(
+                added & !(acquired | partners),
+                0,
+                "tick {t}: {kind:?} {j} listed on {added:#b} from {old:#b}"
+            );
+            for (k, n) in new_listings.iter_mut().enumerate() {
+                *n += u64::from(added & (1 << k) != 0);
+            }
         } else if added != 0 {
             let online = old & market.marketplaces != 0;
-            if added & market.marketplaces != 0 {
-                // Digitalization: an offline-only UMKM goes on every marketplace.
-                assert!(!online, "tick {t}: UMKM {j} was already online");
-                assert_eq!(added & market.marketplaces, market.marketplaces);
-            }
-            if added & market.socials != 0 {
-                assert!(online, "tick {t}: UMKM {j} joined social while offline");
-            }
-            assert_eq!(added & !(market.marketplaces | market.socials), 0);
+            // Digitalization puts an offline UMKM on some marketplaces;
+            // social adoption needs a marketplace already.
+            let digital = if online { 0 } else { market.marketplaces };
+            let social = if online { market.socials } else { 0 };
+            assert_eq!(
+                added & !(digital | social | partners),
+                0,
+                "tick {t}: UMKM {j} listed on {added:#b} from {old:#b}"
+            );
             for (k, n) in new_listings.iter_mut().enumerate() {
                 *n += u64::from(added & (1 << k) != 0);
             }
@@ -608,8 +659,8 @@ struct Params {
     behaviour: (f64, f64, f64, f64, f64),
     consumers: (f64, f64, f64, f64, f64),
     affiliates_bound: bool,
-    redirect: f64,
-    events: Vec<(u32, u8, f64, f64)>,
+    switch_friction: f64,
+    events: Vec<(u32, u8, f64, f64, f64)>,
 }
 
 fn params() -> impl Strategy<Value = Params> {
@@ -649,7 +700,10 @@ fn params() -> impl Strategy<Value = Params> {
         ),
         any::<bool>(),
         0.0f64..1.0,
-        prop::collection::vec((0u32..12, 0u8..11, 0.0f64..1.0, 0.0f64..1.0), 0..5),
+        prop::collection::vec(
+            (0u32..12, 0u8..12, 0.0f64..1.0, 0.0f64..1.0, 0.0f64..1.0),
+            0..5,
+        ),
     );
     (sizes, channels, sellers, behaviour).prop_map(|(sz, ch, se, be)| Params {
         ticks: sz.0,
@@ -665,7 +719,7 @@ fn params() -> impl Strategy<Value = Params> {
         behaviour: be.0,
         consumers: be.1,
         affiliates_bound: be.2,
-        redirect: be.3,
+        switch_friction: be.3 * 4.0 - 2.0,
         events: be.4,
     })
 }
@@ -698,7 +752,7 @@ fn build(p: &Params) -> Scenario {
         ch.attention = p.channel_shape.1;
         ch.rank_noise = p.channel_shape.2;
     }
-    spec.channels["social"].redirect_success = p.redirect;
+    spec.behaviour.switch_friction = p.switch_friction;
     let pop = &mut spec.population;
     (
         pop.umkm.count,
@@ -743,7 +797,7 @@ fn build(p: &Params) -> Scenario {
         c.habit_sd,
     ) = p.consumers;
     let categories: Vec<String> = spec.categories.keys().cloned().collect();
-    for &(tick, lever, x, y) in &p.events {
+    for &(tick, lever, x, y, u) in &p.events {
         let tick = (tick % p.ticks) as i64;
         let online = |v: f64| if v < 0.5 { "social" } else { "marketplace" }.to_string();
         let other = |v: f64| if v < 0.5 { "marketplace" } else { "social" }.to_string();
@@ -783,10 +837,13 @@ fn build(p: &Params) -> Scenario {
                 .with("top", 1 + (y * 3.0) as i64)
                 .with("entrants", 1 + (x * y * 3.0) as i64)
                 .with("cost_factor", 0.5 + y),
+            7 if y < 0.5 => event(tick, "checkout_partner")
+                .with("channel", online(x))
+                .with("partner", other(x)),
             7 => event(tick, "checkout_partner")
                 .with("channel", online(x))
                 .with("partner", other(x))
-                .with("redirect_success", y),
+                .with("onboarding", y - 0.5),
             8 => event(tick, "take_rate")
                 .with(
                     "channel",
@@ -797,7 +854,19 @@ fn build(p: &Params) -> Scenario {
                 )
                 .with("rate", x * 0.3),
             9 => event(tick, "digitalization").with("rate", x * 0.5),
+            10 => event(tick, "change_owner")
+                .with("channel", online(x))
+                .with("owner", if y < 0.5 { "sea" } else { "newco" }),
             _ => event(tick, "umkm_subsidy").with("idr_per_tick", x * 1e5),
+        };
+        // Some levers end: a ban lifted, a subsidy that stops.
+        let e = if u < 0.3 {
+            EventSpec {
+                until_tick: Some(tick + 1 + (u * 10.0) as i64),
+                ..e
+            }
+        } else {
+            e
         };
         spec.events.push(e);
     }
@@ -861,12 +930,18 @@ fn identities_hold_under_every_lever() {
         event(7, "take_rate")
             .with("channel", "marketplace")
             .with("rate", 0.08),
-        event(9, "payment_ban").with("channel", "social"),
+        EventSpec {
+            until_tick: Some(21),
+            ..event(9, "payment_ban").with("channel", "social")
+        },
         event(11, "umkm_subsidy").with("idr_per_tick", 20_000.0),
+        event(12, "change_owner")
+            .with("channel", "marketplace")
+            .with("owner", "bytedance"),
         event(14, "checkout_partner")
             .with("channel", "social")
             .with("partner", "marketplace")
-            .with("redirect_success", 0.5),
+            .with("onboarding", 0.2),
         event(16, "cross_border_ban").with("channels", vec!["marketplace"]),
         event(18, "positive_list"),
         event(19, "digitalization").with("rate", 0.3),

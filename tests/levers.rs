@@ -14,6 +14,7 @@ use pasar::metrics::{By, Metric, TickRecord};
 use pasar::model::Model;
 use pasar::model::sellers::{SellerKind, Sellers};
 use pasar::scenario::Scenario;
+use pasar::scenario::schema::EventSpec;
 
 /// The small baseline with a social channel worth using.
 fn base(extra: &[&str]) -> Scenario {
@@ -154,7 +155,6 @@ fn payment_ban_ends_social_transactions() {
         vec![event(5, "payment_ban").with("channel", "social")],
     );
     let social = channel_index(&without, "social");
-    let mp = channel_index(&without, "marketplace");
     let (a, b) = (common::run(&without), common::run(&with));
     assert_same_until(&a, &b, 5);
     assert!(
@@ -170,19 +170,28 @@ fn payment_ban_ends_social_transactions() {
         );
         assert_eq!(v(r, Metric::GmvIdr, By::Channel, social), 0.0);
         assert_eq!(v(r, Metric::CommissionIdr, By::Channel, social), 0.0);
-        // Discovery goes on; what completes, completes on the marketplace.
-        let discovered = v(r, Metric::GmvIdr, By::DiscoveryChannel, social);
-        let mp_tx = v(r, Metric::GmvIdr, By::Channel, mp);
-        let mp_found = v(r, Metric::GmvIdr, By::DiscoveryChannel, mp);
-        assert!(
-            close(mp_tx, mp_found + discovered, 1e-9),
-            "tick {}: {mp_tx} vs {mp_found} + {discovered}",
-            r.tick
-        );
+        // Without a partner a purchase found on social is found again on
+        // the channel chosen next, or lost.
+        assert_eq!(v(r, Metric::GmvIdr, By::DiscoveryChannel, social), 0.0);
+        assert_eq!(v(r, Metric::PurchasesRedirected, By::Channel, social), 0.0);
+        let by_channel: f64 = (0..3)
+            .map(|k| v(r, Metric::PurchasesRedirected, By::Channel, k))
+            .sum();
+        assert!(close(
+            by_channel,
+            v(r, Metric::PurchasesRedirected, By::All, 0),
+            1e-12
+        ));
     }
     assert!(total(&b, 5, Metric::PurchasesLost, By::DiscoveryChannel, social) > 0.0);
-    assert!(total(&b, 5, Metric::PurchasesRedirected, By::All, 0) > 0.0);
-    assert!(total(&b, 5, Metric::GmvIdr, By::DiscoveryChannel, social) > 0.0);
+    // The choice made again reaches both offline and the marketplace.
+    for name in ["offline", "marketplace"] {
+        let k = channel_index(&with, name);
+        assert!(
+            total(&b, 5, Metric::PurchasesRedirected, By::Channel, k) > 0.0,
+            "nothing chosen again on {name}"
+        );
+    }
     assert_eq!(total(&a, 0, Metric::PurchasesLost, By::All, 0), 0.0);
     // Leakage: fewer purchases in all.
     assert!(
@@ -190,127 +199,303 @@ fn payment_ban_ends_social_transactions() {
     );
 }
 
-/// Without a checkout partner a banned social purchase completes on a
-/// marketplace where the seller is listed with probability ρ; every seller
-/// on social here is also on the marketplace, so lost ~ Binomial(chosen, 1−ρ).
+/// The switching friction φ moves purchases from choosing again to giving
+/// up: in the ban's first tick, on the same draws, every purchase lost at
+/// a lower φ is lost at a higher one; over the run, more φ, more lost.
 #[test]
-fn redirect_success_sets_the_share_of_banned_purchases_that_complete() {
-    let rho = 0.6;
-    let without = base(&[
-        "channels.social.redirect_success=0.6",
-        "population.consumers.purchase_rate_mean=3.0",
-    ]);
-    let with = with_events(
-        &without,
-        vec![event(0, "payment_ban").with("channel", "social")],
-    );
-    let social = channel_index(&without, "social");
-    let mp_bit = 1u16 << channel_index(&without, "marketplace");
-    let social_bit = 1u16 << social;
-    let (mut lost, mut redirected) = (0u64, 0u64);
-    trace(&with, |_, m, before, _| {
-        let s = m.sellers();
-        for j in before.kept(s) {
-            if s.eligible[j] & social_bit != 0 {
-                assert_ne!(
-                    s.eligible[j] & mp_bit,
-                    0,
-                    "seller {j} on social but not on the marketplace"
-                );
+fn the_switch_friction_decides_between_giving_up_and_choosing_again() {
+    let run = |phi: &str| {
+        let set = format!("behaviour.switch_friction={phi}");
+        let scenario = with_events(
+            &base(&[set.as_str(), "population.consumers.purchase_rate_mean=3.0"]),
+            vec![event(0, "payment_ban").with("channel", "social")],
+        );
+        let mut first = None;
+        let records = trace(&scenario, |t, m, _, _| {
+            if t == 0 {
+                first = Some((m.flows().lost, m.flows().redirected));
             }
-        }
-        let f = m.flows();
-        assert_eq!(f.lost, f.lost_discovery[social]);
-        lost += f.lost;
-        redirected += f.redirected;
-    });
-    let chosen = (lost + redirected) as f64;
-    assert!(chosen > 2000.0, "only {chosen} social choices");
-    assert_binomial(lost as f64, chosen, 1.0 - rho, "lost social purchases");
+        });
+        let lost = total(&records, 0, Metric::PurchasesLost, By::All, 0);
+        let redirected = total(&records, 0, Metric::PurchasesRedirected, By::All, 0);
+        (first.expect("a first tick"), lost, redirected)
+    };
+    let (low, mid, high) = (run("-2.0"), run("0.0"), run("2.0"));
+    assert!(
+        low.0.0 <= mid.0.0 && mid.0.0 <= high.0.0,
+        "{low:?} {mid:?} {high:?}"
+    );
+    assert!(
+        low.1 < mid.1 && mid.1 < high.1,
+        "lost: {low:?} {mid:?} {high:?}"
+    );
+    assert!(
+        low.2 > mid.2 && mid.2 > high.2,
+        "chosen again: {low:?} {mid:?} {high:?}"
+    );
+    // Share given up among failed checkouts: e^{φ} weights the channel
+    // left, so the share rises steeply with φ.
+    let share = |r: &((u64, u64), f64, f64)| r.1 / (r.1 + r.2);
+    assert!(
+        share(&low) < 0.25 && share(&high) > 0.5,
+        "{} {}",
+        share(&low),
+        share(&high)
+    );
 }
 
-/// With a checkout partner the purchase completes on the partner with
-/// probability ρ, listed there or not: affiliates (listed on social only)
-/// sell again, paying the partner's commission.
+/// With a checkout partner a purchase found on social completes on the
+/// partner when its seller is listed there; affiliates listed only on
+/// social cannot, until onboarding lists them on the partner.
 #[test]
-fn checkout_partner_completes_social_purchases_on_the_partner() {
+fn checkout_partner_completes_purchases_of_sellers_listed_on_it() {
     let mut sets = vec![
         "population.affiliate.count=8",
         "population.consumers.purchase_rate_mean=3.0",
+        "behaviour.umkm_entry_rate=0.0",
+        "behaviour.importer_entry_rate=0.0",
     ];
     sets.extend_from_slice(DECODABLE_RATES);
     let banned = with_events(
         &base(&sets),
         vec![event(0, "payment_ban").with("channel", "social")],
     );
-    let partner = |rho: f64| {
+    let partner_of = |banned: &Scenario, onboarding: f64| {
         with_events(
-            &banned,
+            banned,
             vec![
                 event(0, "checkout_partner")
                     .with("channel", "social")
                     .with("partner", "marketplace")
-                    .with("redirect_success", rho),
+                    .with("onboarding", onboarding),
             ],
         )
     };
+    let partner = |onboarding: f64| partner_of(&banned, onboarding);
     let social = channel_index(&banned, "social");
     let mp = channel_index(&banned, "marketplace");
-    // Ban alone: affiliates cannot complete anywhere.
+    let (social_bit, mp_bit) = (1u16 << social, 1u16 << mp);
+    // Without onboarding: affiliates never sell; sellers on both channels
+    // sell social's discoveries on the marketplace.
     let mut affiliate_sales = 0;
-    let mut banned_lost = 0;
-    trace(&banned, |_, m, before, _| {
+    let records = trace(&partner(0.0), |_, m, before, _| {
         let s = m.sellers();
         for j in before.kept(s) {
             if s.kind[j] == SellerKind::Affiliate {
                 affiliate_sales += s.tally[j].sales();
+                assert_eq!(s.listings[j] & mp_bit, 0, "affiliate {j} onboarded");
             }
         }
-        banned_lost += m.flows().lost;
+        assert_eq!(m.flows().purchases_tx[social], 0);
     });
     assert_eq!(
         affiliate_sales, 0,
-        "affiliates sold with payments banned and no partner"
+        "affiliates sold without a listing on the partner"
     );
-    assert!(banned_lost > 0);
-    // Partner with ρ = 0.7: lost ~ Binomial(chosen, 0.3), affiliates sell
-    // on the marketplace, and every social discovery transacts there.
-    let rho = 0.7;
-    let (mut lost, mut redirected, mut affiliate_sales) = (0u64, 0u64, 0u32);
-    let records = trace(&partner(rho), |_, m, before, _| {
+    assert!(total(&records, 0, Metric::GmvIdr, By::DiscoveryChannel, social) > 0.0);
+    assert!(total(&records, 0, Metric::PurchasesLost, By::All, 0) > 0.0);
+    // Onboarding 1: every seller of social is on the partner from the
+    // second tick, so nothing found on social is lost after it, and
+    // affiliates sell, paying the partner's commission.
+    let mut affiliate_on_mp = 0;
+    trace(&partner(1.0), |t, m, before, _| {
         let s = m.sellers();
         for j in before.kept(s) {
             if s.kind[j] == SellerKind::Affiliate {
                 let (off, on_mp, on_social) = sales_by_channel(s, j);
                 assert_eq!((off, on_social), (0, 0), "affiliate {j}");
-                affiliate_sales += on_mp;
+                affiliate_on_mp += on_mp;
+            }
+            if s.listings[j] & social_bit != 0 {
+                assert_ne!(
+                    s.listings[j] & mp_bit,
+                    0,
+                    "tick {t}: seller {j} not onboarded"
+                );
             }
         }
-        let f = m.flows();
-        lost += f.lost;
-        redirected += f.redirected;
-        assert_eq!(f.purchases_tx[social], 0);
+        if t >= 1 {
+            assert_eq!(m.flows().lost, 0, "tick {t}");
+        }
     });
-    assert!(affiliate_sales > 0, "affiliates sell through the partner");
-    let chosen = (lost + redirected) as f64;
-    assert!(chosen > 1000.0);
-    assert_binomial(lost as f64, chosen, 1.0 - rho, "lost with a partner");
-    for r in &records {
-        let found = v(r, Metric::GmvIdr, By::DiscoveryChannel, social)
-            + v(r, Metric::GmvIdr, By::DiscoveryChannel, mp);
+    assert!(affiliate_on_mp > 0, "affiliates sell through the partner");
+    // Onboarding 0.1: of social's sellers not on the partner (here its
+    // many affiliates), 10% a tick join it.
+    let mut many = sets.clone();
+    many.push("population.affiliate.count=80");
+    let banned = with_events(
+        &base(&many),
+        vec![event(0, "payment_ban").with("channel", "social")],
+    );
+    let (mut joined, mut could) = (0u64, 0u64);
+    trace(&partner_of(&banned, 0.1), |_, m, before, _| {
+        let s = m.sellers();
+        for j in before.kept(s) {
+            let was = before.listings[j];
+            if was & social_bit != 0 && was & mp_bit == 0 {
+                could += 1;
+                joined += u64::from(s.listings[j] & mp_bit != 0);
+            }
+        }
+    });
+    assert!(could > 100, "{could} sellers could join");
+    assert_binomial(joined as f64, could as f64, 0.1, "sellers onboarded");
+}
+
+/// `until` ends a lever: a ban lifted, a commission restored.
+#[test]
+fn an_event_with_until_stops_at_its_end() {
+    let without = base(&[]);
+    let social = channel_index(&without, "social");
+    let ban = |e: EventSpec| EventSpec {
+        until_tick: Some(9),
+        ..e
+    };
+    let with = with_events(
+        &without,
+        vec![
+            ban(event(4, "payment_ban").with("channel", "social")),
+            ban(event(4, "take_rate")
+                .with("channel", "marketplace")
+                .with("rate", 0.2)),
+        ],
+    );
+    let rate = without.spec.channels["marketplace"].take_rate;
+    let mp = channel_index(&without, "marketplace");
+    let records = trace(&with, |t, m, _, _| {
+        let banned = (4..9).contains(&t);
+        assert_eq!(m.policy().payments_allowed[social], !banned, "tick {t}");
+        let expected = if banned { 0.2 } else { rate };
+        assert_eq!(m.policy().take_rate[mp], expected, "tick {t}");
+    });
+    assert!(total(&records, 9, Metric::Purchases, By::Channel, social) > 0.0);
+    assert_eq!(
+        records
+            .iter()
+            .filter(|r| (4..9).contains(&r.tick))
+            .map(|r| v(r, Metric::Purchases, By::Channel, social))
+            .sum::<f64>(),
+        0.0
+    );
+}
+
+/// An `end` event stops what it names, as an `until` would: the same run.
+#[test]
+fn an_end_event_is_an_until() {
+    let without = base(&[]);
+    let with_until = with_events(
+        &without,
+        vec![EventSpec {
+            until_tick: Some(9),
+            ..event(4, "payment_ban").with("channel", "social")
+        }],
+    );
+    let with_end = with_events(
+        &without,
+        vec![
+            event(4, "payment_ban").with("channel", "social"),
+            event(9, "end")
+                .with("ends", "payment_ban")
+                .with("channel", "social"),
+        ],
+    );
+    assert_eq!(with_end.timeline[0].until, Some(9));
+    let (a, b) = (common::run(&with_until), common::run(&with_end));
+    assert_eq!(a, b);
+    // An end with nothing to end is refused.
+    let mut spec = without.spec.clone();
+    spec.events
+        .push(event(9, "end").with("ends", "payment_ban"));
+    let refused = Scenario::from_spec(&spec).expect_err("nothing to end");
+    assert!(
+        format!("{refused}").contains("no payment_ban event is in force at tick 9"),
+        "{refused}"
+    );
+}
+
+/// `change_owner`: the acquired channel's GMV moves to its new owner's
+/// series, the new owner's affiliates list there, and its self-preference
+/// now favours them.
+#[test]
+fn change_owner_moves_a_channel_to_its_new_owner() {
+    let without = base(&[
+        "population.affiliate.count=10",
+        "channels.marketplace.self_preference=3.0",
+    ]);
+    let acquired = |owner: &str| {
+        with_events(
+            &without,
+            vec![
+                event(4, "change_owner")
+                    .with("channel", "marketplace")
+                    .with("owner", owner),
+            ],
+        )
+    };
+    let scenario = acquired("bytedance");
+    let names = pasar::metrics::GroupNames::of(&scenario);
+    let owner = |name: &str| {
+        (0..names.count(By::Owner))
+            .find(|&o| names.name(By::Owner, o as u16) == name)
+            .unwrap_or_else(|| panic!("no owner {name}"))
+    };
+    let (bytedance, marketplaces) = (owner("bytedance"), owner("marketplaces"));
+    let (social, mp) = (
+        channel_index(&scenario, "social"),
+        channel_index(&scenario, "marketplace"),
+    );
+    let mp_bit = 1u16 << mp;
+    let mut affiliate_mp_sales = 0u32;
+    let records = trace(&scenario, |t, m, _, rec| {
+        let s = m.sellers();
+        let listed = (0..s.len())
+            .filter(|&j| s.alive[j] && s.kind[j] == SellerKind::Affiliate)
+            .all(|j| s.listings[j] & mp_bit != 0);
+        assert_eq!(listed, t >= 4, "tick {t}: affiliates on the marketplace");
+        if t >= 4 {
+            affiliate_mp_sales += (0..s.len())
+                .filter(|&j| s.kind[j] == SellerKind::Affiliate && s.eligible[j] & mp_bit != 0)
+                .map(|j| s.tally[j].sales())
+                .sum::<u32>();
+        }
+        let expected = if t >= 4 {
+            v(rec, Metric::GmvIdr, By::Channel, social) + v(rec, Metric::GmvIdr, By::Channel, mp)
+        } else {
+            v(rec, Metric::GmvIdr, By::Channel, social)
+        };
         assert!(
-            close(v(r, Metric::GmvIdr, By::Channel, mp), found, 1e-9),
-            "tick {}",
-            r.tick
+            close(
+                v(rec, Metric::GmvIdr, By::Owner, bytedance),
+                expected,
+                1e-12
+            ),
+            "tick {t}"
         );
-    }
-    // ρ = 1: nothing is lost; every social discovery is a redirected purchase.
-    let records = trace(&partner(1.0), |_, m, _, _| {
-        let f = m.flows();
-        assert_eq!(f.lost, 0);
-        assert!(f.redirected > 0);
+        let left = if t >= 4 {
+            0.0
+        } else {
+            v(rec, Metric::GmvIdr, By::Channel, mp)
+        };
+        assert!(
+            close(v(rec, Metric::GmvIdr, By::Owner, marketplaces), left, 1e-12),
+            "tick {t}"
+        );
     });
-    assert_eq!(total(&records, 0, Metric::PurchasesLost, By::All, 0), 0.0);
+    assert!(
+        affiliate_mp_sales > 0,
+        "affiliates sell on the acquired channel"
+    );
+    assert!(total(&records, 4, Metric::GmvShare, By::Owner, bytedance) > 0.0);
+    // Given to someone else, the marketplace lists no affiliate.
+    trace(&acquired("newco"), |t, m, _, _| {
+        let s = m.sellers();
+        assert!(
+            (0..s.len())
+                .filter(|&j| s.kind[j] == SellerKind::Affiliate)
+                .all(|j| s.listings[j] & mp_bit == 0),
+            "tick {t}"
+        );
+    });
 }
 
 #[test]

@@ -13,61 +13,97 @@ pub struct Headline {
     pub metric: Metric,
     pub by: By,
     pub group: Option<&'static str>,
+    /// The part of the table it belongs to.
+    pub part: Part,
+    /// Whether the report charts it (the cross-tabulations are tables only).
+    pub chart: bool,
+}
+
+/// The parts of the headline table, by the question they answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// Who wins: platforms, their owners, offline.
+    Platforms,
+    /// Which sellers: UMKM, importers, affiliates.
+    Sellers,
+    /// What consumers get: purchases, surplus.
+    Consumers,
+    /// Who sells what on each platform (kind and origin by channel).
+    CrossTabulations,
+}
+
+impl Part {
+    pub const ALL: [Part; 4] = [
+        Part::Platforms,
+        Part::Sellers,
+        Part::Consumers,
+        Part::CrossTabulations,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Part::Platforms => "Platforms, owners and offline",
+            Part::Sellers => "Sellers and imports",
+            Part::Consumers => "Consumers",
+            Part::CrossTabulations => "Who sells on each platform",
+        }
+    }
+}
+
+const fn headline(metric: Metric, by: By, part: Part, chart: bool) -> Headline {
+    Headline {
+        metric,
+        by,
+        group: None,
+        part,
+        chart,
+    }
 }
 
 /// The headline metrics, in the order of the table.
 pub const HEADLINES: &[Headline] = &[
+    headline(Metric::GmvShare, By::Channel, Part::Platforms, true),
+    headline(Metric::GmvShare, By::Owner, Part::Platforms, true),
+    headline(Metric::GmvIdr, By::Channel, Part::Platforms, false),
+    // GMV found on each channel, wherever it was paid for: what a social
+    // channel under a payment ban keeps through its checkout partner.
+    headline(Metric::GmvIdr, By::DiscoveryChannel, Part::Platforms, false),
+    headline(Metric::CommissionIdr, By::Channel, Part::Platforms, true),
+    headline(Metric::GmvShare, By::Kind, Part::Sellers, true),
+    headline(Metric::GmvIdr, By::Kind, Part::Sellers, false),
+    headline(Metric::GmvShare, By::Origin, Part::Sellers, true),
+    headline(Metric::ImportPenetration, By::All, Part::Sellers, true),
+    headline(Metric::ImportPenetration, By::Channel, Part::Sellers, false),
     Headline {
-        metric: Metric::GmvShare,
-        by: By::Kind,
-        group: None,
-    },
-    Headline {
-        metric: Metric::GmvShare,
-        by: By::Origin,
-        group: None,
-    },
-    Headline {
-        metric: Metric::GmvShare,
-        by: By::Channel,
-        group: None,
-    },
-    Headline {
-        metric: Metric::ImportPenetration,
-        by: By::All,
-        group: None,
-    },
-    Headline {
-        metric: Metric::SellersAlive,
-        by: By::Kind,
         group: Some("umkm"),
+        ..headline(Metric::SellersAlive, By::Kind, Part::Sellers, true)
     },
-    Headline {
-        metric: Metric::UmkmRevenueIdr,
-        by: By::All,
-        group: None,
-    },
-    Headline {
-        metric: Metric::UmkmProfitIdr,
-        by: By::All,
-        group: None,
-    },
-    Headline {
-        metric: Metric::PurchasesLost,
-        by: By::All,
-        group: None,
-    },
-    Headline {
-        metric: Metric::ConsumerSurplusIdr,
-        by: By::All,
-        group: None,
-    },
-    Headline {
-        metric: Metric::CommissionIdr,
-        by: By::Channel,
-        group: None,
-    },
+    headline(Metric::UmkmRevenueIdr, By::All, Part::Sellers, true),
+    headline(Metric::UmkmProfitIdr, By::All, Part::Sellers, true),
+    headline(Metric::PurchasesLost, By::All, Part::Consumers, true),
+    headline(Metric::ConsumerSurplusIdr, By::All, Part::Consumers, true),
+    headline(
+        Metric::GmvIdr,
+        By::KindChannel,
+        Part::CrossTabulations,
+        false,
+    ),
+    headline(
+        Metric::GmvIdr,
+        By::OriginChannel,
+        Part::CrossTabulations,
+        false,
+    ),
 ];
+
+/// The headline entry a series belongs to.
+pub fn headline_of(key: &SeriesKey) -> Option<&'static Headline> {
+    HEADLINES.iter().find(|h| {
+        key.metric == h.metric.def().name
+            && key.by == h.by.as_str()
+            && h.group.is_none_or(|g| key.group == g)
+    })
+}
 
 /// The headline series present in `panel`, in table order.
 pub fn headline_keys(panel: &Panel) -> Vec<SeriesKey> {
@@ -84,16 +120,9 @@ pub fn headline_keys(panel: &Panel) -> Vec<SeriesKey> {
         .collect()
 }
 
-/// The groups of `by` in a scenario: (index, name).
+/// The groups of `by` in a scenario, by name.
 fn groups(names: &crate::metrics::GroupNames, by: By) -> Vec<String> {
-    let n = match by {
-        By::All => 1,
-        By::Kind => 3,
-        By::Origin => 2,
-        By::Channel | By::DiscoveryChannel => names.channels.len(),
-        By::Category => names.categories.len(),
-    };
-    (0..n)
+    (0..names.count(by))
         .map(|g| names.name(by, g as u16).to_string())
         .collect()
 }
@@ -141,13 +170,17 @@ pub fn title(key: &SeriesKey) -> String {
         "purchases" => "Purchases",
         "consumer_surplus_idr" => "Consumer surplus",
         "commission_idr" => "Commissions",
+        "purchases_redirected" => "Purchases chosen again",
         "hhi" => "HHI",
         other => other,
     };
-    if key.by == "all" {
-        metric.to_string()
-    } else {
-        format!("{metric}, {} {}", key.by.replace('_', " "), key.group)
+    match key.by.as_str() {
+        "all" => metric.to_string(),
+        // "umkm_on_shopee": the group says it all.
+        "kind_channel" | "origin_channel" => {
+            format!("{metric}, {}", key.group.replacen("_on_", " on ", 1))
+        }
+        by => format!("{metric}, {} {}", by.replace('_', " "), key.group),
     }
 }
 

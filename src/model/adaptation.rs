@@ -35,6 +35,19 @@ impl Model<'_> {
             })
             .collect();
         let digitalization = self.policy.digitalization_rate;
+        // Checkout partners that onboard sellers: (channel, partner, chance).
+        let onboarding: Vec<(usize, usize, f64)> = (0..market.n_channels)
+            .filter_map(|k| {
+                let partner = self.policy.checkout_partner[k]?;
+                let rate = self.policy.onboarding[k];
+                (rate > 0.0).then_some((k, partner, rate))
+            })
+            .collect();
+        let factory = super::sellers::SellerFactory {
+            spec: &self.scenario.spec,
+            market,
+        };
+        let (streams, tick) = (&self.streams, self.tick);
         let s = &mut self.sellers;
         let f = &mut self.flows;
         for j in 0..s.len() {
@@ -52,32 +65,48 @@ impl Model<'_> {
             } else if s.tally[j].sales() == 0 {
                 s.markup[j] = (markup - b.markup_step).max(b.markup_min) as f32;
             }
-            if s.kind[j] != SellerKind::Umkm {
-                continue;
+            // Draws that only some sellers need come from a stream of their
+            // own, opened when needed, so that the draws of others stay
+            // aligned.
+            let id = u64::from(s.id[j]);
+            let mut listing_rng: Option<crate::rng::Rng> = None;
+            let new_stream = || streams.stream(Purpose::Listing, id, tick);
+            if s.kind[j] == SellerKind::Umkm {
+                // Always the same draws per UMKM, whatever its state, so
+                // common random numbers stay aligned across scenarios.
+                let mut rng = streams.stream(Purpose::Adaptation, id, tick);
+                let go_online = dist::uniform(&mut rng) < digitalization;
+                let online = s.listings[j] & market.marketplaces != 0;
+                let c = s.category[j] as usize;
+                for (i, &k) in socials.iter().enumerate() {
+                    let u = dist::uniform(&mut rng);
+                    if !online || s.listings[j] & (1 << k) != 0 {
+                        continue;
+                    }
+                    if u < b.social_adoption * share[i * nc + c] {
+                        s.listings[j] |= 1 << k;
+                        f.entries_channel[k] += 1;
+                    }
+                }
+                if !online && go_online {
+                    let rng = listing_rng.get_or_insert_with(new_stream);
+                    let new = factory.marketplace_subset(rng) & !s.listings[j];
+                    s.listings[j] |= new;
+                    for k in market.channels_in(new) {
+                        f.entries_channel[k] += 1;
+                    }
+                }
             }
-            // Always the same draws per UMKM, whatever its state, so common
-            // random numbers stay aligned across scenarios.
-            let mut rng = self
-                .streams
-                .stream(Purpose::Adaptation, u64::from(s.id[j]), self.tick);
-            let go_online = dist::uniform(&mut rng) < digitalization;
-            let online = s.listings[j] & market.marketplaces != 0;
-            let c = s.category[j] as usize;
-            for (i, &k) in socials.iter().enumerate() {
-                let u = dist::uniform(&mut rng);
-                if !online || s.listings[j] & (1 << k) != 0 {
+            // Sellers of every kind on a channel with a checkout partner
+            // list on the partner at the partner's onboarding rate.
+            for &(k, partner, rate) in &onboarding {
+                let listed = s.listings[j];
+                if listed & (1 << k) == 0 || listed & (1 << partner) != 0 {
                     continue;
                 }
-                if u < b.social_adoption * share[i * nc + c] {
-                    s.listings[j] |= 1 << k;
-                    f.entries_channel[k] += 1;
-                }
-            }
-            if !online && go_online {
-                let new = market.marketplaces & !s.listings[j];
-                s.listings[j] |= market.marketplaces;
-                for k in market.channels_in(new) {
-                    f.entries_channel[k] += 1;
+                if dist::uniform(listing_rng.get_or_insert_with(new_stream)) < rate {
+                    s.listings[j] |= 1 << partner;
+                    f.entries_channel[partner] += 1;
                 }
             }
         }

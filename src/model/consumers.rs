@@ -99,6 +99,44 @@ impl Consumers {
         c
     }
 
+    /// Make channel habits correlate within their nest as the nested logit's
+    /// errors do: for a nest of dissimilarity λ_n < 1, consumer i's habit
+    /// shock on its channel k becomes √(1 − λ_n²)·ζ_in + λ_n·z_ik, with ζ_in
+    /// a standard normal shared by the nest's channels (from a stream of
+    /// its own, one draw per nest, so that other draws do not move). Each
+    /// channel keeps unit variance, and the within-nest correlation is
+    /// 1 − λ_n²: a nest's appeal does not grow with its number of channels
+    /// when λ_n is small. Nests with λ_n = 1 are left alone.
+    pub fn correlate_within_nests(
+        &mut self,
+        market: &super::market::Market,
+        streams: &crate::rng::Streams,
+    ) {
+        let lambdas = &market.nest_lambda;
+        // A nest of one channel is that channel, whatever its λ: nothing to
+        // correlate.
+        let correlated = |n: usize| lambdas[n] != 1.0 && market.nest_members[n].count_ones() > 1;
+        if !(0..lambdas.len()).any(correlated) {
+            return;
+        }
+        let stride = self.stride();
+        let mut shared = vec![0.0f64; lambdas.len()];
+        for (i, record) in self.records.chunks_exact_mut(stride).enumerate() {
+            let mut rng = streams.stream(crate::rng::Purpose::Nests, i as u64, 0);
+            for z in shared.iter_mut() {
+                *z = dist::standard_normal(&mut rng);
+            }
+            for (k, habit) in record[HABITS..].iter_mut().enumerate() {
+                let n = market.nest_of[k];
+                let lambda = lambdas[n];
+                if correlated(n) {
+                    let own = f64::from(*habit);
+                    *habit = ((1.0 - lambda * lambda).sqrt() * shared[n] + lambda * own) as f32;
+                }
+            }
+        }
+    }
+
     fn record(&self, i: usize) -> &[f32] {
         let stride = self.stride();
         &self.records[i * stride..(i + 1) * stride]

@@ -11,8 +11,15 @@ pub struct TickFlows {
     pub purchases: u64,
     /// Purchases lost because the discovery channel did not allow payments.
     pub lost: u64,
-    /// Purchases discovered on a channel without payments that completed elsewhere.
+    /// Purchases found on a channel that took no payments, completed on its
+    /// checkout partner or chosen again and completed elsewhere.
     pub redirected: u64,
+    /// Those purchases by the channel they completed on.
+    pub redirected_tx: Vec<u64>,
+    /// GMV by seller kind × transaction channel (`kind * n_channels + k`).
+    pub gmv_kind_tx: Vec<f64>,
+    /// GMV by origin (domestic 0, imported 1) × transaction channel.
+    pub gmv_origin_tx: Vec<f64>,
     /// GMV (Σ price) by transaction channel × category.
     pub gmv_tx_category: Vec<f64>,
     /// GMV by discovery channel.
@@ -48,6 +55,9 @@ impl TickFlows {
         TickFlows {
             gmv_tx_category: vec![0.0; n_channels * n_categories],
             gmv_discovery: vec![0.0; n_channels],
+            redirected_tx: vec![0; n_channels],
+            gmv_kind_tx: vec![0.0; 3 * n_channels],
+            gmv_origin_tx: vec![0.0; 2 * n_channels],
             purchases_tx: vec![0; n_channels],
             lost_discovery: vec![0; n_channels],
             commission: vec![0.0; n_channels],

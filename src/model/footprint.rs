@@ -8,9 +8,43 @@ use crate::scenario::ScenarioFile;
 use std::mem::size_of;
 
 /// Bytes one seller slot takes in [`super::sellers::Sellers`] (every
-/// per-seller vector) plus its ranking state on `n_channels` channels.
-pub fn bytes_per_seller(n_channels: usize) -> u64 {
-    (SELLER_BYTES + n_channels * LISTING_BYTES) as u64
+/// per-seller vector) plus its ranking state, for a scenario whose sellers
+/// hold at most [`listings_per_seller`] listings each.
+pub fn bytes_per_seller(spec: &ScenarioFile) -> u64 {
+    let ranking = RANKING_SELLER_BYTES as f64 + listings_per_seller(spec) * LISTING_BYTES as f64;
+    (SELLER_BYTES as f64 + ranking).ceil() as u64
+}
+
+/// Listings a seller holds at most, on average over sellers: an offline
+/// shop, the marketplaces an online UMKM draws (Σ listing shares, plus the
+/// widest one when the draws pick none), every social channel, and every
+/// channel a checkout partner onboards sellers onto. Every UMKM is counted
+/// as online, which none of the shipped runs reaches; importers and
+/// affiliates, listed on every online channel at most, are few.
+pub fn listings_per_seller(spec: &ScenarioFile) -> f64 {
+    use crate::scenario::ChannelKind;
+    let of = |kind: ChannelKind| spec.channels.values().filter(move |c| c.kind == kind);
+    let offline = of(ChannelKind::Offline).count() as f64;
+    let social = of(ChannelKind::Social).count() as f64;
+    let shares: Vec<f64> = of(ChannelKind::Marketplace)
+        .map(|c| c.listing_share)
+        .collect();
+    let none = shares.iter().map(|s| 1.0 - s).product::<f64>();
+    let marketplaces = if shares.is_empty() {
+        0.0
+    } else {
+        shares.iter().sum::<f64>() + none
+    };
+    let mut partners: Vec<&str> = spec
+        .events
+        .iter()
+        .filter(|e| e.lever == "checkout_partner")
+        .filter_map(|e| e.arg("partner").and_then(|p| p.as_str()))
+        .collect();
+    partners.sort_unstable();
+    partners.dedup();
+    let all = spec.channels.len() as f64;
+    (offline + marketplaces + social + partners.len() as f64).min(all)
 }
 
 /// One slot of every per-seller vector: the id, unit cost, quality, markup
@@ -19,9 +53,11 @@ pub fn bytes_per_seller(n_channels: usize) -> u64 {
 /// eligibility (3 × 2); kind, imported, owner and alive (4 × 1).
 pub const SELLER_BYTES: usize = 5 * 4 + 2 * 8 + size_of::<Tally>() + 3 * 2 + 4;
 
-/// Ranking state of one eligible listing: its slot in the ranking order,
-/// its card and its sort key.
-pub const LISTING_BYTES: usize = size_of::<u32>() + size_of::<Card>() + size_of::<(f64, u32)>();
+/// Ranking state of one eligible listing: its card and its sort key.
+pub const LISTING_BYTES: usize = size_of::<Card>() + size_of::<u128>();
+
+/// Ranking state of one seller slot: the two logarithms its listings read.
+pub const RANKING_SELLER_BYTES: usize = 2 * size_of::<f64>();
 
 /// Bytes one consumer takes: four `f32` attributes, a habit shock per
 /// channel, and its place in the shopping order.
@@ -52,7 +88,7 @@ pub fn population_bytes(spec: &ScenarioFile) -> u64 {
     let sellers = pop.umkm.count + pop.importer.count + pop.affiliate.count;
     let sellers = sellers.saturating_add(sellers / 4);
     sellers
-        .saturating_mul(bytes_per_seller(nk))
+        .saturating_mul(bytes_per_seller(spec))
         .saturating_add(pop.consumers.count.saturating_mul(bytes_per_consumer(nk)))
 }
 

@@ -117,11 +117,16 @@ impl Model<'_> {
             let Some((_, rng)) = current.as_mut() else {
                 continue;
             };
-            let owner = self.market.channel_owner[k];
+            let owner = self.policy.channel_owner[k];
+            if owner == 0 {
+                // Not (yet) acquired: no one to place affiliates.
+                continue;
+            }
+            let listings = self.policy.owner_channels(owner);
             for _ in 0..entrants {
-                let new = self
-                    .factory()
-                    .affiliate(rng, owner, c as u16, quality, cost_factor);
+                let new =
+                    self.factory()
+                        .affiliate(rng, owner, c as u16, quality, cost_factor, listings);
                 self.admit(new);
             }
         }

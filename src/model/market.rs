@@ -12,12 +12,20 @@ pub struct Market {
     pub offline: ChannelSet,
     pub marketplaces: ChannelSet,
     pub socials: ChannelSet,
-    /// Owner code of each channel (0: no owner).
+    /// Every owner a scenario names (channels' owners, the affiliates'
+    /// owner, new owners of `change_owner` events), in that order: owner
+    /// code c is `owners[c − 1]`, code 0 is no owner.
+    pub owners: Vec<String>,
+    /// Owner code of each channel at the start (0: no owner).
     pub channel_owner: Vec<u8>,
-    /// Channels of each owner code (index 0: none).
-    pub owner_channels: Vec<ChannelSet>,
     /// Owner code of the initial affiliates.
     pub affiliate_owner: u8,
+    /// Nest of each channel in the channel choice (index into `nest_lambda`).
+    pub nest_of: Vec<usize>,
+    /// Dissimilarity λ_n of each nest, nests in order of first channel.
+    pub nest_lambda: Vec<f64>,
+    /// Channels of each nest.
+    pub nest_members: Vec<ChannelSet>,
     pub ref_price: Vec<f64>,
     pub cumulative_demand: Vec<f64>,
     pub seller_scale: f64,
@@ -37,34 +45,37 @@ impl Market {
                 .filter(|(_, k)| **k == kind)
                 .fold(0, |acc, (i, _)| acc | (1 << i))
         };
-        let mut owners: Vec<&str> = Vec::new();
-        let channel_owner: Vec<u8> = spec
+        let owners = spec.owner_names();
+        let code = |name: &str| -> u8 {
+            owners
+                .iter()
+                .position(|o| o == name)
+                .map_or(0, |i| (i + 1).min(u8::MAX as usize) as u8)
+        };
+        let channel_owner: Vec<u8> = spec.channels.values().map(|c| code(&c.owner)).collect();
+        let affiliate_owner = code(&spec.population.affiliate.owner);
+        let mut nest_names: Vec<&str> = Vec::new();
+        let nest_of: Vec<usize> = spec
             .channels
             .values()
-            .map(|c| {
-                if c.owner.is_empty() {
-                    return 0;
-                }
-                let code = match owners.iter().position(|o| *o == c.owner) {
+            .map(
+                |c| match nest_names.iter().position(|n| *n == c.nest_name()) {
                     Some(i) => i,
                     None => {
-                        owners.push(&c.owner);
-                        owners.len() - 1
+                        nest_names.push(c.nest_name());
+                        nest_names.len() - 1
                     }
-                };
-                (code + 1) as u8
-            })
+                },
+            )
             .collect();
-        let mut owner_channels = vec![0 as ChannelSet; owners.len() + 1];
-        for (k, &code) in channel_owner.iter().enumerate() {
-            if code > 0 {
-                owner_channels[code as usize] |= 1 << k;
-            }
-        }
-        let affiliate_owner = owners
+        let nest_lambda: Vec<f64> = nest_names
             .iter()
-            .position(|o| *o == spec.population.affiliate.owner)
-            .map_or(0, |i| (i + 1) as u8);
+            .map(|n| spec.nests.get(*n).map_or(1.0, |nest| nest.dissimilarity))
+            .collect();
+        let mut nest_members = vec![0 as ChannelSet; nest_names.len()];
+        for (k, &n) in nest_of.iter().enumerate() {
+            nest_members[n] |= 1 << k;
+        }
         let mut total = 0.0;
         let cumulative_demand = spec
             .categories
@@ -82,9 +93,12 @@ impl Market {
             marketplaces: set_of(ChannelKind::Marketplace),
             socials: set_of(ChannelKind::Social),
             kinds,
+            owners,
             channel_owner,
-            owner_channels,
             affiliate_owner,
+            nest_of,
+            nest_lambda,
+            nest_members,
             ref_price: spec.categories.values().map(|c| c.ref_price_idr).collect(),
             cumulative_demand,
             seller_scale: sim.seller_scale,
@@ -107,8 +121,26 @@ impl Market {
         ((1u32 << self.n_channels) - 1) as ChannelSet
     }
 
-    /// Channels in a set, in file order.
-    pub fn channels_in(&self, set: ChannelSet) -> impl Iterator<Item = usize> + '_ {
-        (0..self.n_channels).filter(move |k| set & (1 << k) != 0)
+    /// Channels in a set, in file order (bit by bit: no test of the
+    /// channels outside the set).
+    pub fn channels_in(&self, set: ChannelSet) -> Channels {
+        Channels(set & self.all_channels())
+    }
+}
+
+/// The channels of a set, lowest index first.
+#[derive(Debug, Clone, Copy)]
+pub struct Channels(ChannelSet);
+
+impl Iterator for Channels {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
+        if self.0 == 0 {
+            return None;
+        }
+        let k = self.0.trailing_zeros() as usize;
+        self.0 &= self.0 - 1;
+        Some(k)
     }
 }

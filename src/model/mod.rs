@@ -51,8 +51,6 @@ pub struct Model<'s> {
     scratch: shopping::Scratch,
     /// The tick `step` runs next.
     tick: u32,
-    /// The next timeline event to apply.
-    next_event: usize,
 }
 
 impl<'s> Model<'s> {
@@ -61,7 +59,7 @@ impl<'s> Model<'s> {
         let spec = &scenario.spec;
         let market = Market::new(spec);
         let streams = Streams::new(spec.simulation.seed, replicate);
-        let policy = PolicyState::new(spec);
+        let policy = PolicyState::new(spec, &market);
         let mut model = Model {
             scenario,
             flows: TickFlows::new(market.n_channels, market.n_categories),
@@ -75,7 +73,6 @@ impl<'s> Model<'s> {
             importer_margin: 0.0,
             scratch: Default::default(),
             tick: 0,
-            next_event: 0,
         };
         model.populate();
         model
@@ -114,10 +111,13 @@ impl<'s> Model<'s> {
                 c,
                 quality,
                 pop.affiliate.cost_factor,
+                self.policy.owner_channels(self.market.affiliate_owner),
             ));
         }
         let mut rng = self.streams.stream(Purpose::Population, 3, 0);
         self.consumers = Consumers::generate(&pop.consumers, self.market.n_channels, &mut rng);
+        self.consumers
+            .correlate_within_nests(&self.market, &self.streams);
         // Room for the entrants the memory estimate allows for (footprint.rs):
         // pages never written take no physical memory.
         self.sellers.reserve(new.len() + new.len() / 4);
@@ -134,15 +134,8 @@ impl<'s> Model<'s> {
     /// Simulate one tick (docs/ODD.md section 3) and return its record.
     pub fn step(&mut self) -> TickRecord {
         self.flows.reset();
-        // 1. Policy events of this tick, in file order.
-        let timeline = &self.scenario.timeline;
-        while let Some(event) = timeline
-            .get(self.next_event)
-            .filter(|e| e.tick <= self.tick)
-        {
-            self.policy.apply(&event.lever, self.tick);
-            self.next_event += 1;
-        }
+        // 1. Policy: the events in force this tick, when one starts or ends.
+        self.update_policy();
         self.prepare_channel_sales();
         // 2.–4.
         self.update_prices_and_eligibility();
@@ -157,6 +150,42 @@ impl<'s> Model<'s> {
         let record = self.record();
         self.tick += 1;
         record
+    }
+
+    /// Step 1: when an event starts or ends this tick, the policy state
+    /// becomes the scenario's settings with every event in force applied
+    /// in timeline order. A channel that changed owner gets the new
+    /// owner's affiliates listed on it.
+    fn update_policy(&mut self) {
+        let t = self.tick;
+        let changes = self
+            .scenario
+            .timeline
+            .iter()
+            .any(|e| e.tick == t || e.until == Some(t));
+        if !changes {
+            return;
+        }
+        let spec = &self.scenario.spec;
+        let state = PolicyState::at(spec, &self.market, &self.scenario.timeline, t);
+        let before = std::mem::replace(&mut self.policy, state);
+        for k in 0..self.market.n_channels {
+            let owner = self.policy.channel_owner[k];
+            if owner == before.channel_owner[k] || owner == 0 {
+                continue;
+            }
+            let s = &mut self.sellers;
+            for j in 0..s.len() {
+                let joins = s.alive[j]
+                    && s.kind[j] == sellers::SellerKind::Affiliate
+                    && s.owner[j] == owner
+                    && s.listings[j] & (1 << k) == 0;
+                if joins {
+                    s.listings[j] |= 1 << k;
+                    self.flows.entries_channel[k] += 1;
+                }
+            }
+        }
     }
 
     /// Benchmark hook, not part of the model's interface: steps 2 and 3

@@ -26,27 +26,39 @@ pub struct Card {
     pub price: f64,
     pub quality: f64,
     pub seller: u32,
-    pub imported: bool,
+    /// The seller's kind · 2 + imported (0 or 1): what a purchase records
+    /// and the local premium read, without touching the sellers' arrays.
+    pub tag: u8,
+}
+
+impl Card {
+    /// Whether the good is imported.
+    pub fn imported(&self) -> bool {
+        self.tag & 1 == 1
+    }
 }
 
 /// Eligible listings per (channel, category), best first, in one flat buffer.
 #[derive(Debug, Clone, Default)]
 pub struct Ranking {
-    /// The listings of `order`, position by position.
+    /// Every eligible listing's card, bucket by bucket, best first.
     pub cards: Vec<Card>,
-    /// Seller slots, bucket by bucket.
-    pub order: Vec<u32>,
-    /// Start of bucket `k * n_categories + c` in `order`; one extra at the end.
+    /// Start of bucket `k * n_categories + c` in `cards`; one extra at the end.
     pub start: Vec<usize>,
-    /// Score and slot of each entry of `order` (scratch for sorting).
-    scores: Vec<(f64, u32)>,
+    /// Sort key of each card: its score and its place in its bucket (see
+    /// [`sort_key`]; scratch for sorting).
+    scores: Vec<u128>,
+    /// Per seller slot: ln(p_j / P_c) and ln(1 + popularity), taken once
+    /// a seller rather than once a listing (a seller on several
+    /// marketplaces has several listings).
+    logs: Vec<(f64, f64)>,
 }
 
 impl Ranking {
     /// Bytes the vectors hold (their capacity).
     pub fn heap_bytes(&self) -> usize {
         use super::heap::vec_bytes as b;
-        b(&self.cards) + b(&self.order) + b(&self.start) + b(&self.scores)
+        b(&self.cards) + b(&self.start) + b(&self.scores) + b(&self.logs)
     }
 
     pub fn bucket(&self, channel: usize, category: usize, n_categories: usize) -> &[Card] {
@@ -61,7 +73,32 @@ impl Model<'_> {
         let (nk, nc) = (market.n_channels, market.n_categories);
         let s = &self.sellers;
         let r = &mut self.ranking;
-        // Count, then place: a counting sort by bucket.
+        // The logarithms every listing of a seller reads, in parallel
+        // (popularity only counts on ranked channels).
+        let ranked = market.all_channels() & !market.offline;
+        r.logs.resize(s.len(), (0.0, 0.0));
+        r.logs
+            .par_chunks_mut(SELLERS_PER_TASK)
+            .enumerate()
+            .for_each(|(task, logs)| {
+                let first = task * SELLERS_PER_TASK;
+                for (offset, log) in logs.iter_mut().enumerate() {
+                    let j = first + offset;
+                    let eligible = s.eligible[j];
+                    if eligible != 0 {
+                        log.0 = ln_rel_price(s, market, j);
+                    }
+                    if eligible & ranked != 0 {
+                        log.1 = libm::log1p(f64::from(s.popularity[j]));
+                    }
+                }
+            });
+        let logs = &r.logs;
+        // Count, then place: a counting sort by bucket, slot order within
+        // a bucket. Placing walks the sellers in slot order and writes each
+        // listing's card as it goes, so that every seller's attributes are
+        // read once (a bucket-by-bucket walk would stream the sellers'
+        // arrays once per bucket).
         let mut counts = vec![0usize; nk * nc + 1];
         for j in 0..s.len() {
             for k in market.channels_in(s.eligible[j]) {
@@ -72,45 +109,37 @@ impl Model<'_> {
             counts[b] += counts[b - 1];
         }
         r.start.clone_from(&counts);
-        r.order.clear();
-        reserve_with_margin(&mut r.order, counts[nk * nc]);
-        r.order.resize(counts[nk * nc], 0);
+        let total = counts[nk * nc];
+        r.cards.clear();
+        reserve_with_margin(&mut r.cards, total);
+        r.cards.resize(total, Card::default());
         let mut fill = counts;
-        for j in 0..s.len() {
-            for k in market.channels_in(s.eligible[j]) {
-                let b = k * nc + s.category[j] as usize;
-                r.order[fill[b]] = j as u32;
+        for (j, log) in logs.iter().enumerate() {
+            let eligible = s.eligible[j];
+            if eligible == 0 {
+                continue;
+            }
+            let c = s.category[j] as usize;
+            let card = Card {
+                ln_rel_price: log.0,
+                price: s.price[j],
+                quality: f64::from(s.quality[j]),
+                seller: j as u32,
+                tag: (s.kind[j] as u8) << 1 | u8::from(s.imported[j]),
+            };
+            for k in market.channels_in(eligible) {
+                let b = k * nc + c;
+                r.cards[fill[b]] = card;
                 fill[b] += 1;
             }
         }
-        // Every listing's card, in bucket order (slot order within a
-        // bucket), in parallel: the relative price's logarithm is taken
-        // once a listing, and scoring reads the card.
-        r.cards.clear();
-        reserve_with_margin(&mut r.cards, r.order.len());
-        r.cards.resize(r.order.len(), Card::default());
-        r.cards
-            .par_chunks_mut(SELLERS_PER_TASK)
-            .zip(r.order.par_chunks(SELLERS_PER_TASK))
-            .for_each(|(cards, order)| {
-                for (card, &j) in cards.iter_mut().zip(order) {
-                    let j = j as usize;
-                    *card = Card {
-                        ln_rel_price: ln_rel_price(s, market, j),
-                        price: s.price[j],
-                        quality: f64::from(s.quality[j]),
-                        seller: j as u32,
-                        imported: s.imported[j],
-                    };
-                }
-            });
         // Score every online listing, in parallel over even runs of the
         // listings whatever their buckets. The key's second field is the
         // listing's place in its bucket, which within a bucket follows the
         // slot: equal scores are ordered by slot.
         r.scores.clear();
-        reserve_with_margin(&mut r.scores, r.order.len());
-        r.scores.resize(r.order.len(), (0.0, 0));
+        reserve_with_margin(&mut r.scores, total);
+        r.scores.resize(total, 0);
         let channels: Vec<_> = self.scenario.spec.channels.values().collect();
         let policy = &self.policy;
         let streams = &self.streams;
@@ -143,75 +172,79 @@ impl Model<'_> {
                     let listing = u64::from(s.id[j]) * MAX_CHANNELS as u64 + k as u64;
                     let noise =
                         dist::standard_normal(&mut streams.stream(Purpose::Ranking, listing, tick));
-                    let owner = market.channel_owner[k];
+                    let owner = policy.channel_owner[k];
                     let affiliated =
                         s.kind[j] == SellerKind::Affiliate && owner != 0 && s.owner[j] == owner;
                     let value = channel.w_price * -card.ln_rel_price
                         + channel.w_quality * card.quality
-                        + channel.w_popularity * libm::log1p(f64::from(s.popularity[j]))
+                        + channel.w_popularity * logs[j].1
                         + if affiliated {
                             policy.self_preference[k]
                         } else {
                             0.0
                         }
                         + channel.rank_noise * noise;
-                    *score = (value, (position - start[b]) as u32);
+                    *score = sort_key(value, (position - start[b]) as u32);
                 }
             });
         // Sort every online bucket, buckets in parallel (and large buckets
         // with a parallel sort): the order is total, so the result does not
-        // depend on how the work is split. Then put the bucket's cards and
-        // slots in that order.
+        // depend on how the work is split. Then put the bucket's cards in
+        // that order.
         let mut buckets = Vec::with_capacity(nk * nc);
-        let (mut order, mut scores, mut cards) = (
-            r.order.as_mut_slice(),
-            r.scores.as_mut_slice(),
-            r.cards.as_mut_slice(),
-        );
+        let (mut scores, mut cards) = (r.scores.as_mut_slice(), r.cards.as_mut_slice());
         for b in 0..nk * nc {
             let len = r.start[b + 1] - r.start[b];
-            let (order_b, order_rest) = order.split_at_mut(len);
             let (scores_b, scores_rest) = scores.split_at_mut(len);
             let (cards_b, cards_rest) = cards.split_at_mut(len);
-            (order, scores, cards) = (order_rest, scores_rest, cards_rest);
-            buckets.push((b / nc, order_b, scores_b, cards_b));
+            (scores, cards) = (scores_rest, cards_rest);
+            buckets.push((b / nc, scores_b, cards_b));
         }
-        buckets
-            .into_par_iter()
-            .for_each(|(k, bucket, scores, cards)| {
-                if channels[k].kind == ChannelKind::Offline {
-                    return;
-                }
-                // Best first; equal scores by place, so the order is total.
-                let best_first =
-                    |a: &(f64, u32), b: &(f64, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
-                if scores.len() > PARALLEL_SORT {
-                    scores.par_sort_unstable_by(best_first);
-                } else {
-                    scores.sort_unstable_by(best_first);
-                }
-                permute(cards, scores);
-                for (slot, card) in bucket.iter_mut().zip(cards.iter()) {
-                    *slot = card.seller;
-                }
-            });
+        buckets.into_par_iter().for_each(|(k, scores, cards)| {
+            if channels[k].kind == ChannelKind::Offline {
+                return;
+            }
+            // Best first; equal scores by place, so the order is total.
+            if scores.len() > PARALLEL_SORT {
+                scores.par_sort_unstable();
+            } else {
+                scores.sort_unstable();
+            }
+            permute(cards, scores);
+        });
     }
 }
 
+/// A listing's sort key: the higher score first (in the order of
+/// `f64::total_cmp`), then the lower place in its bucket, as one integer
+/// whose ascending order is that order (cheaper to sort than a pair
+/// compared field by field).
+fn sort_key(score: f64, place: u32) -> u128 {
+    let bits = score.to_bits() as i64;
+    // total_cmp's order as a signed integer, then as an unsigned one.
+    let ordered = ((bits ^ (((bits >> 63) as u64) >> 1) as i64) as u64) ^ (1 << 63);
+    (u128::from(!ordered) << 64) | u128::from(place)
+}
+
+/// The place a sort key carries.
+fn place_of(key: u128) -> u32 {
+    key as u32
+}
+
 /// Put `cards` in the order of `keys`: afterwards `cards[i]` is the card
-/// that was at `keys[i].1`. In place, cycle by cycle (each card moves once);
-/// the keys' places are overwritten as they are used.
-fn permute(cards: &mut [Card], keys: &mut [(f64, u32)]) {
+/// that was at `place_of(keys[i])`. In place, cycle by cycle (each card
+/// moves once); the keys' places are overwritten as they are used.
+fn permute(cards: &mut [Card], keys: &mut [u128]) {
     const DONE: u32 = u32::MAX;
     for i in 0..cards.len() {
-        if keys[i].1 == DONE {
+        if place_of(keys[i]) == DONE {
             continue;
         }
         let held = cards[i];
         let mut at = i;
         loop {
-            let from = keys[at].1 as usize;
-            keys[at].1 = DONE;
+            let from = place_of(keys[at]) as usize;
+            keys[at] |= u128::from(DONE);
             if from == i {
                 cards[at] = held;
                 break;
@@ -242,6 +275,41 @@ fn reserve_with_margin<T>(v: &mut Vec<T>, needed: usize) {
 mod tests {
     use super::*;
 
+    /// The integer key orders as the pair did: score by `total_cmp`,
+    /// highest first, then place, lowest first.
+    #[test]
+    fn sort_keys_order_best_score_first_then_place() {
+        let scores = [
+            f64::NEG_INFINITY,
+            -1e300,
+            -2.5,
+            -f64::MIN_POSITIVE,
+            -0.0,
+            0.0,
+            f64::MIN_POSITIVE,
+            1.0,
+            1.0 + f64::EPSILON,
+            3e250,
+            f64::INFINITY,
+        ];
+        let mut pairs = Vec::new();
+        for (i, &a) in scores.iter().enumerate() {
+            for place in [0u32, 1, 7, u32::MAX - 1] {
+                pairs.push((a, place ^ (i as u32 % 3)));
+            }
+        }
+        let by_pair = |a: &(f64, u32), b: &(f64, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
+        for x in &pairs {
+            for y in &pairs {
+                assert_eq!(
+                    sort_key(x.0, x.1).cmp(&sort_key(y.0, y.1)),
+                    by_pair(x, y),
+                    "{x:?} {y:?}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn permute_puts_each_card_where_its_key_says() {
         let card = |seller: u32| Card {
@@ -251,7 +319,7 @@ mod tests {
         // Two cycles (0 → 3 → 1 → 0 and 2 → 4 → 2) and a fixed point (5).
         let mut cards: Vec<Card> = (0..6).map(card).collect();
         let from = [3u32, 0, 4, 1, 2, 5];
-        let mut keys: Vec<(f64, u32)> = from.iter().map(|&f| (0.0, f)).collect();
+        let mut keys: Vec<u128> = from.iter().map(|&f| sort_key(0.0, f)).collect();
         permute(&mut cards, &mut keys);
         let got: Vec<u32> = cards.iter().map(|c| c.seller).collect();
         assert_eq!(got, from);

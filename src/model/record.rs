@@ -28,16 +28,35 @@ impl Model<'_> {
         let share = |x: f64| if total > 0.0 { x / total } else { 0.0 };
         // GMV and shares.
         put(Metric::GmvIdr, By::All, 0, total * cs);
-        let groups: [(By, Vec<f64>); 5] = [
+        // By owner of the transaction channel now (group 0: no owner).
+        let mut gmv_owner = vec![0.0; m.owners.len() + 1];
+        for (k, &v) in gmv_tx.iter().enumerate() {
+            gmv_owner[self.policy.channel_owner[k] as usize] += v;
+        }
+        let mut gmv_nest = vec![0.0; m.nest_lambda.len()];
+        for (k, &v) in gmv_tx.iter().enumerate() {
+            gmv_nest[m.nest_of[k]] += v;
+        }
+        let groups: [(By, Vec<f64>); 7] = [
             (By::Kind, f.gmv_kind.to_vec()),
             (By::Origin, f.gmv_origin.to_vec()),
-            (By::Channel, gmv_tx),
+            (By::Channel, gmv_tx.clone()),
             (By::DiscoveryChannel, f.gmv_discovery.clone()),
             (By::Category, f.gmv_category.clone()),
+            (By::Owner, gmv_owner),
+            (By::Nest, gmv_nest),
         ];
         for (by, values) in &groups {
             for (g, &v) in values.iter().enumerate() {
                 put(Metric::GmvIdr, *by, g, v * cs);
+            }
+        }
+        for (by, values) in [
+            (By::KindChannel, &f.gmv_kind_tx),
+            (By::OriginChannel, &f.gmv_origin_tx),
+        ] {
+            for (g, &v) in values.iter().enumerate() {
+                put(Metric::GmvIdr, by, g, v * cs);
             }
         }
         for (by, values) in &groups {
@@ -53,14 +72,30 @@ impl Model<'_> {
                 f.gmv_origin[1] / total,
             );
         }
+        for (k, &v) in gmv_tx.iter().enumerate() {
+            if v > 0.0 {
+                put(
+                    Metric::ImportPenetration,
+                    By::Channel,
+                    k,
+                    f.gmv_origin_tx[nk + k] / v,
+                );
+            }
+        }
         // Sellers.
         let mut alive_kind = [0u64; 3];
         let mut alive_channel = vec![0u64; nk];
+        let mut alive_nest = vec![0u64; m.nest_members.len()];
         for j in 0..s.len() {
             if s.alive[j] {
                 alive_kind[s.kind[j] as usize] += 1;
                 for k in m.channels_in(s.listings[j]) {
                     alive_channel[k] += 1;
+                }
+                for (n, &members) in m.nest_members.iter().enumerate() {
+                    if s.listings[j] & members != 0 {
+                        alive_nest[n] += 1;
+                    }
                 }
             }
         }
@@ -80,6 +115,9 @@ impl Model<'_> {
         }
         for (k, &n) in alive_channel.iter().enumerate() {
             put(Metric::SellersAlive, By::Channel, k, n as f64 * ss);
+        }
+        for (n, &count) in alive_nest.iter().enumerate() {
+            put(Metric::SellersAlive, By::Nest, n, count as f64 * ss);
         }
         for (metric, by_kind, by_channel) in [
             (Metric::Entries, &f.entries_kind, &f.entries_channel),
@@ -107,8 +145,13 @@ impl Model<'_> {
             f.decisions as f64 * cs,
         );
         put(Metric::Purchases, By::All, 0, f.purchases as f64 * cs);
+        let mut purchases_nest = vec![0u64; m.nest_members.len()];
         for (k, &n) in f.purchases_tx.iter().enumerate() {
             put(Metric::Purchases, By::Channel, k, n as f64 * cs);
+            purchases_nest[m.nest_of[k]] += n;
+        }
+        for (n, &count) in purchases_nest.iter().enumerate() {
+            put(Metric::Purchases, By::Nest, n, count as f64 * cs);
         }
         put(Metric::PurchasesLost, By::All, 0, f.lost as f64 * cs);
         for (k, &n) in f.lost_discovery.iter().enumerate() {
@@ -125,6 +168,9 @@ impl Model<'_> {
             0,
             f.redirected as f64 * cs,
         );
+        for (k, &n) in f.redirected_tx.iter().enumerate() {
+            put(Metric::PurchasesRedirected, By::Channel, k, n as f64 * cs);
+        }
         if f.purchases > 0 {
             put(Metric::AvgPriceIdr, By::All, 0, total / f.purchases as f64);
         }

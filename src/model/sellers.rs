@@ -276,9 +276,12 @@ impl SellerFactory<'_> {
         };
         let quality = p.quality_mean + p.quality_sd * dist::standard_normal(rng);
         let capacity = dist::lognormal(rng, p.capacity_median, p.capacity_sd);
+        // Always drawn, online or not, so that the draws that follow do not
+        // depend on this UMKM's state.
+        let marketplaces = self.marketplace_subset(rng);
         let mut listings = self.market.offline;
         if online {
-            listings |= self.market.marketplaces;
+            listings |= marketplaces;
             if social {
                 listings |= self.market.socials;
             }
@@ -294,6 +297,28 @@ impl SellerFactory<'_> {
             capacity: self.sim_capacity(capacity),
             cash: p.initial_cash_idr,
             listings,
+        }
+    }
+
+    /// The marketplaces a UMKM going online lists on: each with its
+    /// `listing_share` (one uniform draw each, in file order), and at least
+    /// one (the one with the largest share, the first on ties) when the
+    /// draws pick none.
+    pub fn marketplace_subset(&self, rng: &mut Rng) -> ChannelSet {
+        let mut subset: ChannelSet = 0;
+        let mut widest: Option<(f64, usize)> = None;
+        for k in self.market.channels_in(self.market.marketplaces) {
+            let share = self.spec.channels[k].listing_share;
+            if dist::uniform(rng) < share {
+                subset |= 1 << k;
+            }
+            if widest.is_none_or(|(w, _)| share > w) {
+                widest = Some((share, k));
+            }
+        }
+        match widest {
+            Some((_, k)) if subset == 0 => 1 << k,
+            _ => subset,
         }
     }
 
@@ -318,7 +343,8 @@ impl SellerFactory<'_> {
         }
     }
 
-    /// An affiliate of owner `owner` in category `c` with the given quality.
+    /// An affiliate of owner `owner` in category `c` with the given quality,
+    /// listed on `listings` (its owner's channels now).
     pub fn affiliate(
         &self,
         rng: &mut Rng,
@@ -326,6 +352,7 @@ impl SellerFactory<'_> {
         c: u16,
         quality: f64,
         cost_factor: f64,
+        listings: ChannelSet,
     ) -> NewSeller {
         let imp = &self.spec.population.importer;
         let noise = libm::exp(imp.unit_cost_sd * dist::standard_normal(rng));
@@ -343,12 +370,7 @@ impl SellerFactory<'_> {
             markup: self.spec.population.affiliate.initial_markup,
             capacity: self.sim_capacity(capacity),
             cash: imp.initial_cash_idr,
-            listings: self
-                .market
-                .owner_channels
-                .get(owner as usize)
-                .copied()
-                .unwrap_or(0),
+            listings,
         }
     }
 }

@@ -22,7 +22,7 @@ use super::flows::TickFlows;
 use super::market::Market;
 use super::policy::PolicyState;
 use super::ranking::{Ranking, ln_rel_price};
-use super::sellers::{Sellers, bound_by_cross_border};
+use super::sellers::{ChannelSet, Sellers};
 use crate::dist;
 use crate::rng::{Purpose, Rng, Streams};
 use crate::scenario::ChannelKind;
@@ -39,7 +39,21 @@ const ATTEMPTS_PER_CHUNK: f64 = 16_384.0;
 /// Discovery channel of an attempt with nothing on offer anywhere.
 const NOTHING_ON_OFFER: u8 = u8::MAX;
 
-/// One attempt's draws, and what resolving it needs.
+/// What happens to a purchase chosen on a channel that takes no payments
+/// when its checkout partner cannot complete it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+enum OnFailedCheckout {
+    /// The channel takes payments: nothing can fail.
+    #[default]
+    Nothing,
+    /// The consumer gives up.
+    GiveUp,
+    /// The consumer chooses again: the next entry of the piece is that
+    /// decision, on another channel.
+    ChooseAgain,
+}
+
+/// One decision's draws, and what resolving it needs.
 #[derive(Debug, Clone, Copy, Default)]
 struct Drawn {
     /// The consideration set: `len` candidates from `start` in the piece's
@@ -49,6 +63,10 @@ struct Drawn {
     category: u16,
     /// Channel of discovery, or [`NOTHING_ON_OFFER`].
     channel: u8,
+    /// A decision made again after a failed checkout (resolved only through
+    /// the decision before it, never on its own).
+    again: bool,
+    on_failed_checkout: OnFailedCheckout,
     /// max(u_0, V_j) over the whole set.
     top: f64,
     /// e^{u_0 − top}.
@@ -64,23 +82,32 @@ struct Drawn {
     beta: f64,
     lambda: f64,
     choice_draw: f64,
-    redirect_draw: f64,
 }
 
 /// The draws of a run of consumers, in their shopping order.
 #[derive(Debug, Clone, Default)]
 struct Piece {
     drawn: Vec<Drawn>,
-    /// Candidates of every attempt: seller slot, e^{V_j − top} and price.
+    /// Candidates of every attempt: seller slot, e^{V_j − top}, price, and
+    /// tag (kind · 2 + imported).
     seller: Vec<u32>,
     weight: Vec<f64>,
     price: Vec<f64>,
+    tag: Vec<u8>,
     /// Utilities V_j of the attempt being drawn.
     utility: Vec<f64>,
     // Scratch for one attempt.
     ranks: Vec<usize>,
     sorted: Vec<usize>,
     channel_weight: Vec<f64>,
+    /// The consumer's nested-logit channel indices g_k over every channel
+    /// (for the categories every channel offers) and their logit weights
+    /// and total, computed once per consumer; and the indices of the
+    /// attempt at hand.
+    index_all: Vec<f64>,
+    weight_all: Vec<f64>,
+    total_all: f64,
+    index: Vec<f64>,
     /// The piece's consumer records, gathered in shopping order.
     records: Vec<f32>,
 }
@@ -91,6 +118,7 @@ impl Piece {
         self.seller.clear();
         self.weight.clear();
         self.price.clear();
+        self.tag.clear();
     }
 }
 
@@ -111,10 +139,14 @@ impl Scratch {
         let piece = |p: &Piece| {
             p.drawn.capacity() * size_of::<Drawn>()
                 + p.seller.capacity() * 4
+                + p.tag.capacity()
                 + (p.utility.capacity()
                     + p.weight.capacity()
                     + p.price.capacity()
-                    + p.channel_weight.capacity())
+                    + p.channel_weight.capacity()
+                    + p.index_all.capacity()
+                    + p.weight_all.capacity()
+                    + p.index.capacity())
                     * 8
                 + (p.ranks.capacity() + p.sorted.capacity()) * size_of::<usize>()
                 + p.records.capacity() * 4
@@ -146,6 +178,8 @@ struct ChannelNow {
     habit_base: f64,
     consideration: usize,
     ranks: GeometricRanks,
+    /// The channel takes payments this tick.
+    pays: bool,
 }
 
 /// Everything the draws read.
@@ -156,8 +190,12 @@ struct Draws<'a> {
     streams: &'a Streams,
     tick: u32,
     channels: Vec<ChannelNow>,
+    /// Channels with something on offer in each category this tick.
+    offered: Vec<ChannelSet>,
     habit_sd: f64,
     outside_utility: f64,
+    /// φ: added to the utility of giving up after a failed checkout.
+    switch_friction: f64,
 }
 
 /// Everything the resolution reads and writes.
@@ -165,8 +203,6 @@ struct Resolve<'a> {
     market: &'a Market,
     policy: &'a PolicyState,
     outside_utility: f64,
-    /// Affiliates are bound by the cross-border rules (population.affiliate.cross_border).
-    affiliates_bound: bool,
     sellers: &'a mut Sellers,
     flows: &'a mut TickFlows,
     channel_sales: &'a mut [Vec<u32>],
@@ -180,11 +216,21 @@ impl Model<'_> {
         let channels = spec
             .channels
             .values()
-            .map(|c| ChannelNow {
+            .enumerate()
+            .map(|(k, c)| ChannelNow {
                 offline: c.kind == ChannelKind::Offline,
                 habit_base: c.affinity + c.affinity_trend * t,
                 consideration: c.consideration as usize,
                 ranks: GeometricRanks::new(1.0 - 1.0 / c.attention),
+                pays: self.policy.payments_allowed[k],
+            })
+            .collect();
+        let (nk, nc) = (self.market.n_channels, self.market.n_categories);
+        let offered = (0..nc)
+            .map(|c| {
+                (0..nk)
+                    .filter(|&k| !self.ranking.bucket(k, c, nc).is_empty())
+                    .fold(0 as ChannelSet, |set, k| set | (1 << k))
             })
             .collect();
         let draws = Draws {
@@ -194,15 +240,16 @@ impl Model<'_> {
             streams: &self.streams,
             tick: self.tick,
             channels,
+            offered,
             habit_sd: spec.population.consumers.habit_sd,
             outside_utility: spec.behaviour.outside_utility,
+            switch_friction: spec.behaviour.switch_friction,
         };
         let scratch = &mut self.scratch;
         let mut resolve = Resolve {
             market: &self.market,
             policy: &self.policy,
             outside_utility: spec.behaviour.outside_utility,
-            affiliates_bound: spec.population.affiliate.cross_border,
             sellers: &mut self.sellers,
             flows: &mut self.flows,
             channel_sales: &mut self.channel_sales,
@@ -269,31 +316,85 @@ impl Draws<'_> {
     fn consumer(&self, i: usize, consumer: Record, piece: &mut Piece) {
         let mut rng = self.streams.stream(Purpose::Shopping, i as u64, self.tick);
         let attempts = dist::poisson(&mut rng, consumer.rate() as f64);
+        // The channel indices for a category every channel offers, computed
+        // for the first attempt that needs them.
+        piece.index_all.clear();
+        // Draws for decisions made again after a failed checkout: a stream
+        // of their own, opened when first needed, so that they never shift
+        // the draws of the consumer's other attempts.
+        let mut fallback: Option<Rng> = None;
         for _ in 0..attempts {
-            self.attempt(consumer, &mut rng, piece);
+            self.attempt(i, consumer, &mut rng, &mut fallback, piece);
         }
     }
 
-    fn attempt(&self, consumer: Record, rng: &mut Rng, piece: &mut Piece) {
+    /// The nested-logit index g_k of every channel in `set` (the others
+    /// get −∞): a plain logit over g_k gives the nested-logit choice
+    /// probabilities. With habit h_k, nest n of dissimilarity λ_n and
+    /// inclusive value IV_n = λ_n ln Σ_{k' ∈ n ∩ set} e^{h_k'/λ_n},
+    /// g_k = h_k/λ_n + IV_n (1 − 1/λ_n), so that
+    /// e^{g_k} / Σ e^{g} = P(n) P(k | n). For λ_n = 1, or a nest with one
+    /// channel in the set, g_k = h_k exactly: the plain logit.
+    fn channel_indices(&self, consumer: Record, set: ChannelSet, out: &mut Vec<f64>) {
         let market = self.market;
-        let nc = market.n_categories;
-        // 1. Category by demand share.
-        let c = market.category_at(dist::uniform(rng));
-        // 2. Channel by logit over the channels with eligible listings in c.
         let habits = consumer.habits();
-        piece.channel_weight.clear();
-        let mut best = f64::NEG_INFINITY;
+        out.clear();
         for (k, ch) in self.channels.iter().enumerate() {
-            let offered = !self.ranking.bucket(k, c, nc).is_empty();
-            let h = if offered {
+            out.push(if set & (1 << k) != 0 {
                 ch.habit_base + self.habit_sd * habits[k] as f64
             } else {
                 f64::NEG_INFINITY
-            };
-            best = best.max(h);
-            piece.channel_weight.push(h);
+            });
         }
-        if best == f64::NEG_INFINITY {
+        for (n, &lambda) in market.nest_lambda.iter().enumerate() {
+            let members = market.nest_members[n] & set;
+            if lambda == 1.0 || members.count_ones() < 2 {
+                continue;
+            }
+            let top = market
+                .channels_in(members)
+                .map(|k| out[k])
+                .fold(f64::NEG_INFINITY, f64::max);
+            let sum: f64 = market
+                .channels_in(members)
+                .map(|k| dist::fast_exp((out[k] - top) / lambda))
+                .sum();
+            let inclusive = top + lambda * libm::log(sum);
+            for k in market.channels_in(members) {
+                out[k] = out[k] / lambda + inclusive * (1.0 - 1.0 / lambda);
+            }
+        }
+    }
+
+    /// A channel drawn by logit over `index` (−∞: not available) with one
+    /// uniform; `extra` is the index of one more option laid out first
+    /// (giving up), taken when it returns `None`.
+    fn pick_channel(
+        &self,
+        index: &[f64],
+        extra: Option<f64>,
+        u: f64,
+        weights: &mut Vec<f64>,
+    ) -> Option<usize> {
+        let (extra_weight, total) = logit_weights(index, extra, weights);
+        walk_channels(weights, extra_weight, u * total)
+    }
+
+    fn attempt(
+        &self,
+        i: usize,
+        consumer: Record,
+        rng: &mut Rng,
+        fallback: &mut Option<Rng>,
+        piece: &mut Piece,
+    ) {
+        let market = self.market;
+        // 1. Category by demand share.
+        let c = market.category_at(dist::uniform(rng));
+        // 2. Channel by nested logit over the channels with eligible
+        // listings in c.
+        let offered = self.offered[c];
+        if offered == 0 {
             // Nothing on offer in this category anywhere.
             piece.drawn.push(Drawn {
                 channel: NOTHING_ON_OFFER,
@@ -301,13 +402,91 @@ impl Draws<'_> {
             });
             return;
         }
-        let mut sum = 0.0;
-        for w in piece.channel_weight.iter_mut() {
-            *w = dist::fast_exp(*w - best);
-            sum += *w;
+        let all = market.all_channels();
+        let mut index = std::mem::take(&mut piece.index);
+        let mut weights = std::mem::take(&mut piece.channel_weight);
+        let u = dist::uniform(rng);
+        let (k, index_k) = if offered == all {
+            // The same indices and weights for every such attempt of the
+            // consumer: computed once.
+            if piece.index_all.is_empty() {
+                let mut index_all = std::mem::take(&mut piece.index_all);
+                let mut weight_all = std::mem::take(&mut piece.weight_all);
+                self.channel_indices(consumer, all, &mut index_all);
+                piece.total_all = logit_weights(&index_all, None, &mut weight_all).1;
+                (piece.index_all, piece.weight_all) = (index_all, weight_all);
+            }
+            let k = walk_channels(&piece.weight_all, 0.0, u * piece.total_all).unwrap_or(0);
+            (k, piece.index_all[k])
+        } else {
+            self.channel_indices(consumer, offered, &mut index);
+            let k = self
+                .pick_channel(&index, None, u, &mut weights)
+                .unwrap_or(0);
+            (k, index[k])
+        };
+        // 3.–4. The consideration set and the logit over it.
+        let mut drawn = self.decision(consumer, c, k, rng, piece);
+        // The choice's uniform, drawn for every decision.
+        drawn.choice_draw = dist::uniform(rng);
+        // 5. On a channel that takes no payments, the choice made again if
+        // the checkout partner cannot complete the purchase: prepared now
+        // (policy does not change within the tick), from its own stream.
+        if !self.channels[k].pays {
+            let again = offered & !(1 << k) & self.paying();
+            let rng = fallback
+                .get_or_insert_with(|| self.streams.stream(Purpose::Fallback, i as u64, self.tick));
+            let give_up = index_k + self.switch_friction;
+            self.channel_indices(consumer, again, &mut index);
+            let u = dist::uniform(rng);
+            let next = if again == 0 {
+                None
+            } else {
+                self.pick_channel(&index, Some(give_up), u, &mut weights)
+            };
+            match next {
+                None => {
+                    drawn.on_failed_checkout = OnFailedCheckout::GiveUp;
+                    piece.drawn.push(drawn);
+                }
+                Some(k2) => {
+                    drawn.on_failed_checkout = OnFailedCheckout::ChooseAgain;
+                    piece.drawn.push(drawn);
+                    let mut second = self.decision(consumer, c, k2, rng, piece);
+                    second.choice_draw = dist::uniform(rng);
+                    second.again = true;
+                    piece.drawn.push(second);
+                }
+            }
+        } else {
+            piece.drawn.push(drawn);
         }
-        let target = dist::uniform(rng) * sum;
-        let k = dist::walk_weights(&piece.channel_weight, 0.0, target).unwrap_or(0);
+        piece.index = index;
+        piece.channel_weight = weights;
+    }
+
+    /// The channels that take payments this tick.
+    fn paying(&self) -> ChannelSet {
+        self.channels
+            .iter()
+            .enumerate()
+            .filter(|(_, ch)| ch.pays)
+            .fold(0, |set, (k, _)| set | (1 << k))
+    }
+
+    /// Steps 3 and 4 on channel `k`: the consideration set, and the logit
+    /// weights over it and the outside option (the choice's uniform is
+    /// left to the caller).
+    fn decision(
+        &self,
+        consumer: Record,
+        c: usize,
+        k: usize,
+        rng: &mut Rng,
+        piece: &mut Piece,
+    ) -> Drawn {
+        let market = self.market;
+        let nc = market.n_categories;
         // 3. Consideration set.
         let bucket = self.ranking.bucket(k, c, nc);
         let ch = &self.channels[k];
@@ -338,12 +517,13 @@ impl Draws<'_> {
         // the cache misses of a set's cards.
         let local_premium = [lambda, 0.0];
         let mut consider = |card: &super::ranking::Card| {
-            let local = local_premium[card.imported as usize];
+            let local = local_premium[(card.tag & 1) as usize];
             piece
                 .utility
                 .push(beta * card.quality - alpha * card.ln_rel_price + local);
             piece.seller.push(card.seller);
             piece.price.push(card.price);
+            piece.tag.push(card.tag);
         };
         if size == bucket.len() {
             bucket.iter().for_each(consider);
@@ -361,7 +541,7 @@ impl Draws<'_> {
             total += w;
             piece.weight.push(w);
         }
-        piece.drawn.push(Drawn {
+        Drawn {
             start: start as u32,
             len: size as u32,
             category: c as u16,
@@ -374,31 +554,91 @@ impl Draws<'_> {
             alpha,
             beta,
             lambda,
-            choice_draw: dist::uniform(rng),
-            // Made whatever happens next, so that a consumer's draws never
-            // depend on capacity or policy.
-            redirect_draw: dist::uniform(rng),
-        });
+            ..Drawn::default()
+        }
     }
 }
 
 impl Resolve<'_> {
     fn piece(&mut self, piece: &Piece) {
-        for drawn in &piece.drawn {
-            self.attempt(drawn, piece);
+        for (n, drawn) in piece.drawn.iter().enumerate() {
+            if !drawn.again {
+                self.attempt(drawn, piece.drawn.get(n + 1), piece);
+            }
         }
     }
 
-    fn attempt(&mut self, d: &Drawn, piece: &Piece) {
-        let market = self.market;
-        let nc = market.n_categories;
-        let flows = &mut *self.flows;
-        flows.attempts += 1;
+    /// Resolve one attempt: its decision and, when the purchase cannot be
+    /// paid for where it was found nor completed by the checkout partner,
+    /// the decision made again (`next`).
+    fn attempt(&mut self, d: &Drawn, next: Option<&Drawn>, piece: &Piece) {
+        self.flows.attempts += 1;
         if d.channel == NOTHING_ON_OFFER {
             return;
         }
-        flows.decisions += 1;
+        self.flows.decisions += 1;
         let (k, c) = (d.channel as usize, d.category as usize);
+        let (chosen, logsum) = self.choose(d, piece);
+        // Consumer surplus over the final set: P_c/α · ln(e^{u0} + Σ e^{V}).
+        let Some(pick) = chosen else {
+            self.flows.consumer_surplus += d.surplus_units * logsum;
+            return;
+        };
+        // 6. Payments: where does the purchase complete?
+        let policy = self.policy;
+        if policy.payments_allowed[k] {
+            self.flows.consumer_surplus += d.surplus_units * logsum;
+            self.sell(pick, c, k, k);
+            return;
+        }
+        // On the checkout partner, when the seller sells there.
+        if let Some(m) = policy.checkout_partner[k]
+            && policy.payments_allowed[m]
+            && self.sellers.eligible[pick.seller] & (1 << m) != 0
+        {
+            self.flows.consumer_surplus += d.surplus_units * logsum;
+            self.flows.redirected += 1;
+            self.flows.redirected_tx[m] += 1;
+            self.sell(pick, c, k, m);
+            return;
+        }
+        // Otherwise the consumer chose, when drawing, between giving up and
+        // choosing again on a channel that takes payments.
+        let again = match (d.on_failed_checkout, next) {
+            (OnFailedCheckout::ChooseAgain, Some(e)) => e,
+            _ => {
+                self.lose(k, d.surplus_units * self.outside_utility);
+                return;
+            }
+        };
+        let (chosen, logsum) = self.choose(again, piece);
+        let surplus = again.surplus_units * logsum;
+        match chosen {
+            None => self.lose(k, surplus),
+            Some(pick) => {
+                let k2 = again.channel as usize;
+                self.flows.consumer_surplus += surplus;
+                self.flows.redirected += 1;
+                self.flows.redirected_tx[k2] += 1;
+                // Found again on k2, and paid for there.
+                self.sell(pick, c, k2, k2);
+            }
+        }
+    }
+
+    /// A purchase found on channel `k` that did not happen.
+    fn lose(&mut self, k: usize, surplus: f64) {
+        let flows = &mut *self.flows;
+        flows.lost += 1;
+        flows.lost_discovery[k] += 1;
+        flows.consumer_surplus += surplus;
+    }
+
+    /// The seller chosen in decision `d` (with its price and what it is),
+    /// or `None` for the outside option; and the logsum over the set
+    /// without its sold-out sellers.
+    fn choose(&mut self, d: &Drawn, piece: &Piece) -> (Option<Pick>, f64) {
+        let market = self.market;
         let range = d.start as usize..(d.start + d.len) as usize;
         let seller = &piece.seller[range.clone()];
         let tally = &self.sellers.tally;
@@ -451,81 +691,99 @@ impl Resolve<'_> {
         }
         // The outside option comes first in the walk.
         let target = d.choice_draw * total;
-        let chosen = if target < outside_weight {
-            None
-        } else {
-            let mut acc = outside_weight;
-            let mut pick = None;
-            for (idx, &w) in weight.iter().enumerate() {
-                if w > 0.0 && !sold_out(idx) {
-                    acc += w;
-                    pick = Some(idx);
-                    if target < acc {
-                        break;
-                    }
+        if target < outside_weight {
+            return (None, logsum);
+        }
+        let mut acc = outside_weight;
+        let mut pick = None;
+        for (idx, &w) in weight.iter().enumerate() {
+            if w > 0.0 && !sold_out(idx) {
+                acc += w;
+                pick = Some(idx);
+                if target < acc {
+                    break;
                 }
             }
-            pick
-        };
-        let chosen_price = chosen.map_or(0.0, |idx| piece.price[d.start as usize + idx]);
-        let chosen = chosen.map(|idx| seller[idx] as usize);
-        // Consumer surplus over the final set: P_c/α · ln(e^{u0} + Σ e^{V}).
-        let Some(j) = chosen else {
-            flows.consumer_surplus += d.surplus_units * logsum;
-            return;
-        };
-        // 6. Payments: where does the purchase complete?
-        let policy = self.policy;
-        let sellers = &mut *self.sellers;
-        let tx = if policy.payments_allowed[k] {
-            Some(k)
-        } else if d.redirect_draw < policy.redirect_success[k] {
-            // A partner completes the sale if it takes payments and, for a
-            // seller bound by the cross-border rules, allows cross-border sales.
-            let bound = bound_by_cross_border(sellers.kind[j], self.affiliates_bound);
-            let can_complete =
-                |m: usize| policy.payments_allowed[m] && (!bound || policy.cross_border_allowed[m]);
-            match policy.checkout_partner[k] {
-                Some(partner) => Some(partner).filter(|&m| can_complete(m)),
-                None => market
-                    .channels_in(market.marketplaces & sellers.listings[j] & sellers.eligible[j])
-                    .find(|&m| policy.payments_allowed[m]),
-            }
-        } else {
-            None
-        };
-        let Some(tx) = tx else {
-            flows.lost += 1;
-            flows.lost_discovery[k] += 1;
-            flows.consumer_surplus += d.surplus_units * self.outside_utility;
-            return;
-        };
-        flows.consumer_surplus += d.surplus_units * logsum;
-        if tx != k {
-            flows.redirected += 1;
         }
-        // 7. Record the sale.
-        let price = chosen_price;
-        let take_rate = policy.take_rate[tx];
+        let pick = pick.map(|idx| {
+            let at = d.start as usize + idx;
+            Pick {
+                seller: seller[idx] as usize,
+                price: piece.price[at],
+                tag: piece.tag[at],
+            }
+        });
+        (pick, logsum)
+    }
+
+    /// Step 7: record a sale of `pick` in category `c`, found on
+    /// `discovery` and paid for on `tx`.
+    fn sell(&mut self, pick: Pick, c: usize, discovery: usize, tx: usize) {
+        let nc = self.market.n_categories;
+        let nk = self.market.n_channels;
+        let flows = &mut *self.flows;
+        let (j, price) = (pick.seller, pick.price);
+        let take_rate = self.policy.take_rate[tx];
         // Sales are capacity − remaining (one memory access less per
         // purchase); the fee sum sits beside the count in the seller's
         // tally, whose cache line the sold-out check has just loaded.
-        let tally = &mut sellers.tally[j];
+        let tally = &mut self.sellers.tally[j];
         tally.remaining -= 1;
         tally.fee_rate_sum += take_rate;
         flows.purchases += 1;
         flows.purchases_tx[tx] += 1;
         flows.gmv_tx_category[tx * nc + c] += price;
-        flows.gmv_discovery[k] += price;
+        flows.gmv_discovery[discovery] += price;
         flows.commission[tx] += take_rate * price;
+        // What the seller is, from the candidate's tag (kind · 2 + imported):
+        // no load from the sellers' arrays.
+        flows.gmv_kind_tx[(pick.tag >> 1) as usize * nk + tx] += price;
+        flows.gmv_origin_tx[(pick.tag & 1) as usize * nk + tx] += price;
         if let Some(sales) = self.channel_sales.get_mut(tx).filter(|s| !s.is_empty()) {
             sales[j] += 1;
         }
     }
 }
 
+/// The seller a decision chose: its slot, price and tag (kind · 2 +
+/// imported).
+#[derive(Debug, Clone, Copy)]
+struct Pick {
+    seller: usize,
+    price: f64,
+    tag: u8,
+}
+
 /// `k` distinct indices from `0..n`, uniformly (Floyd's algorithm: exactly
 /// `k` draws).
+/// Logit weights e^{g − best} of `index` (and of `extra`, laid out first),
+/// into `weights`; returns the extra option's weight and the total.
+fn logit_weights(index: &[f64], extra: Option<f64>, weights: &mut Vec<f64>) -> (f64, f64) {
+    let best = index
+        .iter()
+        .copied()
+        .chain(extra)
+        .fold(f64::NEG_INFINITY, f64::max);
+    weights.clear();
+    let extra_weight = extra.map_or(0.0, |x| dist::fast_exp(x - best));
+    let mut total = extra_weight;
+    for &g in index {
+        let w = dist::fast_exp(g - best);
+        total += w;
+        weights.push(w);
+    }
+    (extra_weight, total)
+}
+
+/// The option at `target` in the cumulative weights: `None` for the extra
+/// option laid out first, else a channel.
+fn walk_channels(weights: &[f64], extra_weight: f64, target: f64) -> Option<usize> {
+    if target < extra_weight {
+        return None;
+    }
+    dist::walk_weights(weights, extra_weight, target)
+}
+
 fn floyd_sample(rng: &mut Rng, n: usize, k: usize, out: &mut Vec<usize>) {
     out.clear();
     for j in n - k..n {

@@ -4,7 +4,9 @@
 
 use super::format::{all_zero, effect_text};
 use crate::analysis::changes::changes;
-use crate::analysis::summary::{SummaryRow, WEEKS_AFTER, Window, policy_events, title, unit};
+use crate::analysis::summary::{
+    Part, SummaryRow, WEEKS_AFTER, Window, headline_of, policy_events, title, unit,
+};
 use crate::analysis::{Arm, Comparison};
 use std::fmt::Write;
 
@@ -17,6 +19,10 @@ pub const SECTIONS: [&str; 5] = [
     "charts",
     "reproducibility",
 ];
+
+/// The section that puts several policies side by side (only when there
+/// are two or more).
+pub const SIDE_BY_SIDE: &str = "side-by-side";
 
 /// What the report says about how it was made.
 #[derive(Debug, Clone, Default)]
@@ -129,6 +135,11 @@ pub fn report(
         changes_section(&mut h, base, p);
     }
     h.push_str("</section>\n");
+
+    // Several policies: which does most, and who pays.
+    if cmp.policies.len() > 1 {
+        side_by_side(&mut h, cmp, rows);
+    }
 
     // The headline table.
     h.push_str("<section id=\"headline\">\n<h2>Headline effects</h2>\n");
@@ -281,6 +292,192 @@ fn changes_section(h: &mut String, base: &Arm, p: &Arm) {
     }
 }
 
+/// The policies' effects over the last 13 weeks next to each other, each
+/// row naming the policy with the largest effect and whether it is clearly
+/// ahead of the next (their paired difference: the replicates of every
+/// scenario share their draws, so two policies compare as a policy and
+/// its baseline do). Sentences first for the questions a partner or a ban
+/// raises: the GMV found on each social channel, purchases lost, UMKM
+/// revenue, consumer surplus.
+fn side_by_side(h: &mut String, cmp: &Comparison, rows: &[SummaryRow]) {
+    let names: Vec<&str> = cmp.policies.iter().map(|p| p.name()).collect();
+    let mut keys: Vec<&SummaryRow> = rows
+        .iter()
+        .filter(|r| {
+            r.policy == names[0]
+                && r.window == Window::Last13Weeks
+                && part_of(r).is_some_and(|p| p != Part::CrossTabulations)
+        })
+        .collect();
+    // Rows where no policy changes anything say nothing.
+    keys.retain(|k| {
+        rows.iter()
+            .any(|r| r.key == k.key && r.window == Window::Last13Weeks && !all_zero(&r.effect))
+    });
+    let _ = writeln!(
+        h,
+        "<section id=\"{SIDE_BY_SIDE}\">\n<h2>Policies side by side</h2>\n<p>Each policy against {}, mean over the \
+         last 13 weeks. <i>Largest</i> names the policy with the largest difference, and its lead over the next one with \
+         the 95% interval of that lead (paired replicates).</p>",
+        escape(cmp.baseline.name())
+    );
+    let social: Vec<&str> = cmp
+        .baseline
+        .scenario
+        .spec
+        .channels
+        .iter()
+        .filter(|(_, c)| c.kind == crate::scenario::ChannelKind::Social)
+        .map(|(n, _)| n.as_str())
+        .collect();
+    let asked = |r: &SummaryRow| {
+        (r.key.by == "discovery_channel" && social.contains(&r.key.group.as_str()))
+            || (r.key.by == "all"
+                && matches!(
+                    r.key.metric.as_str(),
+                    "purchases_lost" | "umkm_revenue_idr" | "consumer_surplus_idr"
+                ))
+    };
+    let sentences: Vec<String> = keys
+        .iter()
+        .filter(|r| asked(r))
+        .filter_map(|r| leader(cmp, rows, r).map(|l| l.sentence(&title(&r.key))))
+        .collect();
+    if !sentences.is_empty() {
+        h.push_str("<ul>\n");
+        for s in sentences {
+            let _ = writeln!(h, "<li>{s}</li>");
+        }
+        h.push_str("</ul>\n");
+    }
+    h.push_str("<table>\n<tr><th class=\"l\">metric</th>");
+    for n in &names {
+        let _ = write!(h, "<th>{}</th>", escape(n));
+    }
+    h.push_str("<th class=\"l\">largest</th></tr>\n");
+    for k in &keys {
+        let _ = write!(h, "<tr><td class=\"l\">{}</td>", escape(&title(&k.key)));
+        for n in &names {
+            match row_of(rows, n, k) {
+                Some(r) => {
+                    let t = effect_text(&r.key.metric, &r.effect);
+                    let _ = write!(
+                        h,
+                        "<td class=\"{}\">{} {}</td>",
+                        verdict_class(t.verdict),
+                        escape(&t.diff),
+                        escape(&t.ci)
+                    );
+                }
+                None => h.push_str("<td class=\"none\"></td>"),
+            }
+        }
+        match leader(cmp, rows, k) {
+            Some(l) => {
+                let _ = writeln!(h, "<td class=\"l\">{}</td></tr>", l.cell());
+            }
+            None => h.push_str("<td class=\"l none\"></td></tr>\n"),
+        }
+    }
+    h.push_str("</table>\n</section>\n");
+}
+
+/// The row of policy `policy` for the series and window of `like`.
+fn row_of<'a>(rows: &'a [SummaryRow], policy: &str, like: &SummaryRow) -> Option<&'a SummaryRow> {
+    rows.iter()
+        .find(|r| r.policy == policy && r.key == like.key && r.window == like.window)
+}
+
+/// The policy with the largest difference on a series, and its lead.
+struct Leader {
+    best: String,
+    diff: String,
+    ci: String,
+    /// The next policy, the lead and its interval, when there is one.
+    next: Option<(String, String, String, bool)>,
+}
+
+impl Leader {
+    fn cell(&self) -> String {
+        match &self.next {
+            Some((next, lead, ci, clear)) => format!(
+                "{} ({} {} ahead of {}{})",
+                escape(&self.best),
+                escape(lead),
+                escape(ci),
+                escape(next),
+                if *clear { "" } else { "; not clearly" }
+            ),
+            None => escape(&self.best),
+        }
+    }
+
+    fn sentence(&self, series: &str) -> String {
+        let lead = match &self.next {
+            Some((next, lead, ci, true)) => format!(
+                ", ahead of {} by {} {}",
+                escape(next),
+                escape(lead),
+                escape(ci)
+            ),
+            Some((next, lead, ci, false)) => format!(
+                ", not clearly ahead of {} ({} {})",
+                escape(next),
+                escape(lead),
+                escape(ci)
+            ),
+            None => String::new(),
+        };
+        format!(
+            "<b>{}</b>: most under <b>{}</b> ({} {}){lead}.",
+            escape(series),
+            escape(&self.best),
+            escape(&self.diff),
+            escape(&self.ci)
+        )
+    }
+}
+
+/// The policy whose difference on `like`'s series is largest (the most
+/// positive), and by how much it leads the next, from the replicates the
+/// two policies share.
+fn leader(cmp: &Comparison, rows: &[SummaryRow], like: &SummaryRow) -> Option<Leader> {
+    let mut ranked: Vec<(&crate::analysis::Arm, &SummaryRow)> = cmp
+        .policies
+        .iter()
+        .filter_map(|p| row_of(rows, p.name(), like).map(|r| (p, r)))
+        .collect();
+    ranked.sort_by(|a, b| b.1.effect.diff.mean.total_cmp(&a.1.effect.diff.mean));
+    let (best, top) = *ranked.first()?;
+    let t = effect_text(&top.key.metric, &top.effect);
+    let next = ranked.get(1).and_then(|(second, _)| {
+        let lead = crate::analysis::effects::paired_effect(
+            &second.panel,
+            &best.panel,
+            &like.key,
+            like.range,
+        )?;
+        let text = effect_text(&like.key.metric, &lead);
+        Some((
+            second.name().to_string(),
+            text.diff,
+            text.ci,
+            lead.diff.significant(),
+        ))
+    });
+    Some(Leader {
+        best: best.name().to_string(),
+        diff: t.diff,
+        ci: t.ci,
+        next,
+    })
+}
+
+/// The part of the headline table a row belongs to.
+fn part_of(r: &SummaryRow) -> Option<Part> {
+    headline_of(&r.key).map(|h| h.part)
+}
+
 fn verdict_class(v: &str) -> &'static str {
     match v {
         "higher" => "higher",
@@ -305,30 +502,52 @@ fn headline_tables(h: &mut String, cmp: &Comparison, p: &Arm, rows: &[SummaryRow
             s.date_of_tick(first.range.to as u32)
         );
     }
-    h.push_str("<table>\n<tr><th class=\"l\">metric</th><th class=\"l\">unit</th><th>baseline</th><th>policy</th>\
-                <th>difference</th><th>95% interval</th><th>relative</th><th class=\"l\">verdict</th></tr>\n");
-    for r in &last13 {
-        let t = effect_text(&r.key.metric, &r.effect);
-        let rel = r
-            .effect
-            .rel_change()
-            .map_or(String::new(), |x| format!("{:+.1}%", 100.0 * x));
-        let _ = writeln!(
-            h,
-            "<tr><td class=\"l\">{}</td><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
-             <td class=\"l {}\">{}</td></tr>",
-            escape(&title(&r.key)),
-            escape(unit(&r.key.metric)),
-            escape(&t.baseline),
-            escape(&t.policy),
-            escape(&t.diff),
-            escape(&t.ci),
-            escape(&rel),
-            verdict_class(t.verdict),
-            escape(t.verdict)
-        );
+    for part in Part::ALL {
+        let in_part: Vec<&&&SummaryRow> =
+            last13.iter().filter(|r| part_of(r) == Some(part)).collect();
+        if in_part.is_empty() {
+            continue;
+        }
+        // The cross-tabulations are long: folded, one click away.
+        let folded = part == Part::CrossTabulations;
+        if folded {
+            let _ = writeln!(h, "<details>\n<summary>{}</summary>", part.title());
+        } else {
+            let _ = writeln!(h, "<h4>{}</h4>", part.title());
+        }
+        h.push_str("<table>\n<tr><th class=\"l\">metric</th><th class=\"l\">unit</th><th>baseline</th><th>policy</th>\
+                    <th>difference</th><th>95% interval</th><th>relative</th><th class=\"l\">verdict</th></tr>\n");
+        for r in in_part {
+            let t = effect_text(&r.key.metric, &r.effect);
+            let rel = r
+                .effect
+                .rel_change()
+                .map_or(String::new(), |x| format!("{:+.1}%", 100.0 * x));
+            let _ = writeln!(
+                h,
+                "<tr><td class=\"l\">{}</td><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
+                 <td class=\"l {}\">{}</td></tr>",
+                escape(&title(&r.key)),
+                escape(unit(&r.key.metric)),
+                escape(&t.baseline),
+                escape(&t.policy),
+                escape(&t.diff),
+                escape(&t.ci),
+                escape(&rel),
+                verdict_class(t.verdict),
+                escape(t.verdict)
+            );
+        }
+        h.push_str("</table>\n");
+        if folded {
+            h.push_str("</details>\n");
+        }
     }
-    h.push_str("</table>\n");
+    // After each event: the series of the first three parts.
+    let last13: Vec<&&SummaryRow> = last13
+        .into_iter()
+        .filter(|r| part_of(r) != Some(Part::CrossTabulations))
+        .collect();
     for event in policy_events(&cmp.baseline.scenario, &p.scenario) {
         let _ = writeln!(
             h,

@@ -12,7 +12,7 @@ pub mod table;
 
 use crate::analysis::Comparison;
 use crate::analysis::panel::SeriesKey;
-use crate::analysis::summary::headline_keys;
+use crate::analysis::summary::{headline_keys, headline_of};
 use std::path::Path;
 
 #[derive(Debug, thiserror::Error)]
@@ -52,7 +52,10 @@ pub fn headline_charts(
     folder: &Path,
 ) -> Result<Vec<html::ChartPair>, ReportError> {
     let mut out = Vec::new();
-    for key in headline_keys(&cmp.baseline.panel) {
+    let charted = headline_keys(&cmp.baseline.panel)
+        .into_iter()
+        .filter(|k| headline_of(k).is_some_and(|h| h.chart));
+    for key in charted {
         let stem = file_stem(&key);
         let levels = charts::levels_chart(cmp, &key);
         let diff = charts::diff_chart(cmp, &key);

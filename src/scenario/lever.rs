@@ -37,18 +37,30 @@ pub enum Lever {
         entrants: u32,
         cost_factor: f64,
     },
-    /// Purchases discovered on `channel` complete on `partner`.
+    /// Purchases discovered on `channel` while it takes no payments complete
+    /// on `partner` when the seller is listed there; `onboarding` is the
+    /// chance per tick that a seller listed on `channel` lists on `partner`.
     CheckoutPartner {
         channel: usize,
         partner: usize,
-        redirect_success: f64,
+        onboarding: f64,
     },
+    /// `channel` passes to owner `owner` (a name: a channel's owner, the
+    /// affiliates' owner, or a new one).
+    ChangeOwner { channel: usize, owner: String },
     /// Set the commission of `channel`.
     TakeRate { channel: usize, rate: f64 },
     /// Set the UMKM onboarding rate.
     Digitalization { rate: f64 },
     /// Cash transfer to every alive UMKM, per tick.
     UmkmSubsidy { idr_per_tick: f64 },
+    /// Earlier events of lever `lever` (on `channel`, when given) stop:
+    /// validation sets their `until` to this event's tick, so the policy
+    /// never applies this one itself.
+    End {
+        lever: String,
+        channel: Option<usize>,
+    },
 }
 
 impl Lever {
@@ -63,20 +75,74 @@ impl Lever {
             Lever::SelfPreference { .. } => "self_preference",
             Lever::ProjectS { .. } => "project_s",
             Lever::CheckoutPartner { .. } => "checkout_partner",
+            Lever::ChangeOwner { .. } => "change_owner",
             Lever::TakeRate { .. } => "take_rate",
             Lever::Digitalization { .. } => "digitalization",
             Lever::UmkmSubsidy { .. } => "umkm_subsidy",
+            Lever::End { .. } => "end",
+        }
+    }
+
+    /// The one channel the lever acts on, for levers with a `channel`.
+    pub fn channel(&self) -> Option<usize> {
+        match self {
+            Lever::PaymentBan { channel }
+            | Lever::SelfPreference { channel, .. }
+            | Lever::ProjectS { channel, .. }
+            | Lever::CheckoutPartner { channel, .. }
+            | Lever::ChangeOwner { channel, .. }
+            | Lever::TakeRate { channel, .. } => Some(*channel),
+            Lever::End { channel, .. } => *channel,
+            Lever::CrossBorderBan { .. }
+            | Lever::ImportPriceFloor { .. }
+            | Lever::PositiveList { .. }
+            | Lever::ImportTariff { .. }
+            | Lever::Digitalization { .. }
+            | Lever::UmkmSubsidy { .. } => None,
         }
     }
 }
 
-/// A lever applied at the start of a tick.
+/// A lever in force from the start of tick `tick` until the start of tick
+/// `until` (to the end of the run when `None`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct TimedEvent {
     pub tick: u32,
+    pub until: Option<u32>,
     pub lever: Lever,
     /// Index of the event in the merged `events` list (file order, parent first).
     pub index: usize,
+}
+
+/// An event the files wrote that this horizon leaves out: a parent's event
+/// past the end of a child's shorter run, or one whose effect ended before
+/// the child's run starts. It never acts; a run says which were left out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DroppedEvent {
+    /// `events[i]` in the merged files (parent first).
+    pub key: String,
+    pub lever: String,
+    /// When it was to happen, as written (`2024-09-16`, `tick 80`).
+    pub when: String,
+    pub reason: DropReason,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DropReason {
+    /// It starts after the last tick.
+    AfterEnd,
+    /// Its `until` comes before the first tick.
+    EndedBeforeStart,
+}
+
+impl std::fmt::Display for DroppedEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let why = match self.reason {
+            DropReason::AfterEnd => "starts after the run ends",
+            DropReason::EndedBeforeStart => "ended before the run starts",
+        };
+        write!(f, "{} ({} at {}) {why}", self.key, self.lever, self.when)
+    }
 }
 
 /// What an argument takes.
@@ -88,6 +154,8 @@ pub enum ArgKind {
     Channels,
     /// A list of category names.
     Categories,
+    /// A name (an owner's, say).
+    Name,
     /// A number in a range.
     Number(Range),
     /// A whole number in a range.
@@ -101,6 +169,7 @@ impl ArgKind {
             ArgKind::Channel => "a channel's name in quotes".into(),
             ArgKind::Channels => "a list of channel names, e.g. [\"marketplace\"]".into(),
             ArgKind::Categories => "a list of category names, e.g. [\"fashion\"]".into(),
+            ArgKind::Name => "a name in quotes".into(),
             ArgKind::Number(r) | ArgKind::Whole(r) => r.to_string(),
         }
     }
@@ -157,6 +226,7 @@ pub struct ArgProblem {
 #[derive(Debug, Clone, PartialEq)]
 pub enum ArgValue {
     Channel(usize),
+    Name(String),
     Channels(Vec<usize>),
     Categories(Vec<usize>),
     Number(f64),
@@ -179,6 +249,22 @@ impl Args<'_> {
         match self.get(name) {
             Some(ArgValue::Channel(k)) => *k,
             _ => 0,
+        }
+    }
+
+    /// An optional channel argument.
+    pub fn optional_channel(&self, name: &str) -> Option<usize> {
+        match self.get(name) {
+            Some(ArgValue::Channel(k)) => Some(*k),
+            _ => None,
+        }
+    }
+
+    /// A name argument (empty when absent: only read for required ones).
+    pub fn name(&self, name: &str) -> String {
+        match self.get(name) {
+            Some(ArgValue::Name(s)) => s.clone(),
+            _ => String::new(),
         }
     }
 
@@ -387,15 +473,25 @@ pub const LEVERS: &[LeverDef] = &[
         ],
         build: |a| {
             let channel = a.channel("channel");
+            // An owner from the file, or one an acquisition gives it.
+            let acquired = |name: &str| {
+                a.file.events.iter().any(|e| {
+                    e.lever == "change_owner"
+                        && e.arg("channel").and_then(|c| c.as_str()) == Some(name)
+                })
+            };
             if let Some((name, c)) = a.file.channels.get_index(channel)
                 && c.owner.is_empty()
+                && !acquired(name)
             {
                 return Err(ArgProblem {
                     arg: "channel".into(),
                     message: format!(
                         "channel `{name}` has no owner, so it has no affiliates to place"
                     ),
-                    help: format!("set channels.{name}.owner, or name an owned channel"),
+                    help: format!(
+                        "set channels.{name}.owner, give it one with a change_owner event, or name an owned channel"
+                    ),
                 });
             }
             Ok(Lever::ProjectS {
@@ -409,18 +505,18 @@ pub const LEVERS: &[LeverDef] = &[
     },
     LeverDef {
         name: "checkout_partner",
-        meaning: "purchases discovered on the channel complete on its partner",
+        meaning: "purchases discovered on the channel while it takes no payments complete on the partner when the seller is listed there",
         args: &[
             arg(
                 "channel",
                 Channel,
-                "the channel whose purchases are redirected",
+                "the channel whose purchases are completed elsewhere",
             ),
             arg("partner", Channel, "the channel that completes them"),
-            arg(
-                "redirect_success",
+            optional(
+                "onboarding",
                 Number(Range::Unit),
-                "the chance a redirected purchase completes",
+                "chance per tick that a seller listed on the channel but not on the partner lists on the partner",
             ),
         ],
         build: |a| {
@@ -435,7 +531,33 @@ pub const LEVERS: &[LeverDef] = &[
             Ok(Lever::CheckoutPartner {
                 channel,
                 partner,
-                redirect_success: a.number("redirect_success"),
+                onboarding: a.number("onboarding"),
+            })
+        },
+    },
+    LeverDef {
+        name: "change_owner",
+        meaning: "the channel passes to another owner (an acquisition): its self-preferencing and Project S act for the new owner, whose affiliates list there",
+        args: &[
+            arg("channel", Channel, "the channel acquired"),
+            arg(
+                "owner",
+                Name,
+                "the new owner's name, as in channels' `owner`",
+            ),
+        ],
+        build: |a| {
+            let owner = a.name("owner");
+            if owner.is_empty() {
+                return Err(ArgProblem {
+                    arg: "owner".into(),
+                    message: "the new owner has no name".into(),
+                    help: "name the owner, e.g. owner = \"bytedance\"".into(),
+                });
+            }
+            Ok(Lever::ChangeOwner {
+                channel: a.channel("channel"),
+                owner,
             })
         },
     },
@@ -483,6 +605,50 @@ pub const LEVERS: &[LeverDef] = &[
             Ok(Lever::UmkmSubsidy {
                 idr_per_tick: a.number("idr_per_tick"),
             })
+        },
+    },
+    LeverDef {
+        name: "end",
+        meaning: "earlier events of a lever stop (a ban lifted, a subsidy that ends), as if each had an `until` at this date",
+        args: &[
+            arg(
+                "ends",
+                Name,
+                "the lever whose events stop, e.g. \"payment_ban\"",
+            ),
+            optional(
+                "channel",
+                Channel,
+                "only the events of that lever on this channel",
+            ),
+        ],
+        build: |a| {
+            let lever = a.name("ends");
+            let Some(def) = lever_def(&lever).filter(|d| d.name != "end") else {
+                let names: Vec<&str> = LEVERS
+                    .iter()
+                    .map(|l| l.name)
+                    .filter(|n| *n != "end")
+                    .collect();
+                let help = match super::error::did_you_mean(&lever, names.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`? levers: {}", names.join(", ")),
+                    None => format!("levers: {}", names.join(", ")),
+                };
+                return Err(ArgProblem {
+                    arg: "ends".into(),
+                    message: format!("there is no lever named `{lever}` to end"),
+                    help,
+                });
+            };
+            let channel = a.optional_channel("channel");
+            if channel.is_some() && def.arg("channel").is_none() {
+                return Err(ArgProblem {
+                    arg: "channel".into(),
+                    message: format!("{} acts on no single channel", def.name),
+                    help: format!("leave `channel` out to end every {} event", def.name),
+                });
+            }
+            Ok(Lever::End { lever, channel })
         },
     },
 ];

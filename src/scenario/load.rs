@@ -5,7 +5,7 @@
 //! `events` are concatenated parent first) and only then deserialized, so a
 //! policy scenario can be a few lines over the baseline.
 
-use super::error::{Problem, ScenarioError, Source};
+use super::error::{Problem, ScenarioError, Source, did_you_mean};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use toml::{Table, Value};
@@ -20,6 +20,21 @@ pub struct MergedTree {
     pub origins: Origins,
     /// Files read, the named one first, then its ancestors.
     pub files: Vec<SourceFile>,
+    /// For each event from the files, the horizon of the file that wrote
+    /// it (with what it extends): an event a child's shorter horizon cuts
+    /// off was still meant, and is placed at the start or dropped rather
+    /// than refused.
+    pub event_horizons: Vec<Option<Horizon>>,
+}
+
+/// Start, ticks and days per tick.
+pub type Horizon = (super::Date, u32, u32);
+
+/// The horizon a merged tree sets, if its simulation table is readable.
+pub fn horizon_of(table: &Table) -> Option<Horizon> {
+    let sim = table.get("simulation")?.clone();
+    let sim: super::schema::Simulation = sim.try_into().ok()?;
+    Some((sim.start_date, sim.ticks, sim.days_per_tick.max(1)))
 }
 
 /// Key path → where it was written.
@@ -133,6 +148,7 @@ pub fn read_tree(path: &Path) -> Result<MergedTree, ScenarioError> {
         map: HashMap::new(),
         root: Some(path.to_path_buf()),
     };
+    let mut event_horizons = Vec::new();
     for (table, layer_origins) in layers.into_iter().rev() {
         let event_offset = match merged.get("events") {
             Some(Value::Array(a)) => a.len(),
@@ -144,11 +160,18 @@ pub fn read_tree(path: &Path) -> Result<MergedTree, ScenarioError> {
                 .insert(shift_event_index(&key, event_offset), source);
         }
         merge_into(&mut merged, table);
+        let events = match merged.get("events") {
+            Some(Value::Array(a)) => a.len(),
+            _ => 0,
+        };
+        let horizon = horizon_of(&merged);
+        event_horizons.resize(events.max(event_offset), horizon);
     }
     Ok(MergedTree {
         table: merged,
         origins,
         files,
+        event_horizons,
     })
 }
 
@@ -565,6 +588,9 @@ fn apply_set(tree: &mut MergedTree, argument: &str) -> Result<(), Problem> {
             "use the same paths as the scenario file, e.g. channels.social.take_rate or events[0].date",
         ));
     }
+    if let Some(problem) = unknown_entry(&tree.table, &segments, &fail) {
+        return Err(problem);
+    }
     let value = parse_set_value(raw.trim());
     let mut root = Value::Table(std::mem::take(&mut tree.table));
     let result = set_in(&mut root, &segments, value).map_err(|message| {
@@ -671,6 +697,67 @@ fn remove_in(node: &mut Value, segments: &[PathSegment]) -> bool {
 enum PathSegment {
     Key(String),
     Index(usize),
+}
+
+/// An override of a key inside a channel, category or nest that the
+/// scenario does not have is a misspelt or stale name (`channels.social`
+/// in a scenario whose social channel is `tiktok_shop`), not a new entry:
+/// say which names there are. A new channel is made by giving its `kind`,
+/// a new nest by giving its `dissimilarity`.
+fn unknown_entry(
+    table: &Table,
+    segments: &[PathSegment],
+    fail: &dyn Fn(Option<&str>, String, &str) -> Problem,
+) -> Option<Problem> {
+    let [
+        PathSegment::Key(section),
+        PathSegment::Key(name),
+        PathSegment::Key(field),
+        ..,
+    ] = segments
+    else {
+        return None;
+    };
+    let (what, creates) = match section.as_str() {
+        "channels" => ("channel", "kind"),
+        "categories" => ("category", ""),
+        "nests" => ("nest", "dissimilarity"),
+        _ => return None,
+    };
+    let names: Vec<&str> = match table.get(section) {
+        Some(Value::Table(t)) => t.keys().map(String::as_str).collect(),
+        _ => Vec::new(),
+    };
+    if names.contains(&name.as_str()) || (field == creates && segments.len() == 3) {
+        return None;
+    }
+    let listed = if names.is_empty() {
+        format!("the scenario has no {section}")
+    } else {
+        format!("{section} here: {}", names.join(", "))
+    };
+    // `channels.social` where the social channel has a name of its own.
+    let of_kind: Vec<&str> = match table.get(section) {
+        Some(Value::Table(t)) if section == "channels" => t
+            .iter()
+            .filter(|(_, c)| c.get("kind").and_then(Value::as_str) == Some(name.as_str()))
+            .map(|(n, _)| n.as_str())
+            .collect(),
+        _ => Vec::new(),
+    };
+    let help = match did_you_mean(name, names.iter().copied()) {
+        Some(s) => format!("did you mean `{section}.{s}`? {listed}"),
+        None if !of_kind.is_empty() => format!(
+            "the {name} channels here are named {}; {listed}",
+            of_kind.join(", ")
+        ),
+        None => listed,
+    };
+    Some(fail(
+        Some(&format!("{section}.{name}")),
+        format!("there is no {what} named `{name}`"),
+        &help,
+    ))
 }
 
 fn parse_key_path(path: &str) -> Option<Vec<PathSegment>> {

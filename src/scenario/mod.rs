@@ -13,19 +13,12 @@ mod validate;
 
 pub use date::Date;
 pub use error::{Problem, ScenarioError, Source};
-pub use lever::{Lever, TimedEvent};
+pub use lever::{DropReason, DroppedEvent, Lever, TimedEvent};
 pub use load::SourceFile;
 pub use schema::{ChannelKind, ScenarioFile, SellerKind};
 pub use validate::unspecified_paths;
 
 use std::path::Path;
-
-/// The horizon a merged tree sets, if its simulation table is readable.
-fn horizon_of(table: &toml::Table) -> Option<validate::Horizon> {
-    let sim = table.get("simulation")?.clone();
-    let sim: schema::Simulation = sim.try_into().ok()?;
-    Some((sim.start_date, sim.ticks, sim.days_per_tick.max(1)))
-}
 
 /// Most channels a scenario may have (listings are kept as a bit set).
 pub const MAX_CHANNELS: usize = 16;
@@ -41,6 +34,8 @@ pub struct Scenario {
     pub timeline: Vec<TimedEvent>,
     /// The files read (empty when built in memory).
     pub sources: Vec<SourceFile>,
+    /// Events the files wrote that fall outside this run's horizon.
+    pub dropped_events: Vec<DroppedEvent>,
 }
 
 /// What a command changes in a scenario besides its files: `key.path=value`
@@ -97,7 +92,7 @@ impl Scenario {
         mut tree: load::MergedTree,
         sets: &[String],
     ) -> Result<Scenario, ScenarioError> {
-        let file_horizon = horizon_of(&tree.table);
+        let file_horizon = load::horizon_of(&tree.table);
         load::apply_sets(&mut tree, sets)?;
         validate::validate_tree(tree, file_horizon)
     }
@@ -108,7 +103,7 @@ impl Scenario {
         mut tree: load::MergedTree,
         overrides: &Overrides,
     ) -> Result<Scenario, ScenarioError> {
-        let file_horizon = horizon_of(&tree.table);
+        let file_horizon = load::horizon_of(&tree.table);
         load::apply_overrides(&mut tree, overrides)?;
         validate::validate_tree(tree, file_horizon)
     }
@@ -119,12 +114,13 @@ impl Scenario {
             Ok(toml::Value::Table(t)) => t,
             _ => toml::Table::new(),
         };
-        let file_horizon = horizon_of(&table);
+        let file_horizon = load::horizon_of(&table);
         validate::validate_tree(
             load::MergedTree {
                 table,
                 origins: Default::default(),
                 files: Vec::new(),
+                event_horizons: Vec::new(),
             },
             file_horizon,
         )

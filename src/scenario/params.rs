@@ -154,6 +154,24 @@ pub const PARAMS: &[ParamSpec] = &[
         "commission the channel takes on each sale it transacts",
     ),
     p(
+        "channels.*.listing_share",
+        "probability",
+        Unit,
+        "chance that a UMKM going online lists on this marketplace",
+    ),
+    p(
+        "nests.*.dissimilarity",
+        "-",
+        Closed(0.01, 1.0),
+        "dissimilarity lambda_n of the nest: 1 is the plain logit, near 0 its channels are near-perfect substitutes",
+    ),
+    p(
+        "behaviour.switch_friction",
+        "utility",
+        Closed(-20.0, 20.0),
+        "utility added to giving up when a purchase cannot be paid for where it was found (phi)",
+    ),
+    p(
         "channels.*.affinity",
         "utility",
         Closed(-50.0, 50.0),
@@ -206,12 +224,6 @@ pub const PARAMS: &[ParamSpec] = &[
         "listings",
         Integer(1, 1000),
         "listings a consumer compares (K_k)",
-    ),
-    p(
-        "channels.*.redirect_success",
-        "probability",
-        Unit,
-        "chance that a purchase discovered here completes elsewhere when payments are banned here (rho_k)",
     ),
     p(
         "population.umkm.count",
@@ -509,10 +521,11 @@ pub fn spec_for(path: &str) -> Option<&'static ParamSpec> {
     PARAMS.iter().find(|s| s.path == pattern)
 }
 
-/// `channels.social.take_rate` → `channels.*.take_rate`.
+/// `channels.social.take_rate` → `channels.*.take_rate` (and so for
+/// categories and nests).
 pub fn generic_path(path: &str) -> String {
     let mut parts: Vec<&str> = path.split('.').collect();
-    if parts.len() == 3 && (parts[0] == "channels" || parts[0] == "categories") {
+    if parts.len() == 3 && matches!(parts[0], "channels" | "categories" | "nests") {
         parts[1] = "*";
     }
     parts.join(".")

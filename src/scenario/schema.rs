@@ -19,12 +19,37 @@ pub struct ScenarioFile {
     pub simulation: Simulation,
     pub categories: IndexMap<String, Category>,
     pub channels: IndexMap<String, Channel>,
+    /// Nests of the channel choice by name (a channel's `nest`, by default
+    /// its kind); a nest not listed has dissimilarity 1.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub nests: IndexMap<String, Nest>,
     #[serde(default)]
     pub population: Population,
     #[serde(default)]
     pub behaviour: Behaviour,
     #[serde(default)]
     pub events: Vec<EventSpec>,
+}
+
+impl ScenarioFile {
+    /// Every owner a scenario names, in order of appearance: the channels'
+    /// owners, the affiliates' owner, then new owners of `change_owner` events.
+    pub fn owner_names(&self) -> Vec<String> {
+        let mut owners: Vec<String> = Vec::new();
+        let events = self.events.iter().filter(|e| e.lever == "change_owner");
+        let named = self
+            .channels
+            .values()
+            .map(|c| c.owner.as_str())
+            .chain(std::iter::once(self.population.affiliate.owner.as_str()))
+            .chain(events.filter_map(|e| e.arg("owner").and_then(|o| o.as_str())));
+        for name in named {
+            if !name.is_empty() && !owners.iter().any(|o| o == name) {
+                owners.push(name.to_string());
+            }
+        }
+        owners
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -135,8 +160,41 @@ pub struct Channel {
     /// Empty: no partner.
     #[serde(default)]
     pub checkout_partner: String,
+    /// The nest of the channel choice it belongs to [default: its kind].
     #[serde(default)]
-    pub redirect_success: f64,
+    pub nest: String,
+    /// Chance that a UMKM going online lists on this marketplace (every
+    /// online UMKM lists on at least one).
+    #[serde(default = "defaults::share_one")]
+    pub listing_share: f64,
+}
+
+impl Channel {
+    /// The nest of the channel choice: its `nest`, or its kind's name.
+    pub fn nest_name(&self) -> &str {
+        if self.nest.is_empty() {
+            self.kind.as_str()
+        } else {
+            &self.nest
+        }
+    }
+}
+
+/// A nest of the channel choice (docs/ODD.md section 9).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Nest {
+    /// λ_n in (0, 1]: 1 is the plain logit; near 0 the nest's channels are
+    /// near-perfect substitutes.
+    #[serde(default = "defaults::share_one")]
+    pub dissimilarity: f64,
+}
+
+impl Default for Nest {
+    /// The plain logit: dissimilarity 1.
+    fn default() -> Nest {
+        Nest { dissimilarity: 1.0 }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -228,6 +286,9 @@ pub struct Behaviour {
     pub social_adoption: f64,
     pub umkm_entry_rate: f64,
     pub importer_entry_rate: f64,
+    /// φ: utility added to giving up when a purchase cannot be paid for on
+    /// the channel where it was found (docs/ODD.md section 9).
+    pub switch_friction: f64,
 }
 
 /// One timeline event as written: `lever` names the policy and the other
@@ -241,6 +302,12 @@ pub struct EventSpec {
     pub date: Option<Date>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tick: Option<i64>,
+    /// The lever's effect ends on this date (or at this tick): the state
+    /// goes back to what the other events in force make it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<Date>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until_tick: Option<i64>,
     pub lever: String,
     /// The lever's arguments, in file order.
     #[serde(flatten)]
@@ -310,6 +377,9 @@ pub(crate) mod defaults {
     }
     pub fn yes() -> bool {
         true
+    }
+    pub fn share_one() -> f64 {
+        1.0
     }
 }
 
@@ -393,6 +463,7 @@ impl Default for Behaviour {
             social_adoption: 0.05,
             umkm_entry_rate: 0.001,
             importer_entry_rate: 0.05,
+            switch_friction: 0.0,
         }
     }
 }

@@ -3,8 +3,10 @@
 //! exist, dates inside the horizon).
 
 use super::error::{Problem, ScenarioError, did_you_mean};
-use super::lever::{Arg, ArgKind, ArgValue, Args, LEVERS, TimedEvent, lever_def};
-use super::load::{MergedTree, Origins};
+use super::lever::{
+    Arg, ArgKind, ArgValue, Args, DropReason, DroppedEvent, LEVERS, Lever, TimedEvent, lever_def,
+};
+use super::load::{Horizon, MergedTree, Origins};
 use super::params;
 use super::params::Range;
 use super::schema::{EventSpec, ScenarioFile};
@@ -21,12 +23,23 @@ pub fn validate_tree(
         table,
         origins,
         files,
+        event_horizons,
     } = tree;
-    let tree_horizon = file_horizon;
+    let horizons = EventHorizons {
+        of_files: event_horizons,
+        otherwise: file_horizon,
+    };
     let mut problems = Vec::new();
     check_numbers(&Value::Table(table.clone()), "", &origins, &mut problems);
     let mut file = deserialize_reporting_all(table, &origins, &mut problems)?;
-    let mut timeline = check_rules(&file, tree_horizon, &origins, &mut problems);
+    let mut dropped_events = Vec::new();
+    let mut timeline = check_rules(
+        &file,
+        &horizons,
+        &origins,
+        &mut problems,
+        &mut dropped_events,
+    );
     if problems.is_empty() {
         // Events past a horizon shortened by `--set` never act: leave them
         // out of the resolved scenario too, so it reproduces this run.
@@ -36,15 +49,38 @@ pub fn validate_tree(
             k
         };
         file.events = kept.iter().map(|&i| file.events[i].clone()).collect();
+        // An event from before the start is in force from the first tick:
+        // say so in the resolved scenario, whose own horizon is this one.
+        let start = file.simulation.start_date;
+        for e in &mut file.events {
+            if e.date.is_some_and(|d| d < start) {
+                e.date = Some(start);
+            }
+            if e.tick.is_some_and(|t| t < 0) {
+                e.tick = Some(0);
+            }
+        }
         for e in &mut timeline {
             e.index = kept.binary_search(&e.index).unwrap_or(e.index);
         }
         // The chain is merged: a resolved scenario extends nothing.
         file.extends = None;
+        // Every channel's nest by name and every nest's dissimilarity,
+        // defaults written out.
+        for channel in file.channels.values_mut() {
+            if channel.nest.is_empty() {
+                channel.nest = channel.kind.as_str().to_string();
+            }
+        }
+        let nests: Vec<String> = file.channels.values().map(|c| c.nest.clone()).collect();
+        for nest in nests {
+            file.nests.entry(nest).or_default();
+        }
         Ok(Scenario {
             spec: file,
             timeline,
             sources: files,
+            dropped_events,
         })
     } else {
         Err(ScenarioError { problems })
@@ -96,6 +132,13 @@ fn deserialize_reporting_all(
     })
 }
 
+/// Most distinct owners a scenario may name (codes are a byte; 0 is none).
+const MAX_OWNERS: usize = 255;
+
+/// Help for files written for pasar 0.2, where a typed-in share of banned
+/// purchases completed elsewhere.
+const REDIRECT_SUCCESS_REMOVED: &str = "`redirect_success` was removed in pasar 0.3: a purchase that cannot be paid for completes on the checkout partner when the seller is listed there, or is chosen again (behaviour.switch_friction weighs giving up); delete the key (docs/ODD.md section 9)";
+
 fn type_problem(e: &serde_path_to_error::Error<toml::de::Error>, origins: &Origins) -> Problem {
     let path = e.path().to_string();
     let path = if path == "." { String::new() } else { path };
@@ -114,6 +157,7 @@ fn type_problem(e: &serde_path_to_error::Error<toml::de::Error>, origins: &Origi
         };
         let suggestion = did_you_mean(unknown, expected.iter().copied());
         let help = match suggestion {
+            _ if unknown == "redirect_success" => REDIRECT_SUCCESS_REMOVED.to_string(),
             Some(s) => format!(
                 "did you mean `{s}`? valid keys here: {}",
                 expected.join(", ")
@@ -252,11 +296,30 @@ fn is_identifier(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
+/// The horizon each event was written for.
+struct EventHorizons {
+    /// Of the file (with its parents) that wrote event `i`.
+    of_files: Vec<Option<Horizon>>,
+    /// Of the files as a whole (events added by `--set`).
+    otherwise: Option<Horizon>,
+}
+
+impl EventHorizons {
+    fn of(&self, index: usize) -> Option<Horizon> {
+        self.of_files
+            .get(index)
+            .copied()
+            .flatten()
+            .or(self.otherwise)
+    }
+}
+
 fn check_rules(
     file: &ScenarioFile,
-    file_horizon: Option<Horizon>,
+    horizons: &EventHorizons,
     origins: &Origins,
     problems: &mut Vec<Problem>,
+    dropped: &mut Vec<DroppedEvent>,
 ) -> Vec<TimedEvent> {
     let sim = &file.simulation;
     if !is_identifier(&sim.name) {
@@ -338,6 +401,21 @@ fn check_rules(
             );
         }
     }
+    let nest_names: Vec<&str> = file.channels.values().map(|c| c.nest_name()).collect();
+    for name in file.nests.keys() {
+        if !nest_names.contains(&name.as_str()) {
+            let mut used = nest_names.clone();
+            used.sort_unstable();
+            used.dedup();
+            problems.push(unknown_name(
+                &format!("nests.{name}"),
+                "nest",
+                name,
+                &used,
+                origins,
+            ));
+        }
+    }
     let b = &file.behaviour;
     if b.markup_min > b.markup_max {
         problems.push(origins.problem(
@@ -394,15 +472,71 @@ fn check_rules(
             )),
         ));
     }
+    // Owners are numbered in a byte, 0 for none.
+    let owners = file.owner_names().len();
+    if owners > MAX_OWNERS {
+        problems.push(origins.problem(
+            "channels",
+            format!("the scenario names {owners} owners, more than the {MAX_OWNERS} pasar can tell apart"),
+            Some("give channels, affiliates and change_owner events fewer distinct owners".into()),
+        ));
+    }
     let mut timeline = Vec::new();
     for (index, event) in file.events.iter().enumerate() {
-        if let Some(e) = check_event(file, index, event, file_horizon, origins, problems) {
+        let horizon = horizons.of(index);
+        if let Some(e) = check_event(file, index, event, horizon, origins, problems, dropped) {
             timeline.push(e);
         }
     }
     // Same-tick events keep file order (stable sort).
     timeline.sort_by_key(|e| e.tick);
+    end_events(&mut timeline, file, origins, problems);
     timeline
+}
+
+/// An `end` event stops the events of its lever (on its channel) that came
+/// before it and are still in force then: their `until` becomes its tick.
+fn end_events(
+    timeline: &mut [TimedEvent],
+    file: &ScenarioFile,
+    origins: &Origins,
+    problems: &mut Vec<Problem>,
+) {
+    let ends: Vec<(usize, u32, usize, String, Option<usize>)> = timeline
+        .iter()
+        .enumerate()
+        .filter_map(|(at, e)| match &e.lever {
+            Lever::End { lever, channel } => Some((at, e.tick, e.index, lever.clone(), *channel)),
+            _ => None,
+        })
+        .collect();
+    for (at, tick, index, lever, channel) in ends {
+        let mut ended = 0;
+        // Earlier in the timeline: before it, or the same tick and earlier
+        // in the files.
+        for e in &mut timeline[..at] {
+            let same =
+                e.lever.name() == lever && channel.is_none_or(|k| e.lever.channel() == Some(k));
+            if same && e.until.is_none_or(|u| u > tick) {
+                e.until = Some(tick);
+                ended += 1;
+            }
+        }
+        if ended == 0 {
+            let on = channel
+                .and_then(|k| file.channels.get_index(k))
+                .map(|(name, _)| format!(" on {name}"))
+                .unwrap_or_default();
+            problems.push(origins.problem(
+                &format!("events[{index}].ends"),
+                format!("no {lever} event{on} is in force at tick {tick} to end"),
+                Some(
+                    "an end event follows the event it ends; check the lever, the channel and the dates"
+                        .to_string(),
+                ),
+            ));
+        }
+    }
 }
 
 fn check_partner(
@@ -454,6 +588,7 @@ fn check_event(
     file_horizon: Option<Horizon>,
     origins: &Origins,
     problems: &mut Vec<Problem>,
+    dropped: &mut Vec<DroppedEvent>,
 ) -> Option<TimedEvent> {
     let at = |field: &str| format!("events[{index}].{field}");
     let before = problems.len();
@@ -478,6 +613,9 @@ fn check_event(
             let suggestion = did_you_mean(name, known.iter().copied());
             suggested.extend(suggestion);
             let help = match suggestion {
+                _ if name == "redirect_success" => {
+                    format!("{REDIRECT_SUCCESS_REMOVED}; a partner's reach grows with `onboarding`")
+                }
                 Some(s) => format!("did you mean `{s}`? {}", takes()),
                 None => takes(),
             };
@@ -517,10 +655,42 @@ fn check_event(
             return None;
         }
     };
-    match tick {
-        EventTime::At(tick) => Some(TimedEvent { tick, lever, index }),
-        EventTime::AfterEnd | EventTime::Invalid => None,
+    let drop = |reason| DroppedEvent {
+        key: format!("events[{index}]"),
+        lever: event.lever.clone(),
+        when: match (event.date, event.tick) {
+            (Some(date), _) => date.to_string(),
+            (None, Some(t)) => format!("tick {t}"),
+            (None, None) => String::new(),
+        },
+        reason,
+    };
+    // An event before the start, written for a longer run, is in force
+    // from the first tick (a fee changed before the run began).
+    let (tick, offset) = match tick {
+        EventTime::At(t) => (t, i64::from(t)),
+        EventTime::BeforeStart(offset) => (0, offset),
+        EventTime::AfterEnd => {
+            dropped.push(drop(DropReason::AfterEnd));
+            return None;
+        }
+        EventTime::Invalid => return None,
+    };
+    let until = event_until(file, index, event, offset, origins, problems)?;
+    if until.is_some_and(|u| u <= 0) {
+        dropped.push(drop(DropReason::EndedBeforeStart));
+        return None;
     }
+    // An end past the horizon is an effect that lasts to the end of the run.
+    let until = until
+        .filter(|&u| u < i64::from(file.simulation.ticks))
+        .map(|u| u as u32);
+    Some(TimedEvent {
+        tick,
+        until,
+        lever,
+        index,
+    })
 }
 
 /// One argument's value, checked against what it takes: names that exist,
@@ -583,6 +753,7 @@ fn check_argument(
         (ArgKind::Channels, Value::Array(list)) => {
             resolve(list, "channel", &channel_names).map(ArgValue::Channels)
         }
+        (ArgKind::Name, Value::String(name)) => Ok(ArgValue::Name(name.clone())),
         (ArgKind::Categories, Value::Array(list)) => {
             resolve(list, "category", &category_names).map(ArgValue::Categories)
         }
@@ -597,17 +768,59 @@ fn check_argument(
     }
 }
 
+/// The tick, counted from the run's start, an event's effect ends at
+/// (`Some(None)`: it never ends); `None` on a problem, which is recorded.
+/// `start` is the event's own tick, negative if it falls before the run.
+fn event_until(
+    file: &ScenarioFile,
+    index: usize,
+    event: &EventSpec,
+    start: i64,
+    origins: &Origins,
+    problems: &mut Vec<Problem>,
+) -> Option<Option<i64>> {
+    let sim = &file.simulation;
+    let days = i64::from(sim.days_per_tick.max(1));
+    let (field, until, label) = match (event.until, event.until_tick) {
+        (None, None) => return Some(None),
+        (Some(_), Some(_)) => {
+            problems.push(origins.problem(
+                &format!("events[{index}]"),
+                "an event has an `until` or an `until_tick`, not both",
+                Some("keep one of them".into()),
+            ));
+            return None;
+        }
+        (Some(date), None) => (
+            "until",
+            date.days_since(sim.start_date).div_euclid(days),
+            date.to_string(),
+        ),
+        (None, Some(t)) => ("until_tick", t, format!("tick {t}")),
+    };
+    if until <= start {
+        problems.push(origins.problem(
+            &format!("events[{index}].{field}"),
+            format!("{label} does not come after the event (tick {start})"),
+            Some("an effect ends after it starts: give a later date or tick".into()),
+        ));
+        return None;
+    }
+    Some(Some(until))
+}
+
 /// When an event happens.
 enum EventTime {
     At(u32),
+    /// This many ticks (negative) before the start of a horizon moved by
+    /// `extends` or `--set`, but inside the horizon of the files that
+    /// wrote it: in force from the first tick.
+    BeforeStart(i64),
     /// After the end of a horizon shortened by `--set`, but inside the
     /// horizon of the files that wrote it: it never takes effect.
     AfterEnd,
     Invalid,
 }
-
-/// Start, ticks and days per tick.
-pub type Horizon = (super::Date, u32, u32);
 
 fn event_tick(
     file: &ScenarioFile,
@@ -670,6 +883,8 @@ fn event_tick(
         EventTime::At(offset_ticks as u32)
     } else if offset_ticks >= sim.ticks as i64 && in_file_horizon {
         EventTime::AfterEnd
+    } else if offset_ticks < 0 && in_file_horizon {
+        EventTime::BeforeStart(offset_ticks)
     } else {
         problems.push(origins.problem(
             &format!("events[{index}].{field}"),

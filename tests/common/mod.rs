@@ -10,8 +10,10 @@ use pasar::scenario::schema::EventSpec;
 use pasar::scenario::{Scenario, ScenarioFile};
 use std::path::PathBuf;
 
+/// The tests' scenario: three channels (offline, one marketplace, one
+/// social), plain logit (tests/fixtures/three_channels.toml).
 pub fn baseline_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/three_channels.toml")
 }
 
 /// `pasar run` flags that shrink the baseline to a couple of seconds in a
