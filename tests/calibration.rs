@@ -560,6 +560,7 @@ fn the_shipped_targets_and_forecast_files_load_and_fit_the_shipped_scenarios() {
             "lazada_share_online_2024",
             "bukalapak_share_online_2024",
             "blibli_share_online_2024",
+            "bytedance_share_online_2024",
             "online_gmv_growth_2023_2024",
             "import_penetration_2024"
         ]

@@ -35,6 +35,48 @@ fn scenario() -> Scenario {
     )
 }
 
+/// The shipped platforms around the ban, small: nests, multi-homing, the
+/// choice made again, a checkout partner onboarding sellers, an
+/// acquisition, events from before the start in force from the first tick
+/// and later ones dropped, an event with an end and an `end` event.
+fn platforms() -> Scenario {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/indonesia_2023.toml");
+    let sets: Vec<String> = [
+        "simulation.ticks=24",
+        "simulation.start_date=2023-09-04",
+        "population.umkm.count=400",
+        "population.importer.count=10",
+        "population.consumers.count=500",
+        "population.affiliate.count=4",
+        "behaviour.digitalization_rate=0.05",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let base = Scenario::load(&path, &sets).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        !base.dropped_events.is_empty(),
+        "the 2024 fee changes fall after the end"
+    );
+    with_events(
+        &base,
+        vec![
+            event(2, "project_s")
+                .with("channel", "tiktok_shop")
+                .with("every", 3)
+                .with("top", 2)
+                .with("entrants", 1)
+                .with("cost_factor", 0.9),
+            pasar::scenario::schema::EventSpec {
+                until_tick: Some(12),
+                ..event(3, "umkm_subsidy").with("idr_per_tick", 10_000.0)
+            },
+            event(20, "end").with("ends", "cross_border_ban"),
+        ],
+    )
+}
+
 fn records(scenario: &Scenario, replicate: u32) -> Vec<TickRecord> {
     let mut model = Model::new(scenario, replicate);
     (0..scenario.ticks()).map(|_| model.step()).collect()
@@ -231,6 +273,30 @@ fn fingerprint(records: &[TickRecord]) -> String {
     pasar::input::hex_sha256(&bytes)
 }
 
+/// The platforms' run is the same with one thread and with two, and its
+/// `resolved.toml` (where events from before the start are written at the
+/// start) reproduces it.
+#[test]
+fn platforms_do_not_depend_on_threads_and_resolve_to_themselves() {
+    let s = platforms();
+    let run = |threads| {
+        Executor::new(&s)
+            .replicates(2)
+            .threads(threads)
+            .run()
+            .expect("run")
+    };
+    let (one, two) = (run(1), run(2));
+    assert_eq!(outcome(&one), outcome(&two));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("resolved.toml");
+    std::fs::write(&path, s.to_toml()).expect("write resolved.toml");
+    let reloaded = Scenario::load(&path, &[]).unwrap_or_else(|e| panic!("{e}\n{}", s.to_toml()));
+    assert_eq!(reloaded.spec, s.spec);
+    assert_eq!(reloaded.timeline, s.timeline);
+    assert_bitwise_equal(&records(&reloaded, 1), &one.replicates[1].records);
+}
+
 /// The same numbers on every platform: a literal fingerprint of a small run
 /// that exercises every step and several levers. It changes only when the
 /// model does on purpose (then update it, and say so in the commit).
@@ -239,6 +305,16 @@ fn results_match_the_reference_fingerprint() {
     let got = fingerprint(&records(&scenario(), 0));
     assert_eq!(
         got,
-        "4838171a27f376a344c7b3ae6e83b1dab927ffe8415200c4ddb3572839c03847"
+        "3f8ae77b0e646fdc72a64c6767c3dbd47a3b016f6b265e2e33392e2c04811fde"
+    );
+}
+
+/// The same for the platforms (pasar 0.3.0).
+#[test]
+fn platforms_match_the_reference_fingerprint() {
+    let got = fingerprint(&records(&platforms(), 0));
+    assert_eq!(
+        got,
+        "90bf77a8cfdf26482d04bfc61963007d901118e32219f72808ef93ffe51934d6"
     );
 }

@@ -180,6 +180,7 @@ pub fn title(key: &SeriesKey) -> String {
         "kind_channel" | "origin_channel" => {
             format!("{metric}, {}", key.group.replacen("_on_", " on ", 1))
         }
+        "discovery_channel" => format!("{metric}, found on {}", key.group),
         by => format!("{metric}, {} {}", by.replace('_', " "), key.group),
     }
 }

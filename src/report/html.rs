@@ -292,33 +292,21 @@ fn changes_section(h: &mut String, base: &Arm, p: &Arm) {
     }
 }
 
-/// The policies' effects over the last 13 weeks next to each other, each
-/// row naming the policy with the largest effect and whether it is clearly
-/// ahead of the next (their paired difference: the replicates of every
-/// scenario share their draws, so two policies compare as a policy and
-/// its baseline do). Sentences first for the questions a partner or a ban
-/// raises: the GMV found on each social channel, purchases lost, UMKM
-/// revenue, consumer surplus.
+/// The policies' effects next to each other, window by window (after an
+/// event every policy shares, and the last 13 weeks), each row naming the
+/// policy whose difference is highest and whether it is clearly above the
+/// next (their paired difference: the replicates of every scenario share
+/// their draws, so two policies compare as a policy and its baseline do).
+/// Sentences first for the questions a partner or a ban raises: the GMV
+/// found on each social channel, purchases lost, UMKM revenue, consumer
+/// surplus.
 fn side_by_side(h: &mut String, cmp: &Comparison, rows: &[SummaryRow]) {
     let names: Vec<&str> = cmp.policies.iter().map(|p| p.name()).collect();
-    let mut keys: Vec<&SummaryRow> = rows
-        .iter()
-        .filter(|r| {
-            r.policy == names[0]
-                && r.window == Window::Last13Weeks
-                && part_of(r).is_some_and(|p| p != Part::CrossTabulations)
-        })
-        .collect();
-    // Rows where no policy changes anything say nothing.
-    keys.retain(|k| {
-        rows.iter()
-            .any(|r| r.key == k.key && r.window == Window::Last13Weeks && !all_zero(&r.effect))
-    });
     let _ = writeln!(
         h,
-        "<section id=\"{SIDE_BY_SIDE}\">\n<h2>Policies side by side</h2>\n<p>Each policy against {}, mean over the \
-         last 13 weeks. <i>Largest</i> names the policy with the largest difference, and its lead over the next one with \
-         the 95% interval of that lead (paired replicates).</p>",
+        "<section id=\"{SIDE_BY_SIDE}\">\n<h2>Policies side by side</h2>\n<p>Each policy against {}. <i>Highest</i> \
+         names the policy whose difference is highest, and its lead over the next one with the 95% interval of that \
+         lead (paired replicates). Windows after an event are shown when every policy has that event.</p>",
         escape(cmp.baseline.name())
     );
     let social: Vec<&str> = cmp
@@ -338,48 +326,99 @@ fn side_by_side(h: &mut String, cmp: &Comparison, rows: &[SummaryRow]) {
                     "purchases_lost" | "umkm_revenue_idr" | "consumer_surplus_idr"
                 ))
     };
-    let sentences: Vec<String> = keys
-        .iter()
-        .filter(|r| asked(r))
-        .filter_map(|r| leader(cmp, rows, r).map(|l| l.sentence(&title(&r.key))))
-        .collect();
-    if !sentences.is_empty() {
-        h.push_str("<ul>\n");
-        for s in sentences {
-            let _ = writeln!(h, "<li>{s}</li>");
+    for (n, window) in shared_windows(rows, &names).into_iter().enumerate() {
+        let mut keys: Vec<&SummaryRow> = rows
+            .iter()
+            .filter(|r| {
+                r.policy == names[0]
+                    && r.window == window
+                    && part_of(r).is_some_and(|p| p != Part::CrossTabulations)
+            })
+            .collect();
+        // Rows where no policy changes anything say nothing.
+        keys.retain(|k| {
+            names
+                .iter()
+                .any(|p| row_of(rows, p, k).is_some_and(|r| !all_zero(&r.effect)))
+        });
+        let Some(first) = keys.first() else {
+            continue;
+        };
+        let s = &cmp.baseline.scenario;
+        let _ = writeln!(
+            h,
+            "<h3>{} ({} to {})</h3>",
+            escape(&window.describe()),
+            s.date_of_tick(first.range.from as u32),
+            s.date_of_tick(first.range.to as u32)
+        );
+        let sentences: Vec<String> = keys
+            .iter()
+            .filter(|r| asked(r))
+            .filter_map(|r| leader(cmp, rows, r).map(|l| l.sentence(&title(&r.key))))
+            .collect();
+        if !sentences.is_empty() {
+            h.push_str("<ul>\n");
+            for s in sentences {
+                let _ = writeln!(h, "<li>{s}</li>");
+            }
+            h.push_str("</ul>\n");
         }
-        h.push_str("</ul>\n");
-    }
-    h.push_str("<table>\n<tr><th class=\"l\">metric</th>");
-    for n in &names {
-        let _ = write!(h, "<th>{}</th>", escape(n));
-    }
-    h.push_str("<th class=\"l\">largest</th></tr>\n");
-    for k in &keys {
-        let _ = write!(h, "<tr><td class=\"l\">{}</td>", escape(&title(&k.key)));
-        for n in &names {
-            match row_of(rows, n, k) {
-                Some(r) => {
-                    let t = effect_text(&r.key.metric, &r.effect);
-                    let _ = write!(
-                        h,
-                        "<td class=\"{}\">{} {}</td>",
-                        verdict_class(t.verdict),
-                        escape(&t.diff),
-                        escape(&t.ci)
-                    );
+        // The first window's table in full; the others one click away.
+        if n > 0 {
+            h.push_str("<details>\n<summary>every headline series</summary>\n");
+        }
+        h.push_str("<table>\n<tr><th class=\"l\">metric</th>");
+        for p in &names {
+            let _ = write!(h, "<th>{}</th>", escape(p));
+        }
+        h.push_str("<th class=\"l\">highest</th></tr>\n");
+        for k in &keys {
+            let _ = write!(h, "<tr><td class=\"l\">{}</td>", escape(&title(&k.key)));
+            for p in &names {
+                match row_of(rows, p, k) {
+                    Some(r) => {
+                        let t = effect_text(&r.key.metric, &r.effect);
+                        let _ = write!(
+                            h,
+                            "<td class=\"{}\">{} {}</td>",
+                            verdict_class(t.verdict),
+                            escape(&t.diff),
+                            escape(&t.ci)
+                        );
+                    }
+                    None => h.push_str("<td class=\"none\"></td>"),
                 }
-                None => h.push_str("<td class=\"none\"></td>"),
+            }
+            match leader(cmp, rows, k) {
+                Some(l) => {
+                    let _ = writeln!(h, "<td class=\"l\">{}</td></tr>", l.cell());
+                }
+                None => h.push_str("<td class=\"l none\"></td></tr>\n"),
             }
         }
-        match leader(cmp, rows, k) {
-            Some(l) => {
-                let _ = writeln!(h, "<td class=\"l\">{}</td></tr>", l.cell());
-            }
-            None => h.push_str("<td class=\"l none\"></td></tr>\n"),
+        h.push_str("</table>\n");
+        if n > 0 {
+            h.push_str("</details>\n");
         }
     }
-    h.push_str("</table>\n</section>\n");
+    h.push_str("</section>\n");
+}
+
+/// The windows every policy has: after an event they all share (in the
+/// order of the first policy's rows), then the last 13 weeks.
+fn shared_windows(rows: &[SummaryRow], names: &[&str]) -> Vec<Window> {
+    let mut out: Vec<Window> = Vec::new();
+    for r in rows.iter().filter(|r| r.policy == names[0]) {
+        let shared = names[1..]
+            .iter()
+            .all(|p| rows.iter().any(|o| o.policy == *p && o.window == r.window));
+        if matches!(r.window, Window::AfterEvent { .. }) && shared && !out.contains(&r.window) {
+            out.push(r.window.clone());
+        }
+    }
+    out.push(Window::Last13Weeks);
+    out
 }
 
 /// The row of policy `policy` for the series and window of `like`.
@@ -388,7 +427,7 @@ fn row_of<'a>(rows: &'a [SummaryRow], policy: &str, like: &SummaryRow) -> Option
         .find(|r| r.policy == policy && r.key == like.key && r.window == like.window)
 }
 
-/// The policy with the largest difference on a series, and its lead.
+/// The policy with the highest difference on a series, and its lead.
 struct Leader {
     best: String,
     diff: String,
@@ -401,7 +440,7 @@ impl Leader {
     fn cell(&self) -> String {
         match &self.next {
             Some((next, lead, ci, clear)) => format!(
-                "{} ({} {} ahead of {}{})",
+                "{} ({} {} above {}{})",
                 escape(&self.best),
                 escape(lead),
                 escape(ci),
@@ -415,13 +454,13 @@ impl Leader {
     fn sentence(&self, series: &str) -> String {
         let lead = match &self.next {
             Some((next, lead, ci, true)) => format!(
-                ", ahead of {} by {} {}",
+                ", above {} by {} {}",
                 escape(next),
                 escape(lead),
                 escape(ci)
             ),
             Some((next, lead, ci, false)) => format!(
-                ", not clearly ahead of {} ({} {})",
+                ", not clearly above {} ({} {})",
                 escape(next),
                 escape(lead),
                 escape(ci)
@@ -429,7 +468,7 @@ impl Leader {
             None => String::new(),
         };
         format!(
-            "<b>{}</b>: most under <b>{}</b> ({} {}){lead}.",
+            "<b>{}</b>: highest under <b>{}</b> ({} {}){lead}.",
             escape(series),
             escape(&self.best),
             escape(&self.diff),
@@ -438,9 +477,8 @@ impl Leader {
     }
 }
 
-/// The policy whose difference on `like`'s series is largest (the most
-/// positive), and by how much it leads the next, from the replicates the
-/// two policies share.
+/// The policy whose difference on `like`'s series is highest, and by how
+/// much it leads the next, from the replicates the two policies share.
 fn leader(cmp: &Comparison, rows: &[SummaryRow], like: &SummaryRow) -> Option<Leader> {
     let mut ranked: Vec<(&crate::analysis::Arm, &SummaryRow)> = cmp
         .policies

@@ -3,7 +3,7 @@
 
 use super::format::{all_zero, effect_text};
 use crate::analysis::Comparison;
-use crate::analysis::summary::{SummaryRow, Window, title};
+use crate::analysis::summary::{Part, SummaryRow, Window, headline_of, title};
 
 /// Widest line the table produces.
 pub const WIDTH: usize = 100;
@@ -28,17 +28,42 @@ pub fn terminal_table(cmp: &Comparison, rows: &[SummaryRow]) -> String {
             s.date_of_tick(first.range.to as u32),
             first.effect.diff.n
         ));
+        // The cross-tabulations are for the report and the CSV files.
+        let shown: Vec<(String, super::format::EffectText)> = mine
+            .iter()
+            .filter(|r| !all_zero(&r.effect))
+            .filter(|r| headline_of(&r.key).is_none_or(|h| h.part != Part::CrossTabulations))
+            .map(|r| (title(&r.key), effect_text(&r.key.metric, &r.effect)))
+            .collect();
+        let diff_of = |t: &super::format::EffectText| format!("{} {}", t.diff, t.ci);
+        let diff_width = shown
+            .iter()
+            .map(|(_, t)| diff_of(t).chars().count())
+            .max()
+            .unwrap_or(0)
+            .max("difference [95% CI]".len());
+        // Names take what the numbers leave of the width.
+        let fixed = 2 + 1 + 9 + 1 + 9 + 2 + diff_width + 1 + "no clear change".len();
+        let name_width = shown
+            .iter()
+            .map(|(n, _)| n.chars().count())
+            .max()
+            .unwrap_or(0)
+            .min(WIDTH.saturating_sub(fixed))
+            .max("metric".len());
         out.push_str(&format!(
-            "  {:<32} {:>9} {:>9}  {:<28} {}\n",
+            "  {:<name_width$} {:>9} {:>9}  {:<diff_width$} {}\n",
             "metric", "baseline", "policy", "difference [95% CI]", "verdict"
         ));
-        for row in mine.iter().filter(|r| !all_zero(&r.effect)) {
-            let t = effect_text(&row.key.metric, &row.effect);
-            let name: String = title(&row.key).chars().take(32).collect();
-            let diff = format!("{} {}", t.diff, t.ci);
+        for (name, t) in &shown {
+            let name: String = name.chars().take(name_width).collect();
             out.push_str(&format!(
-                "  {:<32} {:>9} {:>9}  {:<28} {}\n",
-                name, t.baseline, t.policy, diff, t.verdict
+                "  {:<name_width$} {:>9} {:>9}  {:<diff_width$} {}\n",
+                name,
+                t.baseline,
+                t.policy,
+                diff_of(t),
+                t.verdict
             ));
         }
         out.push('\n');
