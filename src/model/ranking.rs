@@ -24,8 +24,12 @@ pub struct Card {
     /// own buffers rather than from the sellers' array (a cache miss at
     /// national scale).
     pub price: f64,
-    pub quality: f64,
+    /// q_j as the seller stores it (f32; widened where it is used).
+    pub quality: f32,
     pub seller: u32,
+    /// The seller's id, which keys its ranking noise: carried so that
+    /// scoring reads the cards in order, not the sellers' arrays.
+    pub id: u32,
     /// The seller's kind · 2 + imported (0 or 1): what a purchase records
     /// and the local premium read, without touching the sellers' arrays.
     pub tag: u8,
@@ -113,6 +117,15 @@ impl Model<'_> {
         r.cards.clear();
         reserve_with_margin(&mut r.cards, total);
         r.cards.resize(total, Card::default());
+        // Scores: the part without noise is added up here, where the
+        // seller's attributes are read in slot order, and kept in the
+        // listing's key slot; the noise is added below, in parallel over
+        // the listings, reading only cards and keys in order.
+        r.scores.clear();
+        reserve_with_margin(&mut r.scores, total);
+        r.scores.resize(total, 0);
+        let channels: Vec<_> = self.scenario.spec.channels.values().collect();
+        let policy = &self.policy;
         let mut fill = counts;
         for (j, log) in logs.iter().enumerate() {
             let eligible = s.eligible[j];
@@ -123,25 +136,38 @@ impl Model<'_> {
             let card = Card {
                 ln_rel_price: log.0,
                 price: s.price[j],
-                quality: f64::from(s.quality[j]),
+                quality: s.quality[j],
                 seller: j as u32,
+                id: s.id[j],
                 tag: (s.kind[j] as u8) << 1 | u8::from(s.imported[j]),
             };
             for k in market.channels_in(eligible) {
                 let b = k * nc + c;
-                r.cards[fill[b]] = card;
+                let position = fill[b];
                 fill[b] += 1;
+                r.cards[position] = card;
+                if ranked & (1 << k) == 0 {
+                    continue;
+                }
+                let channel = channels[k];
+                let owner = policy.channel_owner[k];
+                let affiliated =
+                    s.kind[j] == SellerKind::Affiliate && owner != 0 && s.owner[j] == owner;
+                let partial = channel.w_price * -card.ln_rel_price
+                    + channel.w_quality * f64::from(card.quality)
+                    + channel.w_popularity * log.1
+                    + if affiliated {
+                        policy.self_preference[k]
+                    } else {
+                        0.0
+                    };
+                r.scores[position] = u128::from(partial.to_bits());
             }
         }
-        // Score every online listing, in parallel over even runs of the
-        // listings whatever their buckets. The key's second field is the
-        // listing's place in its bucket, which within a bucket follows the
-        // slot: equal scores are ordered by slot.
-        r.scores.clear();
-        reserve_with_margin(&mut r.scores, total);
-        r.scores.resize(total, 0);
-        let channels: Vec<_> = self.scenario.spec.channels.values().collect();
-        let policy = &self.policy;
+        // The noise, and the sort key, of every ranked listing, in
+        // parallel over even runs of the listings whatever their buckets.
+        // The key's second field is the listing's place in its bucket,
+        // which follows the slot: equal scores are ordered by slot.
         let streams = &self.streams;
         let tick = self.tick;
         let start = &r.start;
@@ -160,30 +186,17 @@ impl Model<'_> {
                         b += 1;
                     }
                     let k = b / nc;
-                    let channel = channels[k];
-                    if channel.kind == ChannelKind::Offline {
+                    if ranked & (1 << k) == 0 {
                         continue;
                     }
-                    let j = card.seller as usize;
                     // One noise draw per listing and tick from a stream of
                     // its own (seller id × channel): a seller's draw on one
                     // channel never shifts when it joins another, so the
                     // draws line up across scenarios.
-                    let listing = u64::from(s.id[j]) * MAX_CHANNELS as u64 + k as u64;
+                    let listing = u64::from(card.id) * MAX_CHANNELS as u64 + k as u64;
                     let noise =
                         dist::standard_normal(&mut streams.stream(Purpose::Ranking, listing, tick));
-                    let owner = policy.channel_owner[k];
-                    let affiliated =
-                        s.kind[j] == SellerKind::Affiliate && owner != 0 && s.owner[j] == owner;
-                    let value = channel.w_price * -card.ln_rel_price
-                        + channel.w_quality * card.quality
-                        + channel.w_popularity * logs[j].1
-                        + if affiliated {
-                            policy.self_preference[k]
-                        } else {
-                            0.0
-                        }
-                        + channel.rank_noise * noise;
+                    let value = f64::from_bits(*score as u64) + channels[k].rank_noise * noise;
                     *score = sort_key(value, (position - start[b]) as u32);
                 }
             });

@@ -520,7 +520,7 @@ impl Draws<'_> {
             let local = local_premium[(card.tag & 1) as usize];
             piece
                 .utility
-                .push(beta * card.quality - alpha * card.ln_rel_price + local);
+                .push(beta * f64::from(card.quality) - alpha * card.ln_rel_price + local);
             piece.seller.push(card.seller);
             piece.price.push(card.price);
             piece.tag.push(card.tag);
