@@ -44,7 +44,7 @@ fn a_sweep_on_slurm_merges_to_the_bytes_of_a_local_run() {
         "sweep".into(),
         scenario.display().to_string(),
         "--vary".into(),
-        "channels.social.self_preference=0:2".into(),
+        "channels.tiktok_shop.self_preference=0:2".into(),
         "--vary".into(),
         "population.umkm.initial_online_share=0.2:0.5".into(),
         "--design".into(),
