@@ -160,6 +160,12 @@ fn logit(scenario: &Scenario, model: &Model) -> Logit {
         .map(|c| c.affinity + c.affinity_trend * t)
         .collect();
     let u0 = scenario.spec.behaviour.outside_utility;
+    // V_jk = V_j − α ln f_k: the listed price on k is p_j·f_k (section 7).
+    let ln_factor: Vec<f64> = model
+        .listed_price_factors()
+        .iter()
+        .map(|f| f.ln())
+        .collect();
     let v: Vec<f64> = (0..s.len())
         .map(|j| {
             let local = if s.imported[j] { 0.0 } else { lambda };
@@ -183,9 +189,10 @@ fn logit(scenario: &Scenario, model: &Model) -> Logit {
         let offered: Vec<usize> = (0..nk).filter(|&k| listed(k).next().is_some()).collect();
         let p_channels = nested_logit(scenario, &affinity, &offered);
         for (&k, &p_channel) in offered.iter().zip(&p_channels) {
-            let inclusive: f64 = u0.exp() + listed(k).map(|j| v[j].exp()).sum::<f64>();
+            let vk = |j: usize| v[j] - alpha * ln_factor[k];
+            let inclusive: f64 = u0.exp() + listed(k).map(|j| vk(j).exp()).sum::<f64>();
             for j in listed(k) {
-                let p = share * p_channel * v[j].exp() / inclusive;
+                let p = share * p_channel * vk(j).exp() / inclusive;
                 out.seller[j] += p;
                 out.channel[k] += p;
             }
@@ -771,7 +778,7 @@ fn ranked_channels_sell_only_their_best_scored_listing_when_attention_is_one() {
                 let score = |j: usize| {
                     let affiliated =
                         s.kind[j] == SellerKind::Affiliate && owner != 0 && s.owner[j] == owner;
-                    ch.w_price * -(s.price[j] / market.ref_price[c]).ln()
+                    ch.w_price * -(model.listed_price(j, k) / market.ref_price[c]).ln()
                         + ch.w_quality * f64::from(s.quality[j])
                         + ch.w_popularity * f64::from(popularity[j]).ln_1p()
                         + if affiliated { ch.self_preference } else { 0.0 }
@@ -941,7 +948,7 @@ fn entry_follows_its_rates() {
         let (mut profit, mut revenue) = (0.0, 0.0);
         for j in (0..n_before).filter(|&j| s.kind[j] == SellerKind::Importer) {
             profit += model.profit(j);
-            revenue += s.tally[j].sales() as f64 * ups * s.price[j];
+            revenue += ups * s.tally[j].revenue;
         }
         let margin = if revenue > 0.0 { profit / revenue } else { 0.0 };
         umkm_expected += 0.02 * alive(SellerKind::Umkm);

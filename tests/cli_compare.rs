@@ -255,9 +255,9 @@ fn share_half_widths(out: &Path) -> Vec<f64> {
 fn precision_adds_replicates_until_precise_and_no_longer() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("precise");
-    // Share effects within ±4 pp: reached in a few rounds at this size,
+    // Share effects within ±6 pp: reached in a few rounds at this size,
     // the import penetration of the small platforms being the slowest.
-    let target = 0.04;
+    let target = 0.06;
     let stdout = ok(&compare(
         &pair(),
         &out,
@@ -265,7 +265,7 @@ fn precision_adds_replicates_until_precise_and_no_longer() {
             "--replicates",
             "2",
             "--precision",
-            "0.04",
+            "0.06",
             "--max-replicates",
             "60",
         ],

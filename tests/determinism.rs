@@ -305,16 +305,16 @@ fn results_match_the_reference_fingerprint() {
     let got = fingerprint(&records(&scenario(), 0));
     assert_eq!(
         got,
-        "3f8ae77b0e646fdc72a64c6767c3dbd47a3b016f6b265e2e33392e2c04811fde"
+        "6bccdf66722a80066990495778fcb152284eabc2ff6544b933739bbeff91ccf0"
     );
 }
 
-/// The same for the platforms (pasar 0.3.0).
+/// The same for the platforms (pasar 0.4.0-dev: listed prices with the commission passed through, FOB floor, shipping by category, spread starting cash, rounded capacity).
 #[test]
 fn platforms_match_the_reference_fingerprint() {
     let got = fingerprint(&records(&platforms(), 0));
     assert_eq!(
         got,
-        "90bf77a8cfdf26482d04bfc61963007d901118e32219f72808ef93ffe51934d6"
+        "1819ab71816315b7de23a6b45ab014c8a48f4711b4f551532b61193874c9c814"
     );
 }

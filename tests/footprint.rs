@@ -87,17 +87,21 @@ fn the_national_scenario_is_estimated_under_twelve_gib() {
     let gib = (1u64 << 30) as f64;
     let estimate = pasar::runner::estimated_bytes(&s, 1, 2) as f64 / gib;
     assert!(estimate < 12.0, "{estimate:.2} GiB");
-    // 22 million sellers of 62 bytes and 70.4 million consumers of 32
+    // 22 million sellers of 70 bytes and 70.4 million consumers of 32
     // bytes take 3.4 GiB before any ranking state or room for entry.
     assert!(estimate > 3.4, "{estimate:.2} GiB");
     println!("national estimate: {estimate:.2} GiB");
 }
 
-/// The issue's budget: at most 64 bytes of state per seller slot, ranking
+/// Issue 6's budget was at most 64 bytes of state per seller slot, ranking
 /// state per eligible listing aside (`a_slot_takes_the_bytes_the_footprint_counts`
-/// in `model/sellers.rs` checks the figure against the vectors).
+/// in `model/sellers.rs` checks the figure against the vectors). Since
+/// pasar 0.4 a seller lists a price per channel (commissions pass through),
+/// so its tally sums the listed prices and the commissions of its sales:
+/// 8 bytes more, 70 in all (docs/PERFORMANCE.md, issue 19). This bounds it
+/// there, so that any further growth is a decision.
 #[test]
-fn a_seller_slot_takes_at_most_64_bytes() {
+fn a_seller_slot_takes_at_most_70_bytes() {
     let bytes = pasar::model::footprint::SELLER_BYTES;
-    assert!(bytes <= 64, "{bytes} bytes a seller");
+    assert!(bytes <= 70, "{bytes} bytes a seller");
 }

@@ -181,21 +181,15 @@ fn check_tick(
         // Sellers that could sell this tick: alive at its start (slots of
         // sellers that exited earlier keep their last sales).
         let sellers = || (0..before.len).filter(|&j| before.alive[j]);
-        let seller_gmv: f64 = sellers()
-            .map(|j| s.tally[j].sales() as f64 * s.price[j])
-            .sum::<f64>()
-            * cs;
+        let seller_gmv: f64 = sellers().map(|j| s.tally[j].revenue).sum::<f64>() * cs;
         assert!(
             close(seller_gmv, total, REL),
-            "tick {t}: Σ sellers' sales × price = {seller_gmv}, GMV {total}"
+            "tick {t}: Σ sellers' listed prices of their sales = {seller_gmv}, GMV {total}"
         );
         let sales: u64 = sellers().map(|j| s.tally[j].sales() as u64).sum();
         assert_eq!(sales, flows.purchases, "tick {t}: Σ sales vs purchases");
         // Σ over sellers of their commissions = Σ over channels.
-        let seller_fees: f64 = sellers()
-            .map(|j| s.price[j] * s.tally[j].fee_rate_sum)
-            .sum::<f64>()
-            * cs;
+        let seller_fees: f64 = sellers().map(|j| s.tally[j].commission).sum::<f64>() * cs;
         let commission = must(rec, Metric::CommissionIdr, By::All, 0);
         assert!(
             close(seller_fees, commission, REL) || (seller_fees - commission).abs() < 1e-6,
@@ -204,9 +198,7 @@ fn check_tick(
         // HHI over real sellers: Σ_j g_j² / (seller_scale · G²).
         let g = total / cs;
         if g > 0.0 {
-            let squares: f64 = sellers()
-                .map(|j| (s.tally[j].sales() as f64 * s.price[j]).powi(2))
-                .sum();
+            let squares: f64 = sellers().map(|j| s.tally[j].revenue.powi(2)).sum();
             let hhi = must(rec, Metric::Hhi, By::All, 0);
             assert!(
                 close(hhi, squares / (ss * g * g), REL),
@@ -217,9 +209,7 @@ fn check_tick(
         for kind in SellerKind::ALL {
             let of_kind = || sellers().filter(|&j| s.kind[j] == kind);
             let n: u64 = of_kind().map(|j| s.tally[j].sales() as u64).sum();
-            let gmv: f64 = of_kind()
-                .map(|j| s.tally[j].sales() as f64 * s.price[j])
-                .sum();
+            let gmv: f64 = of_kind().map(|j| s.tally[j].revenue).sum();
             match rec.get(Metric::AvgPriceIdr, By::Kind, kind as u16) {
                 Some(avg) => assert!(
                     n > 0 && close(avg, gmv / n as f64, REL),
@@ -315,7 +305,7 @@ fn check_tick(
         .copied()
         .fold(f64::INFINITY, f64::min);
     let max_rate = policy.take_rate.iter().copied().fold(0.0, f64::max);
-    let shipping = spec.population.importer.shipping_idr;
+    let factors = model.listed_price_factors();
     let subsidy = policy.umkm_subsidy_idr;
     let mut umkm_paid = 0usize;
     let mut exits = [0u64; 3];
@@ -341,7 +331,7 @@ fn check_tick(
         let ship = if kind == SellerKind::Umkm {
             0.0
         } else {
-            shipping
+            spec.categories[c].shipping_share * spec.categories[c].ref_price_idr
         };
         let tariff = if s.imported[j] {
             policy.tariff[c] * (m + ship)
@@ -397,35 +387,52 @@ fn check_tick(
                 "tick {t}: importer {j} eligible on a channel without cross-border sales"
             );
             if eligible != 0 {
+                // The floor is on the goods' FOB value (without shipping and
+                // duty), and positive-list categories are exempt from it.
+                let fob = m * (1.0 + f64::from(before.markup[j]));
+                let exempt = policy.positive_list.as_ref().is_some_and(|open| open[c]);
                 if let Some(floor) = policy.price_floor_idr {
                     assert!(
-                        s.price[j] >= floor,
-                        "tick {t}: importer {j} at {} under the floor {floor} is eligible",
-                        s.price[j]
-                    );
-                }
-                if let Some(open) = &policy.positive_list {
-                    assert!(
-                        open[c],
-                        "tick {t}: importer {j} eligible in category {c}, not on the positive list"
+                        exempt || fob >= floor,
+                        "tick {t}: importer {j} at FOB {fob} under the floor {floor} is eligible"
                     );
                 }
             }
         }
-        // Commission per seller lies between the lowest and highest take rate.
-        let fees = s.tally[j].fee_rate_sum;
+        // Revenue is the listed prices of its sales: between its price times
+        // the lowest and the highest listed-price factor of the channels it
+        // could sell on; commission between the lowest and highest take
+        // rate times that revenue.
+        let tally = s.tally[j];
+        let on = |k: &usize| eligible & (1 << k) != 0 || s.listings[j] & (1 << k) != 0;
+        let fmin = (0..nk)
+            .filter(on)
+            .map(|k| factors[k])
+            .fold(f64::INFINITY, f64::min);
+        let fmax = (0..nk).filter(on).map(|k| factors[k]).fold(0.0, f64::max);
+        let p = s.price[j];
         assert!(
-            fees >= sales as f64 * min_rate - 1e-9 && fees <= sales as f64 * max_rate + 1e-9,
-            "tick {t}: seller {j} fees {fees}"
+            sales == 0
+                || (tally.revenue >= sales as f64 * p * fmin * (1.0 - 1e-12)
+                    && tally.revenue <= sales as f64 * p * fmax * (1.0 + 1e-12)),
+            "tick {t}: seller {j} revenue {} for {sales} sales at {p}",
+            tally.revenue
+        );
+        assert!(
+            tally.commission >= tally.revenue * min_rate - 1e-9
+                && tally.commission <= tally.revenue * max_rate + 1e-9,
+            "tick {t}: seller {j} commission {} on revenue {}",
+            tally.commission,
+            tally.revenue
         );
         // Profit = revenue − units × landed cost − commission − fixed cost.
         let units = sales as f64 * ups;
-        let revenue = units * s.price[j];
+        let revenue = ups * tally.revenue;
         let fixed = match kind {
             SellerKind::Umkm => spec.population.umkm.fixed_cost_idr,
             _ => spec.population.importer.fixed_cost_idr,
         };
-        let profit = revenue - units * model.landed_cost(j) - ups * s.price[j] * fees - fixed;
+        let profit = revenue - units * model.landed_cost(j) - ups * tally.commission - fixed;
         let scale = revenue.abs() + fixed + 1.0;
         assert!(
             (model.profit(j) - profit).abs() <= REL * scale,
@@ -949,7 +956,9 @@ fn identities_hold_under_every_lever() {
     let scenario = common::with_events(&base, events);
     let cov = check_run(&scenario);
     assert_eq!(cov.ticks, 24);
-    assert!(cov.seller_sum_ticks >= 12, "{cov:?}");
+    // Ticks whose seller sums could be checked (no slot reused by an
+    // entrant in the tick): fewer when more sellers exit.
+    assert!(cov.seller_sum_ticks >= 8, "{cov:?}");
     assert!(
         cov.sold_out > 0 && cov.exits > 0 && cov.entries > 0,
         "{cov:?}"

@@ -549,20 +549,27 @@ fn cross_border_ban_removes_importers_from_the_marketplace() {
     );
 }
 
+/// The goods' value a floor is tested on: the price without shipping and
+/// duty (FOB, Permendag 31/2023 Art. 19(2)).
+fn fob(m: &Model, j: usize) -> f64 {
+    let s = m.sellers();
+    s.price[j] - (m.landed_cost(j) - f64::from(s.unit_cost[j]))
+}
+
 #[test]
-fn import_price_floor_makes_cheaper_importer_listings_ineligible() {
+fn import_price_floor_tests_the_goods_value_without_shipping() {
     let without = base(&["population.importer.count=30"]);
-    // A floor at the median importer price of the first tick.
+    // A floor at the median importer FOB value of the first tick.
     let mut m = Model::new(&without, 0);
     m.step();
     let s = m.sellers();
-    let mut prices: Vec<f64> = (0..s.len())
+    let mut values: Vec<f64> = (0..s.len())
         .filter(|&j| s.kind[j] == SellerKind::Importer)
-        .map(|j| s.price[j])
+        .map(|j| fob(&m, j))
         .collect();
-    prices.sort_by(f64::total_cmp);
+    values.sort_by(f64::total_cmp);
     let usd_idr = 15_000.0;
-    let usd = prices[prices.len() / 2] / usd_idr;
+    let usd = values[values.len() / 2] / usd_idr;
     let with = with_events(
         &without,
         vec![
@@ -572,19 +579,24 @@ fn import_price_floor_makes_cheaper_importer_listings_ineligible() {
         ],
     );
     let floor = usd * usd_idr;
-    let (mut below, mut above_sold) = (0, 0);
+    let (mut below, mut above_sold, mut shipping_would_clear) = (0, 0, 0);
     let (a, b) = lockstep(&without, &with, 0, |p| {
         let s = p.with.sellers();
         for j in p.with_before.kept(s) {
             if s.kind[j] != SellerKind::Importer {
                 continue;
             }
-            if s.price[j] < floor {
+            if fob(p.with, j) < floor {
                 below += 1;
+                // Priced over the floor only with shipping counted: the
+                // regulation's FOB test still binds.
+                shipping_would_clear += usize::from(s.price[j] >= floor);
                 assert_eq!(
-                    s.eligible[j], 0,
-                    "tick {}: importer {j} at {} under {floor}",
-                    p.tick, s.price[j]
+                    s.eligible[j],
+                    0,
+                    "tick {}: importer {j} with goods at {} under {floor}",
+                    p.tick,
+                    fob(p.with, j)
                 );
                 assert_eq!(
                     s.tally[j].sales(),
@@ -612,33 +624,40 @@ fn import_price_floor_makes_cheaper_importer_listings_ineligible() {
         "{below} below the floor, {above_sold} sales above"
     );
     assert!(
+        shipping_would_clear > 0,
+        "no importer whose price with shipping clears the floor and whose goods do not"
+    );
+    assert!(
         total(&b, 0, Metric::GmvIdr, By::Kind, IMPORTER)
             < total(&a, 0, Metric::GmvIdr, By::Kind, IMPORTER)
     );
 }
 
+/// Art. 19(4): positive-list goods are exempt from the floor. Under a floor
+/// no importer clears, importers sell in the listed categories only; a
+/// positive list without a floor changes nothing.
 #[test]
-fn positive_list_limits_importers_to_listed_categories() {
+fn positive_list_exempts_listed_categories_from_the_floor() {
     let without = base(&["population.importer.count=30"]);
-    let with = with_events(
-        &without,
-        vec![event(2, "positive_list").with("categories", vec!["fashion", "food"])],
-    );
+    let floor = event(0, "import_price_floor")
+        .with("usd", 1e6)
+        .with("usd_idr", 15_000.0);
+    let listed = event(2, "positive_list").with("categories", vec!["fashion", "food"]);
+    let with = with_events(&without, vec![floor, listed.clone()]);
     let open = [
         category_index(&without, "fashion"),
         category_index(&without, "food"),
     ];
-    let (mut outside, mut inside) = (0, 0);
+    let (mut outside, mut inside, mut before_list) = (0, 0, 0);
     trace(&with, |t, m, before, _| {
-        if t < 2 {
-            return;
-        }
         let s = m.sellers();
         for j in before.kept(s) {
             if s.kind[j] != SellerKind::Importer {
                 continue;
             }
-            if open.contains(&(s.category[j] as usize)) {
+            if t < 2 {
+                before_list += s.tally[j].sales();
+            } else if open.contains(&(s.category[j] as usize)) {
                 inside += s.tally[j].sales();
             } else {
                 assert_eq!(s.eligible[j], 0);
@@ -646,8 +665,17 @@ fn positive_list_limits_importers_to_listed_categories() {
             }
         }
     });
+    assert_eq!(before_list, 0, "the floor binds everywhere before the list");
     assert_eq!(outside, 0, "importers sold outside the positive list");
-    assert!(inside > 0, "importers sell in listed categories");
+    assert!(inside > 0, "listed categories are exempt from the floor");
+
+    // Without a floor, the list alone leaves every number as it was.
+    let list_only = with_events(&without, vec![listed]);
+    let runs = |scenario| {
+        let mut m = Model::new(scenario, 0);
+        (0..6).map(|_| m.step()).collect::<Vec<_>>()
+    };
+    assert_eq!(runs(&without), runs(&list_only));
 }
 
 #[test]
@@ -892,8 +920,9 @@ fn project_s_reads_the_best_seller_even_when_it_exits() {
 }
 
 #[test]
-fn take_rate_scales_commissions() {
-    let without = base(&[]);
+fn take_rate_scales_commissions_that_sellers_absorb_without_pass_through() {
+    // ρ = 0: listed prices do not carry the commission.
+    let without = base(&["behaviour.fee_pass_through=0.0"]);
     let mp = channel_index(&without, "marketplace");
     let old = without.spec.channels["marketplace"].take_rate;
     let new = 2.5 * old;
@@ -907,7 +936,8 @@ fn take_rate_scales_commissions() {
     );
     let (a, b) = lockstep(&without, &with, 3, |p| {
         if p.tick == 3 {
-            // Consumers do not see commissions: this tick's sales are the same.
+            // With no pass-through consumers do not see commissions: this
+            // tick's sales are the same.
             for metric in [Metric::GmvIdr, Metric::Purchases] {
                 for o in p
                     .base_rec
@@ -1206,5 +1236,68 @@ fn events_apply_in_file_order_parent_first_and_dates_map_to_ticks() {
             p.payments_allowed[social],
             "the ban lies beyond the shortened horizon"
         );
+    }
+}
+
+/// A take-rate change on one channel, in both directions, for pass-through
+/// shares ρ of 0.5 and 1: in the tick of the change (same state, same
+/// draws) the prices listed on that channel move by ρ times the change in
+/// the commission they carry, `p1 − p0 = ρ (τ1 p1 − τ0 p0)`, exactly;
+/// prices elsewhere do not move; the channel's purchases move against its
+/// prices over the following ticks. (Channel choice reads habits, not
+/// prices: a dearer channel loses buyers to the outside option, section 9.)
+#[test]
+fn take_rate_passes_the_parameter_share_of_the_commission_to_prices() {
+    for rho in [0.5, 1.0] {
+        let pass = format!("behaviour.fee_pass_through={rho}");
+        let without = base(&[&pass]);
+        let mp = channel_index(&without, "marketplace");
+        let offline = channel_index(&without, "offline");
+        let old = without.spec.channels["marketplace"].take_rate;
+        assert!(old > 0.0);
+        for new in [3.0 * old, 0.2 * old] {
+            let with = with_events(
+                &without,
+                vec![
+                    event(3, "take_rate")
+                        .with("channel", "marketplace")
+                        .with("rate", new),
+                ],
+            );
+            let mut checked = 0;
+            let (a, b) = lockstep(&without, &with, 3, |p| {
+                if p.tick != 3 {
+                    return;
+                }
+                let s = p.with.sellers();
+                for j in p.with_before.kept(s) {
+                    if s.listings[j] & (1 << mp) == 0 {
+                        continue;
+                    }
+                    // The seller's own price is the same in both runs.
+                    assert_eq!(s.price[j], p.base.sellers().price[j]);
+                    let (p0, p1) = (p.base.listed_price(j, mp), p.with.listed_price(j, mp));
+                    let passed = rho * (new * p1 - old * p0);
+                    assert!(
+                        ((p1 - p0) - passed).abs() <= 1e-12 * p1,
+                        "ρ {rho}, τ {old} → {new}: seller {j} listed {p0} → {p1}, passed {passed}"
+                    );
+                    assert_eq!(
+                        p.base.listed_price(j, offline),
+                        p.with.listed_price(j, offline)
+                    );
+                    checked += 1;
+                }
+            });
+            assert!(checked > 10, "{checked} listings checked");
+            let purchases =
+                |r: &[TickRecord], k: usize| total(r, 3, Metric::Purchases, By::Channel, k);
+            let (mp_a, mp_b) = (purchases(&a, mp), purchases(&b, mp));
+            if new > old {
+                assert!(mp_b < mp_a, "ρ {rho}: a higher fee sold {mp_b} vs {mp_a}");
+            } else {
+                assert!(mp_b > mp_a, "ρ {rho}: a lower fee sold {mp_b} vs {mp_a}");
+            }
+        }
     }
 }

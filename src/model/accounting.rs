@@ -16,22 +16,24 @@ struct Books<'a> {
 }
 
 impl Books<'_> {
-    fn new<'a>(spec: &ScenarioFile, market: &Market, policy: &'a PolicyState) -> Books<'a> {
+    fn new<'a>(spec: &ScenarioFile, market: &'a Market, policy: &'a PolicyState) -> Books<'a> {
         Books {
             units_per_sale: market.units_per_sale,
             umkm_fixed_cost: spec.population.umkm.fixed_cost_idr,
             importer_fixed_cost: spec.population.importer.fixed_cost_idr,
-            costs: LandedCosts::new(spec, policy),
+            costs: LandedCosts::new(market, policy),
         }
     }
 
     /// Seller `j`'s revenue and profit this tick, per real seller, IDR:
     /// revenue − landed cost of the units − commissions − the fixed cost.
+    /// Revenue and commission are the tally's sums over the listed prices
+    /// of its sales, so they hold whatever channels it sold on.
     fn revenue_and_profit(&self, s: &Sellers, j: usize) -> (f64, f64) {
-        let units = s.tally[j].sales() as f64 * self.units_per_sale;
-        let revenue = units * s.price[j];
-        // Σ over sales of take rate × price, per real seller.
-        let commission = self.units_per_sale * s.price[j] * s.tally[j].fee_rate_sum;
+        let tally = &s.tally[j];
+        let units = tally.sales() as f64 * self.units_per_sale;
+        let revenue = self.units_per_sale * tally.revenue;
+        let commission = self.units_per_sale * tally.commission;
         let fixed = match s.kind[j] {
             SellerKind::Umkm => self.umkm_fixed_cost,
             SellerKind::Importer | SellerKind::Affiliate => self.importer_fixed_cost,
@@ -64,7 +66,7 @@ impl Model<'_> {
                 continue;
             }
             let sales = s.tally[j].sales();
-            let gmv = sales as f64 * s.price[j];
+            let gmv = s.tally[j].revenue;
             f.gmv_kind[s.kind[j] as usize] += gmv;
             f.purchases_kind[s.kind[j] as usize] += sales as u64;
             f.gmv_origin[s.imported[j] as usize] += gmv;

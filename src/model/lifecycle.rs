@@ -142,7 +142,7 @@ impl Model<'_> {
             if n == 0 || s.category[j] as usize != c {
                 continue;
             }
-            let gmv = n as f64 * s.price[j];
+            let gmv = n as f64 * s.price[j] * self.listed.factor[k];
             if best.is_none_or(|(g, _)| gmv > g) {
                 best = Some((gmv, j));
             }

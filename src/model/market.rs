@@ -27,6 +27,9 @@ pub struct Market {
     /// Channels of each nest.
     pub nest_members: Vec<ChannelSet>,
     pub ref_price: Vec<f64>,
+    /// Cross-border shipping per unit in each category (importers and
+    /// affiliates), IDR: the category's shipping share of P_c.
+    pub import_shipping: Vec<f64>,
     pub cumulative_demand: Vec<f64>,
     pub seller_scale: f64,
     pub consumer_scale: f64,
@@ -100,6 +103,11 @@ impl Market {
             nest_lambda,
             nest_members,
             ref_price: spec.categories.values().map(|c| c.ref_price_idr).collect(),
+            import_shipping: spec
+                .categories
+                .values()
+                .map(|c| c.shipping_share * c.ref_price_idr)
+                .collect(),
             cumulative_demand,
             seller_scale: sim.seller_scale,
             consumer_scale: sim.consumer_scale,

@@ -44,6 +44,8 @@ pub struct Model<'s> {
     consumers: Consumers,
     ranking: Ranking,
     flows: TickFlows,
+    /// This tick's factors from a seller's price to its listed prices.
+    listed: eligibility::ListedPrices,
     /// Sales per seller slot on channels with a Project S rule (empty otherwise).
     channel_sales: Vec<Vec<u32>>,
     /// Importers' Σ profit / Σ revenue this tick (read by importer entry).
@@ -63,6 +65,7 @@ impl<'s> Model<'s> {
         let mut model = Model {
             scenario,
             flows: TickFlows::new(market.n_channels, market.n_categories),
+            listed: eligibility::ListedPrices::new(&policy, spec.behaviour.fee_pass_through),
             channel_sales: vec![Vec::new(); market.n_channels],
             market,
             streams,

@@ -35,9 +35,10 @@ pub struct PolicyState {
     pub onboarding: Vec<f64>,
     /// Owner code of each channel now (0: none; see [`Market::owners`]).
     pub channel_owner: Vec<u8>,
-    /// Minimum importer price in IDR, when a floor is in force.
+    /// Minimum FOB price of a unit of cross-border goods in IDR, when a
+    /// floor is in force.
     pub price_floor_idr: Option<f64>,
-    /// Categories open to cross-border sales, when a positive list is in force.
+    /// Categories exempt from the floor, when a positive list is in force.
     pub positive_list: Option<Vec<bool>>,
     /// Tariff rate per category.
     pub tariff: Vec<f64>,

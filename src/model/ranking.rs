@@ -19,8 +19,9 @@ const PARALLEL_SORT: usize = 200_000;
 /// at a listing touches one cache line rather than one per attribute.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Card {
+    /// ln(p_jk / P_c): the listed price relative to the category's.
     pub ln_rel_price: f64,
-    /// p_j, carried so that a purchase reads it from the shopping step's
+    /// p_jk, the price listed on the card's channel, carried so that a purchase reads it from the shopping step's
     /// own buffers rather than from the sellers' array (a cache miss at
     /// national scale).
     pub price: f64,
@@ -126,6 +127,7 @@ impl Model<'_> {
         r.scores.resize(total, 0);
         let channels: Vec<_> = self.scenario.spec.channels.values().collect();
         let policy = &self.policy;
+        let listed = &self.listed;
         let mut fill = counts;
         for (j, log) in logs.iter().enumerate() {
             let eligible = s.eligible[j];
@@ -133,7 +135,7 @@ impl Model<'_> {
                 continue;
             }
             let c = s.category[j] as usize;
-            let card = Card {
+            let seller = Card {
                 ln_rel_price: log.0,
                 price: s.price[j],
                 quality: s.quality[j],
@@ -145,6 +147,13 @@ impl Model<'_> {
                 let b = k * nc + c;
                 let position = fill[b];
                 fill[b] += 1;
+                // The price listed on k: the seller's price with k's
+                // passed-through commission (eligibility.rs).
+                let card = Card {
+                    ln_rel_price: seller.ln_rel_price + listed.ln_factor[k],
+                    price: seller.price * listed.factor[k],
+                    ..seller
+                };
                 r.cards[position] = card;
                 if ranked & (1 << k) == 0 {
                     continue;

@@ -202,6 +202,8 @@ struct Draws<'a> {
 struct Resolve<'a> {
     market: &'a Market,
     policy: &'a PolicyState,
+    /// ln of each channel's listed-price factor (to recompute a utility).
+    ln_listed_factor: &'a [f64],
     outside_utility: f64,
     sellers: &'a mut Sellers,
     flows: &'a mut TickFlows,
@@ -249,6 +251,7 @@ impl Model<'_> {
         let mut resolve = Resolve {
             market: &self.market,
             policy: &self.policy,
+            ln_listed_factor: &self.listed.ln_factor,
             outside_utility: spec.behaviour.outside_utility,
             sellers: &mut self.sellers,
             flows: &mut self.flows,
@@ -665,7 +668,9 @@ impl Resolve<'_> {
                 let utility = |idx: usize| {
                     let j = seller[idx] as usize;
                     let local = if s.imported[j] { 0.0 } else { d.lambda };
-                    d.beta * f64::from(s.quality[j]) - d.alpha * ln_rel_price(s, market, j) + local
+                    let ln_price =
+                        ln_rel_price(s, market, j) + self.ln_listed_factor[d.channel as usize];
+                    d.beta * f64::from(s.quality[j]) - d.alpha * ln_price + local
                 };
                 let mut top = self.outside_utility;
                 for idx in 0..seller.len() {
@@ -723,18 +728,20 @@ impl Resolve<'_> {
         let nk = self.market.n_channels;
         let flows = &mut *self.flows;
         let (j, price) = (pick.seller, pick.price);
-        let take_rate = self.policy.take_rate[tx];
+        let commission = self.policy.take_rate[tx] * price;
         // Sales are capacity − remaining (one memory access less per
-        // purchase); the fee sum sits beside the count in the seller's
-        // tally, whose cache line the sold-out check has just loaded.
+        // purchase); revenue and commission sit beside the count in the
+        // seller's tally, whose cache line the sold-out check has just
+        // loaded.
         let tally = &mut self.sellers.tally[j];
         tally.remaining -= 1;
-        tally.fee_rate_sum += take_rate;
+        tally.revenue += price;
+        tally.commission += commission;
         flows.purchases += 1;
         flows.purchases_tx[tx] += 1;
         flows.gmv_tx_category[tx * nc + c] += price;
         flows.gmv_discovery[discovery] += price;
-        flows.commission[tx] += take_rate * price;
+        flows.commission[tx] += commission;
         // What the seller is, from the candidate's tag (kind · 2 + imported):
         // no load from the sellers' arrays.
         flows.gmv_kind_tx[(pick.tag >> 1) as usize * nk + tx] += price;

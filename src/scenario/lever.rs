@@ -370,7 +370,7 @@ pub const LEVERS: &[LeverDef] = &[
     },
     LeverDef {
         name: "import_price_floor",
-        meaning: "listings bound by the cross-border rules priced under the floor are not eligible",
+        meaning: "listings bound by the cross-border rules whose goods (FOB, without shipping and duty) are priced under the floor are not eligible",
         args: &[
             arg(
                 "usd",
@@ -388,11 +388,11 @@ pub const LEVERS: &[LeverDef] = &[
     },
     LeverDef {
         name: "positive_list",
-        meaning: "cross-border sales only in the listed categories (by default those flagged positive_list)",
+        meaning: "categories exempt from the import price floor (by default those flagged positive_list)",
         args: &[optional(
             "categories",
             Categories,
-            "the categories open to cross-border sales",
+            "the categories whose cross-border sales the floor does not bind",
         )],
         build: |a| {
             let categories = a.categories("categories").unwrap_or_else(|| {

@@ -148,6 +148,12 @@ pub const PARAMS: &[ParamSpec] = &[
         "share of UMKM in the category that resell imported goods (r_c)",
     ),
     p(
+        "categories.*.shipping_share",
+        "share of the reference price",
+        Closed(0.0, 10.0),
+        "cross-border shipping per unit (importers and affiliates) as a share of P_c",
+    ),
+    p(
         "channels.*.take_rate",
         "share of revenue",
         Unit,
@@ -164,6 +170,12 @@ pub const PARAMS: &[ParamSpec] = &[
         "-",
         Closed(0.01, 1.0),
         "dissimilarity lambda_n of the nest: 1 is the plain logit, near 0 its channels are near-perfect substitutes",
+    ),
+    p(
+        "behaviour.fee_pass_through",
+        "share",
+        Unit,
+        "share of a channel's commission sellers add to the price they list there (rho)",
     ),
     p(
         "behaviour.switch_friction",
@@ -295,7 +307,13 @@ pub const PARAMS: &[ParamSpec] = &[
         "population.umkm.initial_cash_idr",
         "IDR per real seller",
         Closed(0.0, MAX_IDR),
-        "cash at the start (and of entrants)",
+        "median cash at the start (and of entrants)",
+    ),
+    p(
+        "population.umkm.initial_cash_sd",
+        "log-sd",
+        Closed(0.0, 5.0),
+        "dispersion of starting cash (log-normal)",
     ),
     p(
         "population.umkm.fixed_cost_idr",
@@ -320,12 +338,6 @@ pub const PARAMS: &[ParamSpec] = &[
         "log-sd",
         Closed(0.0, 5.0),
         "dispersion of importer unit costs",
-    ),
-    p(
-        "population.importer.shipping_idr",
-        "IDR per unit",
-        Closed(0.0, MAX_IDR),
-        "per-unit cross-border shipping cost (importers and affiliates)",
     ),
     p(
         "population.importer.quality_mean",
@@ -361,7 +373,13 @@ pub const PARAMS: &[ParamSpec] = &[
         "population.importer.initial_cash_idr",
         "IDR per real seller",
         Closed(0.0, MAX_IDR),
-        "cash at the start (and of entrants, affiliates too)",
+        "median cash at the start (and of entrants, affiliates too)",
+    ),
+    p(
+        "population.importer.initial_cash_sd",
+        "log-sd",
+        Closed(0.0, 5.0),
+        "dispersion of importers' (and affiliates') starting cash (log-normal)",
     ),
     p(
         "population.importer.fixed_cost_idr",

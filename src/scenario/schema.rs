@@ -81,6 +81,9 @@ pub struct Category {
     pub import_cost_ratio: f64,
     #[serde(default = "defaults::reseller_import_share")]
     pub reseller_import_share: f64,
+    /// Cross-border shipping per unit as a share of the reference price.
+    #[serde(default = "defaults::shipping_share")]
+    pub shipping_share: f64,
     #[serde(default)]
     pub positive_list: bool,
 }
@@ -227,6 +230,7 @@ pub struct UmkmPopulation {
     pub capacity_median: f64,
     pub capacity_sd: f64,
     pub initial_cash_idr: f64,
+    pub initial_cash_sd: f64,
     pub fixed_cost_idr: f64,
 }
 
@@ -236,13 +240,13 @@ pub struct ImporterPopulation {
     pub count: u64,
     pub scale_advantage: f64,
     pub unit_cost_sd: f64,
-    pub shipping_idr: f64,
     pub quality_mean: f64,
     pub quality_sd: f64,
     pub initial_markup: f64,
     pub capacity_median: f64,
     pub capacity_sd: f64,
     pub initial_cash_idr: f64,
+    pub initial_cash_sd: f64,
     pub fixed_cost_idr: f64,
 }
 
@@ -289,6 +293,9 @@ pub struct Behaviour {
     /// φ: utility added to giving up when a purchase cannot be paid for on
     /// the channel where it was found (docs/ODD.md section 9).
     pub switch_friction: f64,
+    /// ρ: the share of a channel's commission that sellers add to the
+    /// price they list there (docs/ODD.md section 7).
+    pub fee_pass_through: f64,
 }
 
 /// One timeline event as written: `lever` names the policy and the other
@@ -357,6 +364,9 @@ pub(crate) mod defaults {
     pub fn reseller_import_share() -> f64 {
         0.2
     }
+    pub fn shipping_share() -> f64 {
+        0.25
+    }
     pub fn w_price() -> f64 {
         1.0
     }
@@ -398,6 +408,7 @@ impl Default for UmkmPopulation {
             capacity_median: 15.0,
             capacity_sd: 0.8,
             initial_cash_idr: 3_000_000.0,
+            initial_cash_sd: 1.0,
             fixed_cost_idr: 50_000.0,
         }
     }
@@ -409,13 +420,13 @@ impl Default for ImporterPopulation {
             count: 100,
             scale_advantage: 0.8,
             unit_cost_sd: 0.15,
-            shipping_idr: 8_000.0,
             quality_mean: -0.2,
             quality_sd: 0.5,
             initial_markup: 0.3,
             capacity_median: 2_000.0,
             capacity_sd: 0.5,
             initial_cash_idr: 300_000_000.0,
+            initial_cash_sd: 0.5,
             fixed_cost_idr: 5_000_000.0,
         }
     }
@@ -464,6 +475,7 @@ impl Default for Behaviour {
             umkm_entry_rate: 0.001,
             importer_entry_rate: 0.05,
             switch_friction: 0.0,
+            fee_pass_through: 1.0,
         }
     }
 }

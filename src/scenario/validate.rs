@@ -139,6 +139,16 @@ const MAX_OWNERS: usize = 255;
 /// purchases completed elsewhere.
 const REDIRECT_SUCCESS_REMOVED: &str = "`redirect_success` was removed in pasar 0.3: a purchase that cannot be paid for completes on the checkout partner when the seller is listed there, or is chosen again (behaviour.switch_friction weighs giving up); delete the key (docs/ODD.md section 9)";
 
+/// Keys earlier versions took, with what replaced them: the help a file
+/// written for that version gets instead of a guess at a similar key.
+const REMOVED_KEYS: &[(&str, &str)] = &[
+    ("redirect_success", REDIRECT_SUCCESS_REMOVED),
+    (
+        "shipping_idr",
+        "`population.importer.shipping_idr` was removed in pasar 0.4: cross-border shipping is a share of each category's reference price, `categories.<name>.shipping_share` (docs/ODD.md section 7); delete the key and set the share per category",
+    ),
+];
+
 fn type_problem(e: &serde_path_to_error::Error<toml::de::Error>, origins: &Origins) -> Problem {
     let path = e.path().to_string();
     let path = if path == "." { String::new() } else { path };
@@ -156,14 +166,15 @@ fn type_problem(e: &serde_path_to_error::Error<toml::de::Error>, origins: &Origi
             format!("{path}.{unknown}")
         };
         let suggestion = did_you_mean(unknown, expected.iter().copied());
-        let help = match suggestion {
-            _ if unknown == "redirect_success" => REDIRECT_SUCCESS_REMOVED.to_string(),
-            Some(s) => format!(
+        let removed = REMOVED_KEYS.iter().find(|(key, _)| *key == unknown);
+        let help = match (removed, suggestion) {
+            (Some((_, help)), _) => help.to_string(),
+            (None, Some(s)) => format!(
                 "did you mean `{s}`? valid keys here: {}",
                 expected.join(", ")
             ),
-            None if expected.is_empty() => "this table takes no keys".to_string(),
-            None => format!("valid keys here: {}", expected.join(", ")),
+            (None, None) if expected.is_empty() => "this table takes no keys".to_string(),
+            (None, None) => format!("valid keys here: {}", expected.join(", ")),
         };
         return origins.problem(&key, format!("unknown key `{unknown}`"), Some(help));
     }

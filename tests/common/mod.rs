@@ -148,33 +148,38 @@ pub fn category_index(scenario: &Scenario, name: &str) -> usize {
 }
 
 /// Take rates that let a seller's sales be split by channel: offline 0,
-/// marketplace 2^-2, social 2^-20, so Σ take rates over a seller's sales
-/// (`fee_rate_sum`, exact in binary) is 2^-20 · (2^18·n_marketplace + n_social)
-/// and decodes while a seller makes fewer than 2^18 social sales a tick.
+/// marketplace 2^-2, social 2^-20, with no commission passed through to
+/// prices (so a seller lists one price everywhere). A seller's commission
+/// over its price is then Σ take rates over its sales, 2^-20 ·
+/// (2^18·n_marketplace + n_social), which decodes while a seller makes
+/// fewer than 2^18 social sales a tick.
 pub const DECODABLE_RATES: &[&str] = &[
     "channels.offline.take_rate=0.0",
     "channels.marketplace.take_rate=0.25",
     "channels.social.take_rate=9.5367431640625e-7",
+    "behaviour.fee_pass_through=0.0",
 ];
 
 /// (offline, marketplace, social) sales of seller `j` this tick, under
 /// [`DECODABLE_RATES`].
 pub fn sales_by_channel(s: &Sellers, j: usize) -> (u32, u32, u32) {
-    let code = s.tally[j].fee_rate_sum * (1u64 << 20) as f64;
-    assert_eq!(
-        code,
-        code.round(),
-        "fee_rate_sum {} not decodable",
-        s.tally[j].fee_rate_sum
+    let tally = s.tally[j];
+    let exact = tally.commission / s.price[j] * (1u64 << 20) as f64;
+    let code = exact.round();
+    assert!(
+        (exact - code).abs() < 1e-6 * code.max(1.0),
+        "commission {} at price {} not decodable",
+        tally.commission,
+        s.price[j]
     );
     let code = code as u64;
     let (mp, social) = ((code >> 18) as u32, (code & ((1 << 18) - 1)) as u32);
     assert!(
-        mp + social <= s.tally[j].sales(),
+        mp + social <= tally.sales(),
         "seller {j}: {code} vs {} sales",
-        s.tally[j].sales()
+        tally.sales()
     );
-    (s.tally[j].sales() - mp - social, mp, social)
+    (tally.sales() - mp - social, mp, social)
 }
 
 /// Send `signal` (e.g. "-INT") to a child process, with `kill`.
