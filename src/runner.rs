@@ -72,6 +72,16 @@ pub struct RunResult {
 }
 
 impl RunResult {
+    /// Each replicate of the executor's scenario `scenario` (its index in
+    /// the order the scenarios were added) with its records, in task
+    /// order: what a [`crate::analysis::Panel`] is built from.
+    pub fn records_of(&self, scenario: usize) -> impl Iterator<Item = (u32, &[TickRecord])> {
+        self.replicates
+            .iter()
+            .filter(move |r| r.scenario == scenario)
+            .map(|r| (r.replicate, r.records.as_slice()))
+    }
+
     pub fn decisions(&self) -> u64 {
         self.replicates.iter().map(|r| r.decisions).sum()
     }

@@ -33,13 +33,7 @@ fn arm(scenario: Scenario, replicates: u32) -> Arm {
         .threads(2)
         .run()
         .unwrap_or_else(|e| panic!("{e}"));
-    let panel = Panel::from_records(
-        &scenario,
-        result
-            .replicates
-            .iter()
-            .map(|r| (r.replicate, r.records.as_slice())),
-    );
+    let panel = Panel::from_records(&scenario, result.records_of(0));
     Arm {
         panel,
         input: PathBuf::from(scenario.name()),

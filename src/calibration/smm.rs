@@ -404,13 +404,7 @@ pub fn run_panel(
             RunError::Cancelled { .. } => CalibrationError::Cancelled,
             e => CalibrationError::Run(e),
         })?;
-    Ok(Panel::from_records(
-        scenario,
-        result
-            .replicates
-            .iter()
-            .map(|r| (r.replicate, r.records.as_slice())),
-    ))
+    Ok(Panel::from_records(scenario, result.records_of(0)))
 }
 
 /// Where evaluations are kept, so a stopped calibration resumes and a

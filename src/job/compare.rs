@@ -361,14 +361,7 @@ fn from_scenarios(job: &CompareJob, controls: &Controls) -> Result<Prepared, Job
             .chain(cmp.policies.iter_mut())
             .enumerate()
         {
-            let batch = Panel::from_records(
-                &arm.scenario,
-                result
-                    .replicates
-                    .iter()
-                    .filter(|r| r.scenario == i)
-                    .map(|r| (r.replicate, r.records.as_slice())),
-            );
+            let batch = Panel::from_records(&arm.scenario, result.records_of(i));
             arm.panel.append(&batch);
         }
         done = target;

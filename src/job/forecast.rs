@@ -83,13 +83,7 @@ pub fn forecast_job(job: &ForecastJob, controls: &Controls) -> Result<ForecastOu
         e => run_error(e),
     })?;
     controls.monitor.finish();
-    let panel = Panel::from_records(
-        &scenario,
-        result
-            .replicates
-            .iter()
-            .map(|r| (r.replicate, r.records.as_slice())),
-    );
+    let panel = Panel::from_records(&scenario, result.records_of(0));
     let rows = forecast(&scenario, &quantities, &panel);
     let mut inputs = super::scenario_entries(&scenario);
     inputs.push(super::input_entry(

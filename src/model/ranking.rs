@@ -21,9 +21,9 @@ const PARALLEL_SORT: usize = 200_000;
 pub struct Card {
     /// ln(p_jk / P_c): the listed price relative to the category's.
     pub ln_rel_price: f64,
-    /// p_jk, the price listed on the card's channel, carried so that a purchase reads it from the shopping step's
-    /// own buffers rather than from the sellers' array (a cache miss at
-    /// national scale).
+    /// p_jk, the price listed on the card's channel, carried so that a
+    /// purchase reads it from the shopping step's own buffers rather than
+    /// from the sellers' array (a cache miss at national scale).
     pub price: f64,
     /// q_j as the seller stores it (f32; widened where it is used).
     pub quality: f32,

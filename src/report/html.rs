@@ -377,16 +377,7 @@ fn side_by_side(h: &mut String, cmp: &Comparison, rows: &[SummaryRow]) {
             let _ = write!(h, "<tr><td class=\"l\">{}</td>", escape(&title(&k.key)));
             for p in &names {
                 match row_of(rows, p, k) {
-                    Some(r) => {
-                        let t = effect_text(&r.key.metric, &r.effect);
-                        let _ = write!(
-                            h,
-                            "<td class=\"{}\">{} {}</td>",
-                            verdict_class(t.verdict),
-                            escape(&t.diff),
-                            escape(&t.ci)
-                        );
-                    }
+                    Some(r) => push_effect_cell(h, r),
                     None => h.push_str("<td class=\"none\"></td>"),
                 }
             }
@@ -516,6 +507,19 @@ fn part_of(r: &SummaryRow) -> Option<Part> {
     headline_of(&r.key).map(|h| h.part)
 }
 
+/// One effect as a side-by-side cell: the difference and its interval,
+/// coloured by the verdict.
+fn push_effect_cell(h: &mut String, r: &SummaryRow) {
+    let t = effect_text(&r.key.metric, &r.effect);
+    let _ = write!(
+        h,
+        "<td class=\"{}\">{} {}</td>",
+        verdict_class(t.verdict),
+        escape(&t.diff),
+        escape(&t.ci)
+    );
+}
+
 fn verdict_class(v: &str) -> &'static str {
     match v {
         "higher" => "higher",
@@ -607,16 +611,7 @@ fn headline_tables(h: &mut String, cmp: &Comparison, p: &Arm, rows: &[SummaryRow
                         && matches!(&r.window, Window::AfterEvent { event: e, weeks: w } if *e == event && *w == weeks)
                 });
                 match cell {
-                    Some(r) => {
-                        let t = effect_text(&r.key.metric, &r.effect);
-                        let _ = write!(
-                            h,
-                            "<td class=\"{}\">{} {}</td>",
-                            verdict_class(t.verdict),
-                            escape(&t.diff),
-                            escape(&t.ci)
-                        );
-                    }
+                    Some(r) => push_effect_cell(h, r),
                     None => h.push_str("<td class=\"none\">past the horizon</td>"),
                 }
             }
