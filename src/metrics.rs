@@ -1,6 +1,8 @@
 //! What a tick records: the metrics, their units and meanings, and the
 //! dimensions they are broken down by. Plain numbers; no I/O.
 
+use crate::model::segments::BANDS;
+use crate::model::sellers::SizeClass;
 use crate::scenario::SellerKind;
 
 /// The dimension a value is broken down by (the `by` column of `series.csv`).
@@ -22,6 +24,13 @@ pub enum By {
     KindChannel,
     /// Origin × transaction channel (`imported_on_shopee`).
     OriginChannel,
+    /// UMKM size class (micro, small, medium).
+    SizeClass,
+    /// UMKM that sold on a social channel in the window before `segments.social_before`
+    /// or not (only when the date is set).
+    SocialSegment,
+    /// Bands of a UMKM's revenue change across the segment date.
+    RevenueChange,
 }
 
 impl By {
@@ -37,6 +46,9 @@ impl By {
             By::Nest => "nest",
             By::KindChannel => "kind_channel",
             By::OriginChannel => "origin_channel",
+            By::SizeClass => "size_class",
+            By::SocialSegment => "social_segment",
+            By::RevenueChange => "revenue_change",
         }
     }
 }
@@ -72,6 +84,7 @@ pub enum Metric {
     UmkmRevenueIdr,
     UmkmProfitIdr,
     UmkmSubsidyIdr,
+    SellersByRevenueChange,
 }
 
 use By::*;
@@ -118,8 +131,8 @@ pub const METRICS: &[MetricDef] = &[
     MetricDef {
         name: "sellers_alive",
         unit: "real sellers",
-        by: &[All, Kind, Channel, Nest],
-        meaning: "sellers alive at the end of the tick; by channel = sellers listed on the channel; by nest = sellers listed on any channel of the nest (a seller on two marketplaces counts once)",
+        by: &[All, Kind, Channel, Nest, SizeClass, SocialSegment],
+        meaning: "sellers alive at the end of the tick; by channel = sellers listed on the channel; by nest = sellers listed on any channel of the nest (a seller on two marketplaces counts once); by size_class and social_segment = UMKM only",
     },
     MetricDef {
         name: "entries",
@@ -130,8 +143,8 @@ pub const METRICS: &[MetricDef] = &[
     MetricDef {
         name: "exits",
         unit: "real sellers (by kind) or listings (by channel)",
-        by: &[All, Kind, Channel],
-        meaning: "sellers that went bankrupt this tick (by kind), and the listings they held (by channel)",
+        by: &[All, Kind, Channel, SizeClass],
+        meaning: "sellers that went bankrupt this tick (by kind; by size_class = UMKM only), and the listings they held (by channel)",
     },
     MetricDef {
         name: "purchase_attempts",
@@ -190,20 +203,26 @@ pub const METRICS: &[MetricDef] = &[
     MetricDef {
         name: "umkm_revenue_idr",
         unit: "IDR per tick",
-        by: &[All],
-        meaning: "revenue of all UMKM",
+        by: &[All, SizeClass, SocialSegment],
+        meaning: "revenue of all UMKM; by size_class (micro, small, medium), and by social_segment (sold_on_social: UMKM that sold on a social channel in the segments.window_ticks before segments.social_before; not_on_social: the rest; split from that window on)",
     },
     MetricDef {
         name: "umkm_profit_idr",
         unit: "IDR per tick",
-        by: &[All],
-        meaning: "profit of all UMKM: revenue - landed cost of units - commissions - fixed costs (subsidies excluded)",
+        by: &[All, SizeClass, SocialSegment],
+        meaning: "profit of all UMKM: revenue - landed cost of units - commissions - fixed costs (subsidies excluded); by size_class and social_segment as umkm_revenue_idr",
     },
     MetricDef {
         name: "umkm_subsidy_idr",
         unit: "IDR per tick",
         by: &[All],
         meaning: "cash transferred to UMKM by an umkm_subsidy policy",
+    },
+    MetricDef {
+        name: "sellers_by_revenue_change",
+        unit: "real sellers",
+        by: &[RevenueChange],
+        meaning: "UMKM that sold on a social channel in the segments.window_ticks before segments.social_before, by the change of their revenue per tick from that window to the window from the date: exited (since the date), down_over_75_pct, down_50_to_75_pct, down_25_to_50_pct, down_under_25_pct, up_under_50_pct (including unchanged), up_over_50_pct; recorded once, at the last tick of the window from the date",
     },
 ];
 
@@ -261,6 +280,9 @@ pub struct GroupNames {
     pub nests: Vec<String>,
     kind_channel: Vec<String>,
     origin_channel: Vec<String>,
+    /// Whether the scenario sets a segment date (the social_segment and
+    /// revenue_change groups exist only then).
+    segments: bool,
 }
 
 impl GroupNames {
@@ -293,6 +315,7 @@ impl GroupNames {
             categories: spec.categories.keys().cloned().collect(),
             owners,
             channels,
+            segments: spec.segments.social_before.is_some(),
         }
     }
 
@@ -308,6 +331,10 @@ impl GroupNames {
             By::Nest => self.nests.len(),
             By::KindChannel => self.kind_channel.len(),
             By::OriginChannel => self.origin_channel.len(),
+            By::SizeClass => SizeClass::ALL.len(),
+            By::SocialSegment if self.segments => SOCIAL_SEGMENTS.len(),
+            By::RevenueChange if self.segments => BANDS.len(),
+            By::SocialSegment | By::RevenueChange => 0,
         }
     }
 
@@ -328,9 +355,15 @@ impl GroupNames {
             By::OriginChannel => {
                 pick(&self.origin_channel).map_or("?", |g| &self.origin_channel[g])
             }
+            By::SizeClass => SizeClass::ALL.get(g).map_or("?", |c| c.as_str()),
+            By::SocialSegment => SOCIAL_SEGMENTS.get(g).copied().unwrap_or("?"),
+            By::RevenueChange => BANDS.get(g).copied().unwrap_or("?"),
         }
     }
 }
+
+/// The social segments, in the order of the `social_segment` groups.
+pub const SOCIAL_SEGMENTS: [&str; 2] = ["not_on_social", "sold_on_social"];
 
 /// The origins of goods, in the order of the `origin` groups.
 pub const ORIGINS: [&str; 2] = ["domestic", "imported"];
@@ -341,7 +374,7 @@ mod tests {
 
     #[test]
     fn metric_enum_matches_table() {
-        assert_eq!(Metric::UmkmSubsidyIdr as usize + 1, METRICS.len());
+        assert_eq!(Metric::SellersByRevenueChange as usize + 1, METRICS.len());
         assert_eq!(Metric::Hhi.def().name, "hhi");
         assert_eq!(Metric::AvgPriceIdr.def().name, "avg_price_idr");
     }

@@ -53,6 +53,7 @@ fn analytic_spec(channels: &[&str], categories: &[(&str, f64)], extra: &[&str]) 
         "population.umkm.initial_cash_idr=1e9",
         "population.importer.initial_cash_idr=1e9",
         "behaviour.markup_step=0.0",
+        "behaviour.markup_adjustment=0.0",
         "behaviour.umkm_entry_rate=0.0",
         "behaviour.importer_entry_rate=0.0",
         "behaviour.digitalization_rate=0.0",

@@ -568,10 +568,10 @@ fn a_full_disk_gives_a_clear_error_and_no_partial_csv() {
     );
     assert_eq!(common::names_in(dir.path()), ["s.toml"], "{stderr}");
 
-    // Room for each replicate's rows (about 60 KiB) but not for series.csv
-    // (about 120 KiB): the replicates are kept, no series.csv appears, and
+    // Room for each replicate's rows (about 100 KiB) but not for series.csv
+    // (about 200 KiB): the replicates are kept, no series.csv appears, and
     // a resume with room writes the results.
-    let output = run_with_file_limit(dir.path(), 100, &small);
+    let output = run_with_file_limit(dir.path(), 150, &small);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
@@ -808,7 +808,7 @@ fn a_checkpoint_without_its_description_is_named_and_force_discards_it() {
 fn kept_checkpoint(dir: &Path) -> PathBuf {
     let args = small_run(&[]);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let output = run_with_file_limit(dir, 100, &args);
+    let output = run_with_file_limit(dir, 150, &args);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     let checkpoint = dir.join("out.partial");

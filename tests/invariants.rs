@@ -7,7 +7,7 @@ mod common;
 use common::{close, event};
 use pasar::metrics::{By, Metric, TickRecord};
 use pasar::model::Model;
-use pasar::model::sellers::SellerKind;
+use pasar::model::sellers::{SellerKind, SizeClass};
 use pasar::scenario::schema::EventSpec;
 use pasar::scenario::{Scenario, ScenarioFile};
 use proptest::prelude::*;
@@ -295,6 +295,37 @@ fn check_tick(
     let umkm_gmv = must(rec, Metric::GmvIdr, By::Kind, SellerKind::Umkm as usize);
     assert!(close(umkm_revenue, umkm_gmv, REL) || (umkm_revenue - umkm_gmv).abs() < 1e-6);
 
+    // Segments add up to the whole: UMKM revenue, profit, sellers alive
+    // and exits by size class, and by social segment when one is set.
+    let umkm = SellerKind::Umkm as usize;
+    for (metric, whole) in [
+        (Metric::UmkmRevenueIdr, umkm_revenue),
+        (
+            Metric::UmkmProfitIdr,
+            must(rec, Metric::UmkmProfitIdr, By::All, 0),
+        ),
+        (
+            Metric::SellersAlive,
+            must(rec, Metric::SellersAlive, By::Kind, umkm),
+        ),
+        (Metric::Exits, must(rec, Metric::Exits, By::Kind, umkm)),
+    ] {
+        let by_class: f64 = (0..3).map(|g| must(rec, metric, By::SizeClass, g)).sum();
+        assert!(
+            (by_class - whole).abs() <= REL * (whole.abs() + 1.0),
+            "tick {t}: {metric:?} by size class {by_class} vs {whole}"
+        );
+        if spec.segments.social_before.is_some() && metric != Metric::Exits {
+            let by_segment: f64 = (0..2)
+                .map(|g| must(rec, metric, By::SocialSegment, g))
+                .sum();
+            assert!(
+                (by_segment - whole).abs() <= REL * (whole.abs() + 1.0),
+                "tick {t}: {metric:?} by social segment {by_segment} vs {whole}"
+            );
+        }
+    }
+
     // Per seller: prices, eligibility, capacity, profit and cash.
     let cross_border_mask: u16 = (0..nk)
         .filter(|&k| policy.cross_border_allowed[k])
@@ -313,6 +344,26 @@ fn check_tick(
     let mut umkm_profit_complete = !reused;
     let mut exits_channel = vec![0u64; nk];
     let mut new_listings = vec![0u64; nk];
+    // Each category's mean price over this tick's sales, known when no
+    // slot of a seller that sold was taken by an entrant.
+    let mut sold = vec![(0.0f64, 0u64); spec.categories.len()];
+    let mut rival_prices_known = true;
+    for j in 0..before.len {
+        if before.alive[j] {
+            if s.id[j] != before.id[j] {
+                rival_prices_known = false;
+                continue;
+            }
+            let n = s.tally[j].sales();
+            let cat = &mut sold[s.category[j] as usize];
+            cat.0 += s.price[j] * f64::from(n);
+            cat.1 += u64::from(n);
+        }
+    }
+    let rival_price: Vec<Option<f64>> = sold
+        .iter()
+        .map(|&(sum, n)| (n > 0).then(|| sum / n as f64))
+        .collect();
     for j in 0..before.len {
         if !before.alive[j] {
             continue;
@@ -428,8 +479,11 @@ fn check_tick(
         // Profit = revenue − units × landed cost − commission − fixed cost.
         let units = sales as f64 * ups;
         let revenue = ups * tally.revenue;
-        let fixed = match kind {
-            SellerKind::Umkm => spec.population.umkm.fixed_cost_idr,
+        let umkm = &spec.population.umkm;
+        let fixed = match (kind, s.size_class[j]) {
+            (SellerKind::Umkm, SizeClass::Micro) => umkm.fixed_cost_idr,
+            (SellerKind::Umkm, SizeClass::Small) => umkm.small.fixed_cost_idr,
+            (SellerKind::Umkm, SizeClass::Medium) => umkm.medium.fixed_cost_idr,
             _ => spec.population.importer.fixed_cost_idr,
         };
         let profit = revenue - units * model.landed_cost(j) - ups * tally.commission - fixed;
@@ -481,24 +535,45 @@ fn check_tick(
             close(stored, popularity, 1e-7) || (stored - popularity).abs() < 1e-12,
             "tick {t}: seller {j} popularity {stored} vs {popularity}"
         );
+        // Markups: a share κ of the gap to the target (the logit Lerner
+        // markup blended with the one at the rivals' mean price), plus δ
+        // up when sold out or down when nothing sold.
         let markup_before = f64::from(before.markup[j]);
-        let markup = if s.tally[j].remaining == 0 {
-            (markup_before + b.markup_step).min(b.markup_max) as f32
-        } else if sales == 0 {
-            (markup_before - b.markup_step).max(b.markup_min) as f32
+        let alpha = spec.population.consumers.price_sensitivity_median;
+        let lerner = if alpha > 1.0 {
+            (1.0 / (alpha - 1.0)).min(b.markup_max)
         } else {
-            before.markup[j]
+            b.markup_max
         };
+        let target = match rival_price[c] {
+            Some(p) if m > 0.0 => {
+                let at_rivals = (p - ship - tariff) / m - 1.0;
+                (1.0 - b.rival_price_weight) * lerner + b.rival_price_weight * at_rivals
+            }
+            _ => lerner,
+        };
+        let signal = if s.tally[j].remaining == 0 {
+            b.markup_step
+        } else if sales == 0 {
+            -b.markup_step
+        } else {
+            0.0
+        };
+        let markup = (markup_before + b.markup_adjustment * (target - markup_before) + signal)
+            .clamp(b.markup_min, b.markup_max);
         assert!(
             (b.markup_min as f32..=b.markup_max as f32).contains(&s.markup[j]),
             "tick {t}: seller {j} markup {} outside its bounds",
             s.markup[j]
         );
-        assert_eq!(
-            s.markup[j], markup,
-            "tick {t}: seller {j} markup (sold {sales} of {})",
-            s.tally[j].capacity
-        );
+        if rival_prices_known {
+            assert!(
+                (f64::from(s.markup[j]) - markup).abs() <= 1e-6 * (1.0 + markup.abs()),
+                "tick {t}: seller {j} markup {} vs {markup} (sold {sales} of {})",
+                s.markup[j],
+                s.tally[j].capacity
+            );
+        }
         let (old, new) = (before.listings[j], s.listings[j]);
         assert_eq!(old & !new, 0, "tick {t}: seller {j} dropped a listing");
         let added = new & !old;
@@ -738,6 +813,13 @@ fn build(p: &Params) -> Scenario {
     sim.name = "random".into();
     sim.ticks = p.ticks;
     (sim.seller_scale, sim.consumer_scale) = p.scales;
+    // Segments: every size class present, and a social segment from the
+    // middle of the run with two-tick windows.
+    let days = i64::from(sim.days_per_tick);
+    spec.segments.social_before = Some(sim.start_date.add_days(days * i64::from(p.ticks / 2)));
+    spec.segments.window_ticks = 2;
+    spec.population.umkm.small.share = 0.1;
+    spec.population.umkm.medium.share = 0.05;
     let mut weights = p.weights.clone();
     if weights.iter().all(|&w| w == 0.0) {
         weights[0] = 1.0;
@@ -918,6 +1000,10 @@ fn identities_hold_under_every_lever() {
         "behaviour.umkm_entry_rate=0.01",
         "behaviour.digitalization_rate=0.05",
         "behaviour.social_adoption=0.5",
+        "population.umkm.small.share=0.1",
+        "population.umkm.medium.share=0.05",
+        "segments.social_before=2022-02-28",
+        "segments.window_ticks=4",
         "events=[]",
     ]);
     let events = vec![

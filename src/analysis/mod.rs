@@ -9,6 +9,7 @@ pub mod design;
 pub mod effects;
 pub mod panel;
 pub mod runs;
+pub mod segments;
 pub mod sensitivity;
 pub mod stats;
 pub mod summary;

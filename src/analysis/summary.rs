@@ -80,6 +80,29 @@ pub const HEADLINES: &[Headline] = &[
     },
     headline(Metric::UmkmRevenueIdr, By::All, Part::Sellers, true),
     headline(Metric::UmkmProfitIdr, By::All, Part::Sellers, true),
+    // Segments: by size class, and by whether the seller sold on social
+    // before the segment date (tables only).
+    headline(Metric::UmkmRevenueIdr, By::SizeClass, Part::Sellers, false),
+    headline(Metric::SellersAlive, By::SizeClass, Part::Sellers, false),
+    headline(Metric::Exits, By::SizeClass, Part::Sellers, false),
+    headline(
+        Metric::UmkmRevenueIdr,
+        By::SocialSegment,
+        Part::Sellers,
+        false,
+    ),
+    headline(
+        Metric::UmkmProfitIdr,
+        By::SocialSegment,
+        Part::Sellers,
+        false,
+    ),
+    headline(
+        Metric::SellersAlive,
+        By::SocialSegment,
+        Part::Sellers,
+        false,
+    ),
     headline(Metric::PurchasesLost, By::All, Part::Consumers, true),
     headline(Metric::ConsumerSurplusIdr, By::All, Part::Consumers, true),
     headline(
@@ -172,6 +195,8 @@ pub fn title(key: &SeriesKey) -> String {
         "commission_idr" => "Commissions",
         "purchases_redirected" => "Purchases chosen again",
         "hhi" => "HHI",
+        "exits" => "Exits",
+        "sellers_by_revenue_change" => "Sellers by revenue change",
         other => other,
     };
     match key.by.as_str() {
@@ -181,6 +206,11 @@ pub fn title(key: &SeriesKey) -> String {
             format!("{metric}, {}", key.group.replacen("_on_", " on ", 1))
         }
         "discovery_channel" => format!("{metric}, found on {}", key.group),
+        "size_class" => format!("{metric}, {} enterprises", key.group),
+        "social_segment" => match key.group.as_str() {
+            "sold_on_social" => format!("{metric}, UMKM that sold on social"),
+            _ => format!("{metric}, UMKM that did not sell on social"),
+        },
         by => format!("{metric}, {} {}", by.replace('_', " "), key.group),
     }
 }

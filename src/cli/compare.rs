@@ -39,6 +39,12 @@ pub struct CompareArgs {
     /// Override a parameter in every scenario (repeatable; each key once).
     #[arg(long = "set", value_name = "KEY.PATH=VALUE")]
     pub sets: Vec<String>,
+    /// Follow the UMKM that sold on social commerce before this date (ISO
+    /// 8601, e.g. 2023-10-04): their revenue and profit, and the change of
+    /// each one's revenue across the date in bands (segments.csv and the
+    /// report); the same as `--set segments.social_before=DATE`.
+    #[arg(long, value_name = "DATE", value_parser = clap::value_parser!(pasar::scenario::Date))]
+    pub social_before: Option<pasar::scenario::Date>,
     /// Replace the output folder if it holds earlier results.
     #[arg(long)]
     pub force: bool,
@@ -56,7 +62,15 @@ pub fn run(args: CompareArgs) -> Result<(), Failure> {
     let job = CompareJob {
         inputs: args.inputs.clone(),
         overrides: Overrides {
-            sets: args.sets.clone(),
+            sets: args
+                .sets
+                .iter()
+                .cloned()
+                .chain(
+                    args.social_before
+                        .map(|d| format!("segments.social_before={d}")),
+                )
+                .collect(),
             seed: args.seed,
             replicates: args.replicates,
         },

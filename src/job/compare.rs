@@ -10,12 +10,13 @@ use crate::analysis::summary::{
     Imprecise, PrecisionTargets, ReplicateDecision, SummaryRow, imprecise, next_replicates, title,
 };
 use crate::analysis::{AnalysisError, Arm, Comparison, crn_narrowing};
-use crate::output::compare::{write_columns, write_effects, write_summary};
+use crate::output::compare::{write_columns, write_effects, write_segments, write_summary};
 use crate::output::{self, DestinationLock, JobDetails, Manifest, StagedFolder, Stopwatch};
 use crate::remedy::Remedy;
 use crate::report::html::{ReportMeta, report};
 use crate::report::{headline_charts, safe_name};
 use crate::runner::{Executor, RunError};
+use crate::scenario::schema::Segments;
 use crate::scenario::{Overrides, Scenario};
 use std::path::{Path, PathBuf};
 
@@ -53,6 +54,10 @@ pub struct CompareOutcome {
 
 #[derive(Debug, thiserror::Error)]
 pub enum CompareError {
+    #[error(
+        "the scenarios follow different segments: {0}\n  help: give one date to all with --social-before DATE (or the same [segments] table in each file)"
+    )]
+    Segments(String),
     #[error(
         "give either scenario files or run folders, not both: {0}\n  help: to compare with a finished run, give every scenario as a run folder, or every one as a scenario file"
     )]
@@ -268,6 +273,43 @@ fn check_names(cmp: &Comparison) -> Result<(), JobError> {
     Ok(())
 }
 
+/// The segment the scenarios follow, if any follows one: one date and
+/// window for all (scenarios without one take it), or an error naming the
+/// scenarios that disagree.
+fn shared_segment(scenarios: &[(PathBuf, Scenario)]) -> Result<Option<Segments>, JobError> {
+    let set: Vec<(&PathBuf, &Segments)> = scenarios
+        .iter()
+        .filter(|(_, s)| s.spec.segments.social_before.is_some())
+        .map(|(p, s)| (p, &s.spec.segments))
+        .collect();
+    let Some(&(a, first)) = set.first() else {
+        return Ok(None);
+    };
+    match set.iter().find(|(_, other)| other != &first) {
+        None => Ok(Some(first.clone())),
+        Some(&(b, second)) => Err(JobError::input(CompareError::Segments(format!(
+            "{} follows sellers on social before {} ({} ticks), {} before {} ({} ticks)",
+            a.display(),
+            first.social_before.map_or(String::new(), |d| d.to_string()),
+            first.window_ticks,
+            b.display(),
+            second
+                .social_before
+                .map_or(String::new(), |d| d.to_string()),
+            second.window_ticks
+        )))),
+    }
+}
+
+/// `--set` overrides that give a scenario `segment`.
+fn segment_sets(segment: &Segments) -> Vec<String> {
+    let mut sets = vec![format!("segments.window_ticks={}", segment.window_ticks)];
+    if let Some(date) = segment.social_before {
+        sets.push(format!("segments.social_before={date}"));
+    }
+    sets
+}
+
 /// Run scenario files with common seeds, adding replicates until precise if
 /// asked.
 fn from_scenarios(job: &CompareJob, controls: &Controls) -> Result<Prepared, JobError> {
@@ -301,6 +343,17 @@ fn from_scenarios(job: &CompareJob, controls: &Controls) -> Result<Prepared, Job
         scenarios.push((path.clone(), s));
     }
     check_horizons(&scenarios)?;
+    // A segment one scenario follows, every scenario follows, so that its
+    // series and bands are compared like for like.
+    if let Some(segment) = shared_segment(&scenarios)? {
+        for (path, s) in scenarios.iter_mut() {
+            if s.spec.segments != segment {
+                let mut sets = overrides.clone();
+                sets.sets.extend(segment_sets(&segment));
+                *s = Scenario::load_with(path, &sets).map_err(invalid(path))?;
+            }
+        }
+    }
     let empty = |(path, s): &(PathBuf, Scenario)| Arm {
         panel: Panel::new(s.ticks() as usize),
         input: path.clone(),
@@ -486,6 +539,10 @@ fn write_outputs(
     let work = JobError::work;
     write_effects(&folder.path("effects.csv"), cmp)?;
     write_summary(&folder.path("summary.csv"), cmp, rows)?;
+    let bands = crate::analysis::segments::revenue_bands(cmp);
+    if !bands.is_empty() {
+        write_segments(&folder.path("segments.csv"), cmp, &bands)?;
+    }
     write_columns(&folder.path("columns.csv"))?;
     output::write_dictionary(&folder.path("dictionary.csv"))?;
     let charts = folder.subfolder("charts")?;
@@ -516,6 +573,9 @@ fn write_outputs(
             .unwrap_or_default(),
         crn_narrowing: crn.flatten(),
     };
-    folder.write("report.html", report(cmp, rows, &pairs, &meta).as_bytes())?;
+    folder.write(
+        "report.html",
+        report(cmp, rows, &bands, &pairs, &meta).as_bytes(),
+    )?;
     Ok(folder.commit_with_manifest(manifest)?)
 }

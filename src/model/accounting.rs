@@ -10,7 +10,8 @@ use crate::scenario::ScenarioFile;
 /// What a seller's accounting reads besides the seller itself.
 struct Books<'a> {
     units_per_sale: f64,
-    umkm_fixed_cost: f64,
+    /// UMKM fixed cost by size class (micro, small, medium).
+    umkm_fixed_cost: [f64; 3],
     importer_fixed_cost: f64,
     costs: LandedCosts<'a>,
 }
@@ -19,7 +20,14 @@ impl Books<'_> {
     fn new<'a>(spec: &ScenarioFile, market: &'a Market, policy: &'a PolicyState) -> Books<'a> {
         Books {
             units_per_sale: market.units_per_sale,
-            umkm_fixed_cost: spec.population.umkm.fixed_cost_idr,
+            umkm_fixed_cost: {
+                let u = &spec.population.umkm;
+                [
+                    u.fixed_cost_idr,
+                    u.small.fixed_cost_idr,
+                    u.medium.fixed_cost_idr,
+                ]
+            },
             importer_fixed_cost: spec.population.importer.fixed_cost_idr,
             costs: LandedCosts::new(market, policy),
         }
@@ -35,7 +43,7 @@ impl Books<'_> {
         let revenue = self.units_per_sale * tally.revenue;
         let commission = self.units_per_sale * tally.commission;
         let fixed = match s.kind[j] {
-            SellerKind::Umkm => self.umkm_fixed_cost,
+            SellerKind::Umkm => self.umkm_fixed_cost[s.size_class[j] as usize],
             SellerKind::Importer | SellerKind::Affiliate => self.importer_fixed_cost,
         };
         let landed_cost = f64::from(s.unit_cost[j]) + self.costs.adders(s, j);
@@ -82,6 +90,12 @@ impl Model<'_> {
                 s.cash[j] += subsidy;
                 f.umkm_revenue_idr += revenue * seller_scale;
                 f.umkm_profit_idr += profit * seller_scale;
+                let class = s.size_class[j] as usize;
+                f.umkm_revenue_class[class] += revenue * seller_scale;
+                f.umkm_profit_class[class] += profit * seller_scale;
+                let social = s.sold_on_social[j] as usize;
+                f.umkm_revenue_social[social] += revenue * seller_scale;
+                f.umkm_profit_social[social] += profit * seller_scale;
                 f.umkm_subsidy_idr += subsidy * seller_scale;
             }
         }

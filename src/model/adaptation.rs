@@ -34,6 +34,25 @@ impl Model<'_> {
                 })
             })
             .collect();
+        // Rivals' price in each category: this tick's mean price p_j over
+        // sales (the sellers' own prices, before commissions are added).
+        let mut sold = vec![(0.0f64, 0u64); nc];
+        {
+            let s = &self.sellers;
+            for j in 0..s.len() {
+                let n = s.tally[j].sales();
+                if s.alive[j] && n > 0 {
+                    let c = &mut sold[s.category[j] as usize];
+                    c.0 += s.price[j] * f64::from(n);
+                    c.1 += u64::from(n);
+                }
+            }
+        }
+        let rival_price: Vec<Option<f64>> = sold
+            .iter()
+            .map(|&(sum, n)| (n > 0).then(|| sum / n as f64))
+            .collect();
+        let pricing = Pricing::new(&self.scenario.spec);
         let digitalization = self.policy.digitalization_rate;
         // Checkout partners that onboard sellers: (channel, partner, chance).
         let onboarding: Vec<(usize, usize, f64)> = (0..market.n_channels)
@@ -59,12 +78,7 @@ impl Model<'_> {
             let popularity = f64::from(s.popularity[j]);
             s.popularity[j] =
                 ((1.0 - b.popularity_decay) * popularity + b.popularity_decay * units) as f32;
-            let markup = f64::from(s.markup[j]);
-            if s.tally[j].remaining == 0 {
-                s.markup[j] = (markup + b.markup_step).min(b.markup_max) as f32;
-            } else if s.tally[j].sales() == 0 {
-                s.markup[j] = (markup - b.markup_step).max(b.markup_min) as f32;
-            }
+            s.markup[j] = pricing.next_markup(s, j, rival_price[s.category[j] as usize]) as f32;
             // Draws that only some sellers need come from a stream of their
             // own, opened when needed, so that the draws of others stay
             // aligned.
@@ -110,5 +124,65 @@ impl Model<'_> {
                 }
             }
         }
+    }
+}
+
+/// The markup rule (docs/ODD.md section 3, step 6): each tick a seller
+/// closes the share κ of the gap between its markup and a target, a blend
+/// of the markup the consumers' price sensitivity implies and the markup
+/// that would price it at its rivals' mean price, and steps by δ up when
+/// it sold out or down when it sold nothing.
+struct Pricing {
+    /// μ_L = 1 / (α̃ − 1): the logit Lerner markup at the median price
+    /// sensitivity α̃ (the highest markup when α̃ ≤ 1).
+    lerner: f64,
+    weight: f64,
+    speed: f64,
+    step: f64,
+    min: f64,
+    max: f64,
+}
+
+impl Pricing {
+    fn new(spec: &crate::scenario::ScenarioFile) -> Pricing {
+        let b = &spec.behaviour;
+        let alpha = spec.population.consumers.price_sensitivity_median;
+        Pricing {
+            lerner: if alpha > 1.0 {
+                (1.0 / (alpha - 1.0)).min(b.markup_max)
+            } else {
+                b.markup_max
+            },
+            weight: b.rival_price_weight,
+            speed: b.markup_adjustment,
+            step: b.markup_step,
+            min: b.markup_min,
+            max: b.markup_max,
+        }
+    }
+
+    /// Seller `j`'s markup for the next tick, given its category's mean
+    /// price this tick (none when the category sold nothing).
+    fn next_markup(&self, s: &super::sellers::Sellers, j: usize, rival_price: Option<f64>) -> f64 {
+        let markup = f64::from(s.markup[j]);
+        let cost = f64::from(s.unit_cost[j]);
+        // What the price adds to the goods: shipping and tariffs.
+        let adders = s.price[j] - cost * (1.0 + markup);
+        let target = match rival_price {
+            Some(p) if cost > 0.0 => {
+                let rivals = (p - adders) / cost - 1.0;
+                (1.0 - self.weight) * self.lerner + self.weight * rivals
+            }
+            _ => self.lerner,
+        };
+        let tally = &s.tally[j];
+        let signal = if tally.remaining == 0 {
+            self.step
+        } else if tally.sales() == 0 {
+            -self.step
+        } else {
+            0.0
+        };
+        (markup + self.speed * (target - markup) + signal).clamp(self.min, self.max)
     }
 }

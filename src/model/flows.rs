@@ -48,6 +48,14 @@ pub struct TickFlows {
     pub umkm_revenue_idr: f64,
     pub umkm_profit_idr: f64,
     pub umkm_subsidy_idr: f64,
+    /// UMKM revenue and profit, real IDR, by size class and by whether the
+    /// seller sold on social in the window before the segment date (0 no, 1 yes).
+    pub umkm_revenue_class: [f64; 3],
+    pub umkm_profit_class: [f64; 3],
+    pub umkm_revenue_social: [f64; 2],
+    pub umkm_profit_social: [f64; 2],
+    /// UMKM exits by size class.
+    pub exits_class: [u64; 3],
 }
 
 impl TickFlows {

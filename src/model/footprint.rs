@@ -12,7 +12,19 @@ use std::mem::size_of;
 /// hold at most [`listings_per_seller`] listings each.
 pub fn bytes_per_seller(spec: &ScenarioFile) -> u64 {
     let ranking = RANKING_SELLER_BYTES as f64 + listings_per_seller(spec) * LISTING_BYTES as f64;
-    (SELLER_BYTES as f64 + ranking).ceil() as u64
+    // With a segment date: the two windows, and a sales counter per social
+    // channel until the date (to know who sold there).
+    let windows = if spec.segments.social_before.is_some() {
+        let social = spec
+            .channels
+            .values()
+            .filter(|c| c.kind == crate::scenario::ChannelKind::Social)
+            .count();
+        WINDOW_BYTES + social * size_of::<u32>()
+    } else {
+        0
+    };
+    ((SELLER_BYTES + windows) as f64 + ranking).ceil() as u64
 }
 
 /// Listings a seller holds at most, on average over sellers: an offline
@@ -50,8 +62,13 @@ pub fn listings_per_seller(spec: &ScenarioFile) -> f64 {
 /// One slot of every per-seller vector: the id, unit cost, quality, markup
 /// and popularity (5 × 4 bytes); cash and price (2 × 8); the tally
 /// (fee-rate sum, remaining and capacity: 16); category, listings and
-/// eligibility (3 × 2); kind, imported, owner and alive (4 × 1).
-pub const SELLER_BYTES: usize = 5 * 4 + 2 * 8 + size_of::<Tally>() + 3 * 2 + 4;
+/// eligibility (3 × 2); kind, size class, sold-on-social, imported, owner
+/// and alive (6 × 1).
+pub const SELLER_BYTES: usize = 5 * 4 + 2 * 8 + size_of::<Tally>() + 3 * 2 + 6;
+
+/// Each seller's revenue in the two segment windows, kept only when
+/// `segments.social_before` is set.
+pub const WINDOW_BYTES: usize = 2 * size_of::<f32>();
 
 /// Ranking state of one eligible listing: its card and its sort key.
 pub const LISTING_BYTES: usize = size_of::<Card>() + size_of::<u128>();

@@ -11,9 +11,20 @@ impl Model<'_> {
         let market = &self.market;
         let s = &mut self.sellers;
         let f = &mut self.flows;
+        // The segment's sellers that exit between its date and the tick
+        // its bands are counted.
+        let counts_segment = self
+            .windows
+            .is_some_and(|w| (w.date..=w.closing()).contains(&self.tick));
         for j in 0..s.len() {
             if s.alive[j] && s.cash[j] < 0.0 {
                 f.exits_kind[s.kind[j] as usize] += 1;
+                if s.kind[j] == SellerKind::Umkm {
+                    f.exits_class[s.size_class[j] as usize] += 1;
+                }
+                if counts_segment && super::segments::in_scope(s, j) {
+                    self.segment_exits += 1;
+                }
                 for k in market.channels_in(s.listings[j]) {
                     f.exits_channel[k] += 1;
                 }

@@ -20,6 +20,7 @@ pub mod market;
 pub mod policy;
 pub mod ranking;
 mod record;
+pub mod segments;
 pub mod sellers;
 mod shopping;
 
@@ -50,6 +51,10 @@ pub struct Model<'s> {
     channel_sales: Vec<Vec<u32>>,
     /// Importers' Σ profit / Σ revenue this tick (read by importer entry).
     importer_margin: f64,
+    /// The segment windows, when `segments.social_before` is set.
+    windows: Option<segments::Windows>,
+    /// Sellers of the segment that exited from its date on (simulated).
+    segment_exits: u64,
     scratch: shopping::Scratch,
     /// The tick `step` runs next.
     tick: u32,
@@ -70,10 +75,14 @@ impl<'s> Model<'s> {
             market,
             streams,
             policy,
-            sellers: Sellers::default(),
+            sellers: Sellers::new(scenario.spec.segments.social_before.is_some()),
             consumers: Consumers::default(),
             ranking: Ranking::default(),
             importer_margin: 0.0,
+            windows: scenario.segment_tick().map(|date| {
+                segments::Windows::of(date, spec.segments.window_ticks, spec.simulation.ticks)
+            }),
+            segment_exits: 0,
             scratch: Default::default(),
             tick: 0,
         };
@@ -101,8 +110,19 @@ impl<'s> Model<'s> {
         }
         let mut rng = self.streams.stream(Purpose::Population, 1, 0);
         let cross_border = self.cross_border_channels();
-        for _ in 0..pop.importer.count {
-            new.push(factory.importer(&mut rng, cross_border));
+        // Stratified: every replicate starts with the same spread of
+        // categories and qualities, in a random pairing, so that a few
+        // draws from the quality tail do not decide the importers' share.
+        let n = pop.importer.count as usize;
+        let categories = crate::dist::permutation(&mut rng, n);
+        let qualities = crate::dist::permutation(&mut rng, n);
+        for i in 0..n {
+            let at = |rank: usize| (rank as f64 + 0.5) / n as f64;
+            let stratum = (
+                at(categories[i]),
+                crate::dist::normal_quantile(at(qualities[i])),
+            );
+            new.push(factory.importer_in(&mut rng, cross_border, Some(stratum)));
         }
         let mut rng = self.streams.stream(Purpose::Population, 2, 0);
         for _ in 0..pop.affiliate.count {
@@ -146,6 +166,7 @@ impl<'s> Model<'s> {
         self.shop();
         // 5.–8.
         self.account();
+        self.follow_segments();
         self.adapt();
         self.exit_bankrupt();
         self.enter();
@@ -219,7 +240,11 @@ impl<'s> Model<'s> {
     fn prepare_channel_sales(&mut self) {
         for (k, sales) in self.channel_sales.iter_mut().enumerate() {
             sales.clear();
-            if self.policy.project_s.iter().any(|r| r.channel == k) {
+            let reads = self.policy.project_s.iter().any(|r| r.channel == k)
+                || self.windows.is_some_and(|w| {
+                    w.at(self.tick) == Some(0) && self.market.socials & (1 << k) != 0
+                });
+            if reads {
                 sales.resize(self.sellers.len(), 0);
             }
         }

@@ -99,12 +99,23 @@ impl Model<'_> {
                 }
             }
         }
+        let mut alive_class = [0u64; 3];
+        let mut alive_social = [0u64; 2];
+        for j in 0..s.len() {
+            if s.alive[j] && s.kind[j] == SellerKind::Umkm {
+                alive_class[s.size_class[j] as usize] += 1;
+                alive_social[s.sold_on_social[j] as usize] += 1;
+            }
+        }
         put(
             Metric::SellersAlive,
             By::All,
             0,
             alive_kind.iter().sum::<u64>() as f64 * ss,
         );
+        let segments = self.windows.is_some();
+        let social_groups = if segments { 2 } else { 0 };
+
         for kind in SellerKind::ALL {
             put(
                 Metric::SellersAlive,
@@ -118,6 +129,12 @@ impl Model<'_> {
         }
         for (n, &count) in alive_nest.iter().enumerate() {
             put(Metric::SellersAlive, By::Nest, n, count as f64 * ss);
+        }
+        for (c, &n) in alive_class.iter().enumerate() {
+            put(Metric::SellersAlive, By::SizeClass, c, n as f64 * ss);
+        }
+        for (g, &n) in alive_social.iter().enumerate().take(social_groups) {
+            put(Metric::SellersAlive, By::SocialSegment, g, n as f64 * ss);
         }
         for (metric, by_kind, by_channel) in [
             (Metric::Entries, &f.entries_kind, &f.entries_channel),
@@ -134,6 +151,11 @@ impl Model<'_> {
             }
             for (k, &n) in by_channel.iter().enumerate() {
                 put(metric, By::Channel, k, n as f64 * ss);
+            }
+            if metric == Metric::Exits {
+                for (c, &n) in f.exits_class.iter().enumerate() {
+                    put(metric, By::SizeClass, c, n as f64 * ss);
+                }
             }
         }
         // Purchases.
@@ -210,7 +232,31 @@ impl Model<'_> {
         }
         put(Metric::UmkmRevenueIdr, By::All, 0, f.umkm_revenue_idr);
         put(Metric::UmkmProfitIdr, By::All, 0, f.umkm_profit_idr);
+        for (metric, by_class, by_social) in [
+            (
+                Metric::UmkmRevenueIdr,
+                &f.umkm_revenue_class,
+                &f.umkm_revenue_social,
+            ),
+            (
+                Metric::UmkmProfitIdr,
+                &f.umkm_profit_class,
+                &f.umkm_profit_social,
+            ),
+        ] {
+            for (c, &v) in by_class.iter().enumerate() {
+                put(metric, By::SizeClass, c, v);
+            }
+            for (g, &v) in by_social.iter().enumerate().take(social_groups) {
+                put(metric, By::SocialSegment, g, v);
+            }
+        }
         put(Metric::UmkmSubsidyIdr, By::All, 0, f.umkm_subsidy_idr);
+        if let Some(bands) = self.revenue_bands() {
+            for (b, &n) in bands.iter().enumerate() {
+                put(Metric::SellersByRevenueChange, By::RevenueChange, b, n);
+            }
+        }
         // Order rows by metric, then dimension, as documented.
         obs.sort_by_key(|o| o.metric as u16);
         TickRecord {

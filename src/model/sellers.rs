@@ -13,10 +13,35 @@ pub use crate::scenario::SellerKind;
 /// A channel bit set (bit k = channel k in file order).
 pub type ChannelSet = u16;
 
+/// A UMKM's size class (PP 7/2021: annual sales up to Rp2 bn micro, to
+/// Rp15 bn small, to Rp50 bn medium); importers and affiliates are
+/// counted as micro and never read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[repr(u8)]
+pub enum SizeClass {
+    #[default]
+    Micro,
+    Small,
+    Medium,
+}
+
+impl SizeClass {
+    pub const ALL: [SizeClass; 3] = [SizeClass::Micro, SizeClass::Small, SizeClass::Medium];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SizeClass::Micro => "micro",
+            SizeClass::Small => "small",
+            SizeClass::Medium => "medium",
+        }
+    }
+}
+
 /// Everything needed to create one seller.
 #[derive(Debug, Clone, Copy)]
 pub struct NewSeller {
     pub kind: SellerKind,
+    pub size_class: SizeClass,
     pub category: u16,
     pub imported: bool,
     /// Index of the platform owner + 1 for affiliates, 0 otherwise.
@@ -64,7 +89,7 @@ impl Tally {
 
 /// Attributes drawn or updated in f64 are stored as f32 (rounded once, as
 /// consumers' are) and read back into f64 arithmetic: the slot takes 70
-/// bytes, 16 fewer than in f64 (docs/ODD.md, section 16). Cash, prices and
+/// bytes (72 with the segment bytes), 16 fewer than in f64 (docs/ODD.md, section 16). Cash, prices and
 /// the tally's sums, which accumulate, stay f64.
 #[derive(Debug, Clone, Default)]
 pub struct Sellers {
@@ -72,6 +97,10 @@ pub struct Sellers {
     /// most [`Sellers::MAX_IDS`] ids ([`Sellers::ids_exhausted`]).
     pub id: Vec<u32>,
     pub kind: Vec<SellerKind>,
+    pub size_class: Vec<SizeClass>,
+    /// Whether the seller sold on a social channel in the `window_ticks`
+    /// before `segments.social_before` (false when no date is set).
+    pub sold_on_social: Vec<bool>,
     pub category: Vec<u16>,
     pub imported: Vec<bool>,
     pub owner: Vec<u8>,
@@ -92,13 +121,27 @@ pub struct Sellers {
     pub eligible: Vec<ChannelSet>,
     /// Capacity, and what a purchase updates: sales left, fees.
     pub tally: Vec<Tally>,
+    /// Revenue per real seller, IDR, in the window before and the window
+    /// from `segments.social_before`; empty when no date is set.
+    pub window_revenue: Vec<[f32; 2]>,
     free: Vec<u32>,
     next_id: u64,
+    /// Whether `window_revenue` is kept (a segment date is set).
+    tracks_windows: bool,
 }
 
 impl Sellers {
     /// Ids a run may issue: a u32 each (4 bytes a slot rather than 8).
     pub const MAX_IDS: u64 = 1 << 32;
+
+    /// Sellers that keep each one's revenue in the two segment windows
+    /// when `windows` is true.
+    pub fn new(windows: bool) -> Sellers {
+        Sellers {
+            tracks_windows: windows,
+            ..Sellers::default()
+        }
+    }
 
     /// Number of slots (alive or not).
     pub fn len(&self) -> usize {
@@ -130,6 +173,11 @@ impl Sellers {
         // Wraps past MAX_IDS, which ids_exhausted reports.
         self.id[slot] = id as u32;
         self.kind[slot] = s.kind;
+        self.size_class[slot] = s.size_class;
+        self.sold_on_social[slot] = false;
+        if let Some(w) = self.window_revenue.get_mut(slot) {
+            *w = [0.0; 2];
+        }
         self.category[slot] = s.category;
         self.imported[slot] = s.imported;
         self.owner[slot] = s.owner;
@@ -152,6 +200,11 @@ impl Sellers {
         let n = n.saturating_sub(self.len());
         self.id.reserve_exact(n);
         self.kind.reserve_exact(n);
+        self.size_class.reserve_exact(n);
+        self.sold_on_social.reserve_exact(n);
+        if self.tracks_windows {
+            self.window_revenue.reserve_exact(n);
+        }
         self.category.reserve_exact(n);
         self.imported.reserve_exact(n);
         self.owner.reserve_exact(n);
@@ -172,6 +225,9 @@ impl Sellers {
         use super::heap::vec_bytes as b;
         b(&self.id)
             + b(&self.kind)
+            + b(&self.size_class)
+            + b(&self.sold_on_social)
+            + b(&self.window_revenue)
             + b(&self.category)
             + b(&self.imported)
             + b(&self.owner)
@@ -191,6 +247,11 @@ impl Sellers {
     fn push_slot(&mut self) {
         self.id.push(0);
         self.kind.push(SellerKind::Umkm);
+        self.size_class.push(SizeClass::Micro);
+        self.sold_on_social.push(false);
+        if self.tracks_windows {
+            self.window_revenue.push([0.0; 2]);
+        }
         self.category.push(0);
         self.imported.push(false);
         self.owner.push(0);
@@ -244,6 +305,19 @@ impl SellerFactory<'_> {
         self.market.category_at(dist::uniform(rng)) as u16
     }
 
+    /// The size class at uniform draw `u`: medium below its share, small
+    /// in the next interval, micro above.
+    fn size_class(&self, u: f64) -> SizeClass {
+        let p = &self.spec.population.umkm;
+        if u < p.medium.share {
+            SizeClass::Medium
+        } else if u < p.medium.share + p.small.share {
+            SizeClass::Small
+        } else {
+            SizeClass::Micro
+        }
+    }
+
     /// A UMKM as at the start or on entry: online with the initial online
     /// share, and then on social with the initial social share.
     pub fn new_umkm(&self, rng: &mut Rng) -> NewSeller {
@@ -271,6 +345,7 @@ impl SellerFactory<'_> {
     pub fn umkm(&self, rng: &mut Rng, online: bool, social: bool) -> NewSeller {
         let p = &self.spec.population.umkm;
         let c = self.category(rng);
+        let size_class = self.size_class(dist::uniform(rng));
         let cat = &self.spec.categories[c as usize];
         let imported = dist::bernoulli(rng, cat.reseller_import_share);
         let noise = libm::exp(p.unit_cost_sd * dist::standard_normal(rng));
@@ -280,8 +355,13 @@ impl SellerFactory<'_> {
             cat.ref_price_idr * p.unit_cost_ratio * noise
         };
         let quality = p.quality_mean + p.quality_sd * dist::standard_normal(rng);
-        let capacity = dist::lognormal(rng, p.capacity_median, p.capacity_sd);
-        let cash = dist::lognormal(rng, p.initial_cash_idr, p.initial_cash_sd);
+        let (capacity_median, cash_median) = match size_class {
+            SizeClass::Micro => (p.capacity_median, p.initial_cash_idr),
+            SizeClass::Small => (p.small.capacity_median, p.small.initial_cash_idr),
+            SizeClass::Medium => (p.medium.capacity_median, p.medium.initial_cash_idr),
+        };
+        let capacity = dist::lognormal(rng, capacity_median, p.capacity_sd);
+        let cash = dist::lognormal(rng, cash_median, p.initial_cash_sd);
         // Always drawn, online or not, so that the draws that follow do not
         // depend on this UMKM's state.
         let marketplaces = self.marketplace_subset(rng);
@@ -294,6 +374,7 @@ impl SellerFactory<'_> {
         }
         NewSeller {
             kind: SellerKind::Umkm,
+            size_class,
             category: c,
             imported,
             owner: 0,
@@ -330,14 +411,35 @@ impl SellerFactory<'_> {
 
     /// An importer in a category drawn by demand, listed on `listings`.
     pub fn importer(&self, rng: &mut Rng, listings: ChannelSet) -> NewSeller {
+        self.importer_in(rng, listings, None)
+    }
+
+    /// An importer of the initial population at stratum `(u, z)`: its
+    /// category at demand quantile `u` and its quality `z` standard
+    /// deviations from the mean, instead of drawn (docs/ODD.md section 5).
+    pub fn importer_in(
+        &self,
+        rng: &mut Rng,
+        listings: ChannelSet,
+        stratum: Option<(f64, f64)>,
+    ) -> NewSeller {
         let p = &self.spec.population.importer;
-        let c = self.category(rng);
+        let (c, z) = match stratum {
+            Some((u, z)) => (self.market.category_at(u) as u16, z),
+            None => (self.category(rng), f64::NAN),
+        };
         let noise = libm::exp(p.unit_cost_sd * dist::standard_normal(rng));
-        let quality = p.quality_mean + p.quality_sd * dist::standard_normal(rng);
+        let z = if z.is_nan() {
+            dist::standard_normal(rng)
+        } else {
+            z
+        };
+        let quality = p.quality_mean + p.quality_sd * z;
         let capacity = dist::lognormal(rng, p.capacity_median, p.capacity_sd);
         let cash = dist::lognormal(rng, p.initial_cash_idr, p.initial_cash_sd);
         NewSeller {
             kind: SellerKind::Importer,
+            size_class: SizeClass::Micro,
             category: c,
             imported: true,
             owner: 0,
@@ -367,6 +469,7 @@ impl SellerFactory<'_> {
         let cash = dist::lognormal(rng, imp.initial_cash_idr, imp.initial_cash_sd);
         NewSeller {
             kind: SellerKind::Affiliate,
+            size_class: SizeClass::Micro,
             category: c,
             imported: true,
             owner,
@@ -391,6 +494,7 @@ mod tests {
     fn ids_run_out_after_max_ids() {
         let new = NewSeller {
             kind: SellerKind::Umkm,
+            size_class: SizeClass::Micro,
             category: 0,
             imported: false,
             owner: 0,

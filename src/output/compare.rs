@@ -5,6 +5,7 @@
 use super::{OutputError, csv_writer, finish_csv};
 use crate::analysis::Comparison;
 use crate::analysis::effects::{Effect, TickRange, level_by_tick, paired_effect};
+use crate::analysis::segments::{BandRow, segment_of};
 use crate::analysis::summary::{SummaryRow, Window, unit};
 use std::path::Path;
 
@@ -214,7 +215,65 @@ pub fn write_summary(
     finish_csv(path, w)
 }
 
-/// What every column of `effects.csv` and `summary.csv` holds.
+/// The columns of `segments.csv`, in order.
+pub const SEGMENTS_COLUMNS: [&str; 13] = [
+    "policy",
+    "segment_date",
+    "window_weeks",
+    "band",
+    "tick",
+    "baseline_sellers",
+    "policy_sellers",
+    "diff_sellers",
+    "diff_ci95_low",
+    "diff_ci95_high",
+    "baseline_share",
+    "policy_share",
+    "replicates",
+];
+
+/// The revenue-change bands of the segment (written only when the
+/// scenarios follow one).
+pub fn write_segments(
+    path: &Path,
+    comparison: &Comparison,
+    rows: &[BandRow],
+) -> Result<(), OutputError> {
+    let csv_err = |source| OutputError::Csv {
+        path: path.to_path_buf(),
+        source,
+    };
+    let Some((date, closing, window)) = segment_of(&comparison.baseline.scenario) else {
+        return Ok(());
+    };
+    let weeks =
+        f64::from(window * comparison.baseline.scenario.spec.simulation.days_per_tick) / 7.0;
+    let mut w = csv_writer(path)?;
+    w.write_record(SEGMENTS_COLUMNS).map_err(csv_err)?;
+    for r in rows {
+        let ci = r.effect.diff.ci95();
+        w.write_record([
+            r.policy.as_str(),
+            &date.to_string(),
+            &weeks.to_string(),
+            r.band,
+            &closing.to_string(),
+            &number(Some(r.effect.baseline.mean)),
+            &number(Some(r.effect.policy.mean)),
+            &number(Some(r.effect.diff.mean)),
+            &number(ci.map(|c| c.0)),
+            &number(ci.map(|c| c.1)),
+            &number(Some(r.baseline_share)),
+            &number(Some(r.policy_share)),
+            &r.effect.diff.n.to_string(),
+        ])
+        .map_err(csv_err)?;
+    }
+    finish_csv(path, w)
+}
+
+/// What every column of `effects.csv`, `summary.csv` and `segments.csv`
+/// holds.
 const COLUMN_MEANINGS: &[(&str, &str, &str, &str)] = &[
     (
         "both",
@@ -245,6 +304,84 @@ const COLUMN_MEANINGS: &[(&str, &str, &str, &str)] = &[
         "tick",
         "tick",
         "tick number, 0 = simulation.start_date",
+    ),
+    (
+        "segments.csv",
+        "policy",
+        "",
+        "the policy scenario's name; every row compares it with the baseline",
+    ),
+    (
+        "segments.csv",
+        "segment_date",
+        "ISO 8601 date",
+        "segments.social_before: the segment is the UMKM that sold on a social channel in the window before it",
+    ),
+    (
+        "segments.csv",
+        "window_weeks",
+        "weeks",
+        "length of each of the two windows compared, before the date and from it",
+    ),
+    (
+        "segments.csv",
+        "band",
+        "",
+        "change of a seller's revenue per week from the window before to the window from the date: exited (since the date), down_over_75_pct, down_50_to_75_pct, down_25_to_50_pct, down_under_25_pct, up_under_50_pct (unchanged included), up_over_50_pct",
+    ),
+    (
+        "segments.csv",
+        "tick",
+        "tick",
+        "the tick the bands are counted at: the last of the window from the date",
+    ),
+    (
+        "segments.csv",
+        "baseline_sellers",
+        "real sellers",
+        "mean over replicates of the sellers in the band in the baseline",
+    ),
+    (
+        "segments.csv",
+        "policy_sellers",
+        "real sellers",
+        "the same under the policy",
+    ),
+    (
+        "segments.csv",
+        "diff_sellers",
+        "real sellers",
+        "mean over replicates of (policy - baseline) in the same replicate",
+    ),
+    (
+        "segments.csv",
+        "diff_ci95_low",
+        "real sellers",
+        "lower end of the 95% Student-t interval of diff_sellers",
+    ),
+    (
+        "segments.csv",
+        "diff_ci95_high",
+        "real sellers",
+        "upper end of that interval",
+    ),
+    (
+        "segments.csv",
+        "baseline_share",
+        "share (0-1)",
+        "the band's share of the segment in the baseline (mean counts; bands sum to 1)",
+    ),
+    (
+        "segments.csv",
+        "policy_share",
+        "share (0-1)",
+        "the same under the policy",
+    ),
+    (
+        "segments.csv",
+        "replicates",
+        "count",
+        "paired replicates behind the row",
     ),
     (
         "effects.csv",
@@ -371,11 +508,11 @@ pub fn write_columns(path: &Path) -> Result<(), OutputError> {
     let mut w = csv_writer(path)?;
     w.write_record(["file", "column", "unit", "meaning"])
         .map_err(csv_err)?;
-    for file in ["effects.csv", "summary.csv"] {
-        let columns: &[&str] = if file == "effects.csv" {
-            &EFFECTS_COLUMNS
-        } else {
-            &SUMMARY_COLUMNS
+    for file in ["effects.csv", "summary.csv", "segments.csv"] {
+        let columns: &[&str] = match file {
+            "effects.csv" => &EFFECTS_COLUMNS,
+            "summary.csv" => &SUMMARY_COLUMNS,
+            _ => &SEGMENTS_COLUMNS,
         };
         for column in columns {
             if let Some((_, _, unit, meaning)) = COLUMN_MEANINGS
@@ -396,11 +533,20 @@ mod tests {
 
     #[test]
     fn every_column_has_a_meaning() {
-        for column in EFFECTS_COLUMNS.iter().chain(SUMMARY_COLUMNS.iter()) {
-            assert!(
-                COLUMN_MEANINGS.iter().any(|(_, c, _, _)| c == column),
-                "{column} has no meaning in columns.csv"
-            );
+        let files = [
+            ("effects.csv", &EFFECTS_COLUMNS[..]),
+            ("summary.csv", &SUMMARY_COLUMNS[..]),
+            ("segments.csv", &SEGMENTS_COLUMNS[..]),
+        ];
+        for (file, columns) in files {
+            for column in columns {
+                assert!(
+                    COLUMN_MEANINGS
+                        .iter()
+                        .any(|(f, c, _, _)| c == column && (*f == file || *f == "both")),
+                    "{file}: {column} has no meaning in columns.csv"
+                );
+            }
         }
     }
 }

@@ -2,8 +2,9 @@
 //! nothing fetched) that an economist can mail: what each scenario changes,
 //! the headline table, the charts, and how to reproduce it all.
 
-use super::format::{all_zero, effect_text};
+use super::format::{all_zero, effect_text, significant};
 use crate::analysis::changes::changes;
+use crate::analysis::segments::{BandRow, segment_of, share_lower};
 use crate::analysis::summary::{
     Part, SummaryRow, WEEKS_AFTER, Window, headline_of, policy_events, title, unit,
 };
@@ -90,6 +91,7 @@ code{background:#f4f4f4;padding:0 .2em;word-break:break-all}
 pub fn report(
     cmp: &Comparison,
     rows: &[SummaryRow],
+    bands: &[BandRow],
     charts: &[ChartPair],
     meta: &ReportMeta,
 ) -> String {
@@ -155,6 +157,9 @@ pub fn report(
     }
     h.push_str("</section>\n");
 
+    // The sellers who sold on social commerce: how their revenue changed.
+    segments_section(&mut h, cmp, bands);
+
     // Charts.
     h.push_str("<section id=\"charts\">\n<h2>Charts</h2>\n<p>Each scenario's mean with its shaded 95% band, then each policy's \
                 difference from the baseline with its band. Dashed lines mark the policies' events. The same charts are in \
@@ -210,6 +215,86 @@ pub fn report(
     h.push_str("</table>\n<p>Running the same command with the same files gives the same numbers to the last bit, \
                 on any machine and thread count.</p>\n</footer>\n</body>\n</html>\n");
     h
+}
+
+/// Per policy, the segment's sellers by the change of their revenue across
+/// the segment date, baseline and policy side by side.
+fn segments_section(h: &mut String, cmp: &Comparison, bands: &[BandRow]) {
+    let Some((date, closing, window)) = segment_of(&cmp.baseline.scenario) else {
+        return;
+    };
+    if bands.is_empty() {
+        return;
+    }
+    let s = &cmp.baseline.scenario;
+    let weeks = window * s.spec.simulation.days_per_tick / 7;
+    let _ = writeln!(
+        h,
+        "<section id=\"segments\">\n<h2>UMKM that sold on social commerce before {date}</h2>\n\
+         <p>The UMKM that made a sale on a social channel in the {weeks} weeks before {date}, \
+         by the change of their weekly revenue from those weeks to the {weeks} weeks from {date} (counted on {}). \
+         Sellers that closed after {date} are counted as <i>exited</i>. The bands of falling revenue are those of the \
+         survey of sellers after TikTok Shop's closure in October 2023 (S93 in docs/ODD.md). Counts are real sellers, \
+         means over replicates; the interval is that of the paired difference.</p>",
+        s.date_of_tick(closing)
+    );
+    for p in &cmp.policies {
+        let mine: Vec<&BandRow> = bands.iter().filter(|r| r.policy == p.name()).collect();
+        if mine.is_empty() {
+            continue;
+        }
+        let _ = writeln!(
+            h,
+            "<h3>{}</h3>\n<table>\n<tr><th class=\"l\">revenue change</th><th>baseline sellers</th><th>share</th>\
+             <th>policy sellers</th><th>share</th><th>difference</th><th>95% interval</th></tr>",
+            escape(p.name())
+        );
+        for r in &mine {
+            let e = &r.effect;
+            let ci = e.diff.ci95().map_or("n/a".to_string(), |(lo, hi)| {
+                format!("{} to {}", significant(lo), significant(hi))
+            });
+            let _ = writeln!(
+                h,
+                "<tr><td class=\"l\">{}</td><td>{}</td><td>{:.1}%</td><td>{}</td><td>{:.1}%</td><td>{}</td><td>{}</td></tr>",
+                escape(&band_words(r.band)),
+                significant(e.baseline.mean),
+                100.0 * r.baseline_share,
+                significant(e.policy.mean),
+                100.0 * r.policy_share,
+                significant(e.diff.mean),
+                ci
+            );
+        }
+        h.push_str("</table>\n");
+        let lower = |side: fn(&BandRow) -> f64| {
+            share_lower(bands, p.name(), side)
+                .map_or("n/a".to_string(), |x| format!("{:.0}%", 100.0 * x))
+        };
+        let _ = writeln!(
+            h,
+            "<p>Of the sellers still open on {}, {} had lower revenue under {} ({} in the baseline).</p>",
+            s.date_of_tick(closing),
+            lower(|r| r.effect.policy.mean),
+            escape(p.name()),
+            lower(|r| r.effect.baseline.mean)
+        );
+    }
+    h.push_str("</section>\n");
+}
+
+/// A band in words: "down 25 to 50%".
+fn band_words(band: &str) -> String {
+    match band {
+        "exited" => "closed since the date".to_string(),
+        "down_over_75_pct" => "down more than 75%".to_string(),
+        "down_50_to_75_pct" => "down 50 to 75%".to_string(),
+        "down_25_to_50_pct" => "down 25 to 50%".to_string(),
+        "down_under_25_pct" => "down less than 25%".to_string(),
+        "up_under_50_pct" => "unchanged or up less than 50%".to_string(),
+        "up_over_50_pct" => "up 50% or more".to_string(),
+        other => other.replace('_', " "),
+    }
 }
 
 /// Most findings listed per policy.

@@ -322,6 +322,54 @@ pub const PARAMS: &[ParamSpec] = &[
         "fixed cost F",
     ),
     p(
+        "population.umkm.small.share",
+        "share of UMKM",
+        Unit,
+        "share of UMKM in the small class (PP 7/2021; S47)",
+    ),
+    p(
+        "population.umkm.small.capacity_median",
+        "real units per tick",
+        Closed(0.0, 1e12),
+        "median capacity of a real small enterprise",
+    ),
+    p(
+        "population.umkm.small.initial_cash_idr",
+        "IDR per real seller",
+        Closed(0.0, MAX_IDR),
+        "median cash of a small enterprise at the start (and on entry)",
+    ),
+    p(
+        "population.umkm.small.fixed_cost_idr",
+        "IDR per real seller per tick",
+        Closed(0.0, MAX_IDR),
+        "fixed cost F of a small enterprise",
+    ),
+    p(
+        "population.umkm.medium.share",
+        "share of UMKM",
+        Unit,
+        "share of UMKM in the medium class (PP 7/2021; S47)",
+    ),
+    p(
+        "population.umkm.medium.capacity_median",
+        "real units per tick",
+        Closed(0.0, 1e12),
+        "median capacity of a real medium enterprise",
+    ),
+    p(
+        "population.umkm.medium.initial_cash_idr",
+        "IDR per real seller",
+        Closed(0.0, MAX_IDR),
+        "median cash of a medium enterprise at the start (and on entry)",
+    ),
+    p(
+        "population.umkm.medium.fixed_cost_idr",
+        "IDR per real seller per tick",
+        Closed(0.0, MAX_IDR),
+        "fixed cost F of a medium enterprise",
+    ),
+    p(
         "population.importer.count",
         "simulated sellers",
         Integer(0, MAX_AGENTS),
@@ -481,7 +529,7 @@ pub const PARAMS: &[ParamSpec] = &[
         "behaviour.markup_step",
         "share of unit cost",
         Closed(0.0, 10.0),
-        "markup change per tick delta",
+        "markup change in a tick when a seller sold out (+) or sold nothing (-) (delta)",
     ),
     p(
         "behaviour.markup_min",
@@ -494,6 +542,24 @@ pub const PARAMS: &[ParamSpec] = &[
         "share of unit cost",
         Closed(0.0, 100.0),
         "highest markup",
+    ),
+    p(
+        "behaviour.markup_adjustment",
+        "share per tick",
+        Unit,
+        "share of the gap to its target markup a seller closes in a tick (kappa)",
+    ),
+    p(
+        "behaviour.rival_price_weight",
+        "share",
+        Unit,
+        "weight of rivals' average price in the target markup (w)",
+    ),
+    p(
+        "segments.window_ticks",
+        "ticks",
+        Integer(1, 520),
+        "length of each of the two windows compared per seller around segments.social_before",
     ),
     p(
         "behaviour.popularity_decay",

@@ -29,6 +29,9 @@ pub struct ScenarioFile {
     pub behaviour: Behaviour,
     #[serde(default)]
     pub events: Vec<EventSpec>,
+    /// Segments of the UMKM that outputs break down (docs/ODD.md section 10).
+    #[serde(default, skip_serializing_if = "Segments::is_unset")]
+    pub segments: Segments,
 }
 
 impl ScenarioFile {
@@ -232,6 +235,107 @@ pub struct UmkmPopulation {
     pub initial_cash_idr: f64,
     pub initial_cash_sd: f64,
     pub fixed_cost_idr: f64,
+    /// Small and medium enterprises (PP 7/2021 classes); the rest are micro
+    /// and take the values above.
+    #[serde(deserialize_with = "SizeClassSpec::small_over_defaults")]
+    pub small: SizeClassSpec,
+    #[serde(deserialize_with = "SizeClassSpec::medium_over_defaults")]
+    pub medium: SizeClassSpec,
+}
+
+/// A size class of UMKM other than micro: its share of UMKM and its own
+/// capacity, starting cash and fixed cost (the log-sds are the UMKM's).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SizeClassSpec {
+    pub share: f64,
+    pub capacity_median: f64,
+    pub initial_cash_idr: f64,
+    pub fixed_cost_idr: f64,
+}
+
+impl SizeClassSpec {
+    /// The defaults: PP 7/2021 classes at the 2021 shares (S47), each
+    /// paying and holding in proportion to its capacity like a micro UMKM.
+    pub fn small() -> SizeClassSpec {
+        SizeClassSpec {
+            share: 0.0030,
+            capacity_median: 1_000.0,
+            initial_cash_idr: 200_000_000.0,
+            fixed_cost_idr: 3_300_000.0,
+        }
+    }
+
+    pub fn medium() -> SizeClassSpec {
+        SizeClassSpec {
+            share: 0.0007,
+            capacity_median: 5_000.0,
+            initial_cash_idr: 1_000_000_000.0,
+            fixed_cost_idr: 16_700_000.0,
+        }
+    }
+
+    /// A class table read over the class's defaults: keys not written keep
+    /// their default (`--set population.umkm.small.share=0.01` alone works).
+    fn over_defaults<'de, D: serde::Deserializer<'de>>(
+        d: D,
+        base: SizeClassSpec,
+    ) -> Result<SizeClassSpec, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Written {
+            share: Option<f64>,
+            capacity_median: Option<f64>,
+            initial_cash_idr: Option<f64>,
+            fixed_cost_idr: Option<f64>,
+        }
+        let w = Written::deserialize(d)?;
+        Ok(SizeClassSpec {
+            share: w.share.unwrap_or(base.share),
+            capacity_median: w.capacity_median.unwrap_or(base.capacity_median),
+            initial_cash_idr: w.initial_cash_idr.unwrap_or(base.initial_cash_idr),
+            fixed_cost_idr: w.fixed_cost_idr.unwrap_or(base.fixed_cost_idr),
+        })
+    }
+
+    fn small_over_defaults<'de, D: serde::Deserializer<'de>>(
+        d: D,
+    ) -> Result<SizeClassSpec, D::Error> {
+        SizeClassSpec::over_defaults(d, SizeClassSpec::small())
+    }
+
+    fn medium_over_defaults<'de, D: serde::Deserializer<'de>>(
+        d: D,
+    ) -> Result<SizeClassSpec, D::Error> {
+        SizeClassSpec::over_defaults(d, SizeClassSpec::medium())
+    }
+}
+
+/// Which UMKM the outputs follow as a segment: those that sold on a social
+/// channel in the `window_ticks` ticks before `social_before`, and the
+/// change of each one's revenue between those ticks and as many from it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Segments {
+    pub social_before: Option<Date>,
+    pub window_ticks: u32,
+}
+
+impl Segments {
+    fn is_unset(&self) -> bool {
+        *self == Segments::default()
+    }
+}
+
+impl Default for Segments {
+    fn default() -> Segments {
+        // Eight weeks: the survey of sellers after the closure asked about
+        // its first two months (S93).
+        Segments {
+            social_before: None,
+            window_ticks: 8,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -296,6 +400,12 @@ pub struct Behaviour {
     /// ρ: the share of a channel's commission that sellers add to the
     /// price they list there (docs/ODD.md section 7).
     pub fee_pass_through: f64,
+    /// κ: the share of the gap to its target markup a seller closes in a
+    /// tick (docs/ODD.md section 3, step 6).
+    pub markup_adjustment: f64,
+    /// w: the weight of rivals' prices in the target markup, against the
+    /// markup the consumers' price sensitivity implies.
+    pub rival_price_weight: f64,
 }
 
 /// One timeline event as written: `lever` names the policy and the other
@@ -410,6 +520,8 @@ impl Default for UmkmPopulation {
             initial_cash_idr: 3_000_000.0,
             initial_cash_sd: 1.0,
             fixed_cost_idr: 50_000.0,
+            small: SizeClassSpec::small(),
+            medium: SizeClassSpec::medium(),
         }
     }
 }
@@ -466,7 +578,7 @@ impl Default for Behaviour {
     fn default() -> Self {
         Behaviour {
             outside_utility: 1.0,
-            markup_step: 0.02,
+            markup_step: 0.01,
             markup_min: 0.05,
             markup_max: 1.5,
             popularity_decay: 0.2,
@@ -476,6 +588,8 @@ impl Default for Behaviour {
             importer_entry_rate: 0.05,
             switch_friction: 0.0,
             fee_pass_through: 1.0,
+            markup_adjustment: 0.1,
+            rival_price_weight: 0.5,
         }
     }
 }

@@ -483,6 +483,20 @@ fn check_rules(
             )),
         ));
     }
+    let classes = pop.umkm.small.share + pop.umkm.medium.share;
+    if classes > 1.0 {
+        problems.push(origins.problem(
+            "population.umkm.small.share",
+            format!(
+                "small ({}) and medium ({}) shares add up to {}, more than all UMKM",
+                pop.umkm.small.share,
+                pop.umkm.medium.share,
+                (classes * 1e9).round() / 1e9
+            ),
+            Some("the two shares must add up to at most 1; micro UMKM are the rest".into()),
+        ));
+    }
+    check_segments(file, origins, problems);
     // Owners are numbered in a byte, 0 for none.
     let owners = file.owner_names().len();
     if owners > MAX_OWNERS {
@@ -503,6 +517,29 @@ fn check_rules(
     timeline.sort_by_key(|e| e.tick);
     end_events(&mut timeline, file, origins, problems);
     timeline
+}
+
+/// `segments.social_before` must leave a window before it and start one
+/// inside the horizon.
+fn check_segments(file: &ScenarioFile, origins: &Origins, problems: &mut Vec<Problem>) {
+    let sim = &file.simulation;
+    let Some(date) = file.segments.social_before else {
+        return;
+    };
+    let days = i64::from(sim.days_per_tick.max(1));
+    let end = sim.start_date.add_days(i64::from(sim.ticks) * days - 1);
+    let tick = date.days_since(sim.start_date).div_euclid(days);
+    if tick < 1 || tick >= i64::from(sim.ticks) {
+        problems.push(origins.problem(
+            "segments.social_before",
+            format!("{date} leaves no ticks before it or none from it in the horizon"),
+            Some(format!(
+                "choose a date after the first tick and no later than the last: {} to {}",
+                sim.start_date.add_days(days),
+                end
+            )),
+        ));
+    }
 }
 
 /// An `end` event stops the events of its lever (on its channel) that came
