@@ -116,6 +116,13 @@ fn compare_writes_tables_charts_and_a_self_contained_report() {
         assert!(html.contains(&format!("id=\"{id}\"")), "no section {id}");
     }
     assert!(html.contains("adds the event <b>2023-10-04: payment_ban channel=tiktok_shop</b>"));
+    // payment_ban.toml follows the sellers on social before the ban; the
+    // baseline is given the same segment.
+    assert!(html.contains("id=\"segments\""), "no segments section");
+    assert!(html.contains("had lower revenue under payment_ban"));
+    assert!(
+        header(&out.join("segments.csv")).starts_with("policy,segment_date,window_weeks,band,")
+    );
     // Social's share is gone after the ban: the clearest finding there is.
     assert!(
         html.contains("<li><b>GMV share, channel tiktok_shop</b> lower by "),
@@ -212,7 +219,15 @@ fn results_do_not_depend_on_threads_or_on_who_ran_the_scenarios() {
         let mut args = vec!["run", s.to_str().expect("UTF-8"), "--out"];
         let run_str = run.display().to_string();
         args.push(&run_str);
-        args.extend(["--quiet", "--replicates", "3"]);
+        // The segment payment_ban.toml follows, which compare gives the
+        // baseline, the baseline's own run must be told.
+        args.extend([
+            "--quiet",
+            "--replicates",
+            "3",
+            "--set",
+            "segments.social_before=2023-10-04",
+        ]);
         let small = set_flags(BAN_WINDOW);
         args.extend(small.iter().map(String::as_str));
         ok(&pasar(&args, dir.path()));
@@ -582,4 +597,70 @@ fn ctrl_c_stops_a_comparison_and_writes_nothing() {
     assert!(!out.exists(), "an interrupted comparison wrote results");
     let leftovers: Vec<_> = fs::read_dir(dir.path()).expect("list").collect();
     assert!(leftovers.is_empty(), "left behind: {leftovers:?}");
+}
+
+/// The segment of sellers on social commerce comes from `--social-before`
+/// or from a scenario file; every scenario then follows it, and two files
+/// that follow different dates are refused with the flag that settles it.
+#[test]
+fn segments_follow_the_date_given_or_written_and_must_agree() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("border");
+    let inputs = [scenario("baseline.toml"), scenario("cross_border_ban.toml")];
+    ok(&compare(
+        &inputs,
+        &out,
+        &["--replicates", "2", "--social-before", "2023-09-04"],
+    ));
+    let segments = fs::read_to_string(out.join("segments.csv")).expect("segments.csv");
+    let rows: Vec<&str> = segments.lines().skip(1).collect();
+    assert_eq!(rows.len(), 7, "{segments}");
+    assert!(
+        rows.iter()
+            .all(|r| r.starts_with("cross_border_ban,2023-09-04,8,"))
+    );
+    let shares: f64 = rows
+        .iter()
+        .map(|r| {
+            r.split(',')
+                .nth(10)
+                .and_then(|x| x.parse::<f64>().ok())
+                .unwrap_or(0.0)
+        })
+        .sum();
+    assert!(
+        (shares - 1.0).abs() < 1e-9,
+        "baseline shares sum to {shares}"
+    );
+    let html = fs::read_to_string(out.join("report.html")).expect("report.html");
+    assert!(html.contains("UMKM that sold on social commerce before 2023-09-04"));
+
+    // Without a date, no segment table.
+    let plain = dir.path().join("plain");
+    ok(&compare(&inputs, &plain, &["--replicates", "1"]));
+    assert!(!plain.join("segments.csv").exists());
+
+    // Two files, two dates: refused before anything runs.
+    let other = dir.path().join("later.toml");
+    fs::write(
+        &other,
+        format!(
+            "extends = \"{}\"\n[simulation]\nname = \"later\"\n[segments]\nsocial_before = 2023-11-06\n",
+            scenario("payment_ban.toml").display()
+        ),
+    )
+    .expect("write later.toml");
+    let refused_out = dir.path().join("refused");
+    let output = compare(
+        &[scenario("payment_ban.toml"), other],
+        &refused_out,
+        &["--set", "simulation.ticks=30"],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("different segments") && stderr.contains("--social-before"),
+        "{stderr}"
+    );
+    assert!(!refused_out.exists());
 }

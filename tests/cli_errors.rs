@@ -1208,6 +1208,41 @@ fn several_unknown_keys_are_all_reported() {
     assert!(stderr.contains("`behaviour.markup_stepp`"), "{stderr}");
 }
 
+/// Size-class shares above one and a segment date with no window before
+/// it or past the horizon are refused, each naming its key and the fix.
+#[test]
+fn impossible_size_classes_and_segment_dates_are_refused() {
+    let run = run_pasar(
+        &common::baseline_path(),
+        &[
+            "--set",
+            "population.umkm.small.share=0.7",
+            "--set",
+            "population.umkm.medium.share=0.4",
+        ],
+    );
+    assert_eq!(run.code(), Some(2));
+    let stderr = run.stderr();
+    assert!(stderr.contains("population.umkm.small.share"), "{stderr}");
+    assert!(stderr.contains("add up to 1.1"), "{stderr}");
+    assert!(stderr.contains("at most 1"), "{stderr}");
+    assert!(!run.out.exists());
+    for date in ["2022-01-03", "2031-01-01"] {
+        let set = format!("segments.social_before={date}");
+        let run = run_pasar(&common::baseline_path(), &["--set", &set]);
+        assert_eq!(run.code(), Some(2), "{date}");
+        let stderr = run.stderr();
+        assert!(stderr.contains("segments.social_before"), "{stderr}");
+        assert!(stderr.contains("choose a date"), "{stderr}");
+    }
+    let run = run_pasar(
+        &common::baseline_path(),
+        &["--set", "population.umkm.small.sharee=0.1"],
+    );
+    assert_eq!(run.code(), Some(2));
+    assert!(run.stderr().contains("sharee"), "{}", run.stderr());
+}
+
 // ---------------------------------------------------------------------------
 // Output folders that cannot be written, and --resume misused.
 

@@ -305,16 +305,16 @@ fn results_match_the_reference_fingerprint() {
     let got = fingerprint(&records(&scenario(), 0));
     assert_eq!(
         got,
-        "6bccdf66722a80066990495778fcb152284eabc2ff6544b933739bbeff91ccf0"
+        "7359a853283bc28644208534838bd729541f02edf5d9dcd115c4381dc39d2ec2"
     );
 }
 
-/// The same for the platforms (pasar 0.4.0-dev: listed prices with the commission passed through, FOB floor, shipping by category, spread starting cash, rounded capacity).
+/// The same for the platforms (pasar 0.4.0: listed prices with the commission passed through, FOB floor, shipping by category, spread starting cash, rounded capacity; markups pulled toward rivals and the Lerner markup, size classes, importers by strata).
 #[test]
 fn platforms_match_the_reference_fingerprint() {
     let got = fingerprint(&records(&platforms(), 0));
     assert_eq!(
         got,
-        "1819ab71816315b7de23a6b45ab014c8a48f4711b4f551532b61193874c9c814"
+        "bcfbee20a3909e41cf0c95a671222a046c8bdb90f6fe1949d1e4dcb0c79aa760"
     );
 }
