@@ -315,6 +315,6 @@ fn platforms_match_the_reference_fingerprint() {
     let got = fingerprint(&records(&platforms(), 0));
     assert_eq!(
         got,
-        "bcfbee20a3909e41cf0c95a671222a046c8bdb90f6fe1949d1e4dcb0c79aa760"
+        "0c317e0b38af88152cda67cdb12b1d71ab7530fa18d8b7074007a182d956a049"
     );
 }

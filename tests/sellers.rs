@@ -43,7 +43,7 @@ fn sum(records: &[TickRecord], metric: Metric, by: By, group: usize) -> f64 {
 }
 
 /// The baseline was set so that about 8.2% of UMKM close a year
-/// (McKenzie and Paffhausen 2019) and their number grows by about 1.5% a
+/// (McKenzie and Paffhausen 2017) and their number grows by about 1.5% a
 /// year (S48); margins stay well above the 1.3% of markups at their floor.
 #[test]
 fn umkm_exit_at_a_plausible_rate_and_their_number_grows_slowly() {

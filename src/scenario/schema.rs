@@ -255,14 +255,16 @@ pub struct SizeClassSpec {
 }
 
 impl SizeClassSpec {
-    /// The defaults: PP 7/2021 classes at the 2021 shares (S47), each
-    /// paying and holding in proportion to its capacity like a micro UMKM.
+    /// The defaults: PP 7/2021 classes at the 2021 shares (S47), with
+    /// capacities from the class thresholds and the fixed costs and cash
+    /// that keep their exit rates at or below the micro firms' (docs/ODD.md
+    /// section 15.4).
     pub fn small() -> SizeClassSpec {
         SizeClassSpec {
             share: 0.0030,
             capacity_median: 1_000.0,
-            initial_cash_idr: 200_000_000.0,
-            fixed_cost_idr: 3_300_000.0,
+            initial_cash_idr: 20_000_000.0,
+            fixed_cost_idr: 100_000.0,
         }
     }
 
@@ -270,8 +272,8 @@ impl SizeClassSpec {
         SizeClassSpec {
             share: 0.0007,
             capacity_median: 5_000.0,
-            initial_cash_idr: 1_000_000_000.0,
-            fixed_cost_idr: 16_700_000.0,
+            initial_cash_idr: 50_000_000.0,
+            fixed_cost_idr: 100_000.0,
         }
     }
 
