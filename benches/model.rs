@@ -32,12 +32,12 @@ static ALLOC: pasar::hugepages::HugePageAlloc = pasar::hugepages::HugePageAlloc;
 /// (label, consumers, UMKM, importers).
 fn sizes() -> Vec<(&'static str, u64, u64, u64)> {
     let mut sizes = vec![
-        ("tenth_sample", 2_000, 4_000, 3),
-        ("sample", 20_000, 40_000, 30),
-        ("ten_samples", 200_000, 400_000, 300),
+        ("tenth_sample", 2_000, 4_000, 80),
+        ("sample", 20_000, 40_000, 800),
+        ("ten_samples", 200_000, 400_000, 8_000),
     ];
     if std::env::var_os("PASAR_BENCH_LARGE").is_some() {
-        sizes.push(("tenth_national", 1_900_000, 2_200_000, 1_650));
+        sizes.push(("tenth_national", 1_900_000, 2_200_000, 44_000));
     }
     sizes
 }
