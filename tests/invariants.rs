@@ -470,8 +470,8 @@ fn check_tick(
             tally.revenue
         );
         assert!(
-            tally.commission >= tally.revenue * min_rate - 1e-9
-                && tally.commission <= tally.revenue * max_rate + 1e-9,
+            tally.commission >= tally.revenue * min_rate * (1.0 - 1e-12) - 1e-9
+                && tally.commission <= tally.revenue * max_rate * (1.0 + 1e-12) + 1e-9,
             "tick {t}: seller {j} commission {} on revenue {}",
             tally.commission,
             tally.revenue
@@ -819,6 +819,7 @@ fn build(p: &Params) -> Scenario {
     spec.segments.social_before = Some(sim.start_date.add_days(days * i64::from(p.ticks / 2)));
     spec.segments.window_ticks = 2;
     spec.population.umkm.small.share = 0.1;
+    spec.population.umkm.social_only_share = 0.1;
     spec.population.umkm.medium.share = 0.05;
     let mut weights = p.weights.clone();
     if weights.iter().all(|&w| w == 0.0) {

@@ -245,3 +245,52 @@ fn a_payment_ban_cuts_the_revenue_of_sellers_who_sold_on_social() {
         "far from the survey's 84%: {banned}"
     );
 }
+
+/// A ban closes the sellers who depended on the channel it shuts when
+/// they hold little cash: with thin buffers and most sales on social
+/// commerce, more of the segment exits under the payment ban than without
+/// it, and the bands count them.
+#[test]
+fn a_ban_closes_sellers_who_depended_on_the_lost_channel() {
+    let sets = [
+        "simulation.ticks=16",
+        "channels.social.affinity=1.5",
+        "channels.social.affinity_trend=0.0",
+        "population.umkm.initial_online_share=0.9",
+        "population.umkm.initial_social_share=0.9",
+        "population.umkm.fixed_cost_idr=40000",
+        "population.umkm.initial_cash_idr=150000",
+        "population.umkm.initial_cash_sd=0.3",
+        "population.umkm.social_only_share=0.2",
+        "population.umkm.count=600",
+        "population.consumers.count=800",
+        "behaviour.umkm_entry_rate=0.0",
+        "segments.social_before=2022-02-28",
+        "segments.window_ticks=8",
+    ];
+    let base = common::small(&sets);
+    let ban = common::with_events(
+        &base,
+        vec![common::event(8, "payment_ban").with("channel", "social")],
+    );
+    let exited = |s: &Scenario| -> f64 {
+        (0..3)
+            .map(|replicate| {
+                let records = run(s, replicate);
+                // The window from tick 8 ends at tick 15.
+                value(
+                    &records[15],
+                    Metric::SellersByRevenueChange,
+                    By::RevenueChange,
+                    0,
+                )
+            })
+            .sum()
+    };
+    let (without, with) = (exited(&base), exited(&ban));
+    println!("segment sellers closed in the window: {with} under the ban, {without} without");
+    assert!(
+        with > without + 10.0 * base.spec.simulation.seller_scale,
+        "{with} vs {without}"
+    );
+}

@@ -372,6 +372,15 @@ impl SellerFactory<'_> {
                 listings |= self.market.socials;
             }
         }
+        // A seller that sells only on social channels (no shop, no
+        // marketplace): drawn last, and only when the share is positive,
+        // so that scenarios without such sellers keep their draws.
+        if p.social_only_share > 0.0
+            && self.market.socials != 0
+            && dist::uniform(rng) < p.social_only_share
+        {
+            listings = self.market.socials;
+        }
         NewSeller {
             kind: SellerKind::Umkm,
             size_class,

@@ -322,6 +322,12 @@ pub const PARAMS: &[ParamSpec] = &[
         "fixed cost F",
     ),
     p(
+        "population.umkm.social_only_share",
+        "share of UMKM",
+        Unit,
+        "share of UMKM (at the start and on entry) that sell only on the social channels: no shop, no marketplace",
+    ),
+    p(
         "population.umkm.small.share",
         "share of UMKM",
         Unit,

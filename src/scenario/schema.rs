@@ -235,6 +235,8 @@ pub struct UmkmPopulation {
     pub initial_cash_idr: f64,
     pub initial_cash_sd: f64,
     pub fixed_cost_idr: f64,
+    /// Share of new UMKM that sell only on social channels.
+    pub social_only_share: f64,
     /// Small and medium enterprises (PP 7/2021 classes); the rest are micro
     /// and take the values above.
     #[serde(deserialize_with = "SizeClassSpec::small_over_defaults")]
@@ -522,6 +524,7 @@ impl Default for UmkmPopulation {
             initial_cash_idr: 3_000_000.0,
             initial_cash_sd: 1.0,
             fixed_cost_idr: 50_000.0,
+            social_only_share: 0.0,
             small: SizeClassSpec::small(),
             medium: SizeClassSpec::medium(),
         }
