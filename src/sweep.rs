@@ -98,6 +98,9 @@ pub struct SweepPlan {
     pub samples_csv: Option<String>,
     pub replicates: u32,
     pub seed: u64,
+    /// Run even if the overrides' horizon drops events the files define.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_dropped_events: bool,
 }
 
 impl SweepPlan {
@@ -111,8 +114,13 @@ impl SweepPlan {
             sets: self.sets.clone(),
             seed: Some(self.seed),
             replicates: None,
+            allow_dropped_events: self.allow_dropped_events,
         };
         let tree = read_tree(&self.scenario).map_err(SweepError::Scenario)?;
+        // A varied argument of an event the horizon drops would vary
+        // nothing: every sensitivity to it would be exactly zero.
+        let base =
+            Scenario::from_tree_with(tree.clone(), &overrides).map_err(SweepError::Scenario)?;
         let mut design = match &self.samples_csv {
             Some(text) => samples_design(text)?,
             None => {
@@ -139,6 +147,16 @@ impl SweepPlan {
             if set_keys.contains(&factor.path.as_str()) {
                 return Err(SweepError::SetAndVaried {
                     path: factor.path.clone(),
+                });
+            }
+            if let Some(dropped) = base
+                .dropped_events
+                .iter()
+                .find(|d| factor.path.starts_with(&format!("{}.", d.key)))
+            {
+                return Err(SweepError::DroppedEvent {
+                    path: factor.path.clone(),
+                    event: dropped.to_string(),
                 });
             }
             check_factor(&tree, &overrides, factor)?;
@@ -243,6 +261,10 @@ pub enum SweepError {
     SetAndVaried { path: String },
     #[error("a sweep needs at least one replicate of each sample")]
     NoReplicates,
+    #[error(
+        "`{path}` belongs to an event this run never applies: {event}\n  help: lengthen the run so that the event falls inside it, or vary another parameter"
+    )]
+    DroppedEvent { path: String, event: String },
     #[error("{path} = {value} is not a valid value")]
     Range {
         path: String,

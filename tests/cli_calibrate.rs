@@ -57,7 +57,7 @@ fit = false
 unit = "IDR per purchase"
 "#;
 
-const TWELVE_WEEKS: [&str; 2] = ["--set", "simulation.ticks=12"];
+const TWELVE_WEEKS: [&str; 3] = ["--set", "simulation.ticks=12", common::ALLOW_DROPPED];
 
 fn targets(dir: &Path, text: &str) -> PathBuf {
     let path = dir.join("targets.toml");
@@ -84,6 +84,7 @@ fn calibrate_args(scenario: &Path, targets: &Path) -> Vec<String> {
         "--quiet",
         TWELVE_WEEKS[0],
         TWELVE_WEEKS[1],
+        TWELVE_WEEKS[2],
     ]
     .map(String::from)
     .to_vec()
@@ -193,6 +194,7 @@ fn a_calibration_writes_a_loadable_scenario_the_fit_and_its_history() {
             "--quiet",
             "--set",
             "simulation.ticks=4",
+            common::ALLOW_DROPPED,
         ],
     ));
     let manifest = fs::read_to_string(out.join("manifest.json")).expect("manifest");
@@ -342,6 +344,7 @@ fn a_forecast_gives_each_quantity_with_intervals() {
         "--quiet",
         TWELVE_WEEKS[0],
         TWELVE_WEEKS[1],
+        TWELVE_WEEKS[2],
         "--out",
         &path(&out),
     ]

@@ -1243,6 +1243,85 @@ fn impossible_size_classes_and_segment_dates_are_refused() {
     assert!(run.stderr().contains("sharee"), "{}", run.stderr());
 }
 
+/// A `--set` that shortens the run past events the files define is an
+/// error that lists them, unless `--allow-dropped-events` is given; then
+/// the run lists them in its summary and manifest. A sweep never varies an
+/// argument of an event the run drops. A child file's own shorter horizon
+/// is not an override and drops its parent's later events quietly.
+#[test]
+fn a_set_that_drops_events_is_refused_unless_allowed_and_always_reported() {
+    let ban = std::path::PathBuf::from(common::shipped("payment_ban.toml"));
+    let short = ["--set", "simulation.ticks=20", "--replicates", "1"];
+    let run = run_pasar(&ban, &short);
+    assert_eq!(run.code(), Some(2));
+    let stderr = run.stderr();
+    assert!(stderr.contains("--set simulation.ticks=20"), "{stderr}");
+    assert!(
+        stderr.contains("drops 13 of the scenario's events"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "events[11] (payment_ban tiktok_shop at 2023-10-04) starts after the run ends"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("segments.social_before"), "{stderr}");
+    assert!(stderr.contains("--allow-dropped-events"), "{stderr}");
+    assert!(!run.out.exists());
+
+    let mut allowed = short.to_vec();
+    allowed.push(common::ALLOW_DROPPED);
+    let run = run_pasar(&ban, &allowed);
+    assert_eq!(run.code(), Some(0), "{}", run.stderr());
+    let stdout = String::from_utf8_lossy(&run.output.stdout).into_owned();
+    assert!(stdout.contains("events: none"), "{stdout}");
+    assert!(
+        stdout.contains("events dropped by the horizon (13)"),
+        "{stdout}"
+    );
+    let manifest: serde_json::Value = serde_json::from_str(
+        &fs::read_to_string(run.out.join("manifest.json")).expect("manifest.json"),
+    )
+    .expect("JSON");
+    let dropped = manifest["events"][0]["dropped"]
+        .as_array()
+        .expect("dropped events");
+    assert_eq!(dropped.len(), 13);
+    let resolved = fs::read_to_string(run.out.join("resolved.toml")).expect("resolved.toml");
+    assert!(!resolved.contains("social_before"), "{resolved}");
+
+    // A sweep refuses to vary what the run never applies.
+    let scratch = tempfile::tempdir().expect("scratch");
+    let output = common::pasar_command()
+        .current_dir(scratch.path())
+        .args([
+            "sweep",
+            &common::shipped("baseline.toml"),
+            "--vary",
+            "events[10].rate=0.02:0.05",
+        ])
+        .args(["--design", "lhs:2", "--replicates", "1", "--quiet"])
+        .args(["--set", "simulation.ticks=20", common::ALLOW_DROPPED])
+        .output()
+        .expect("start pasar");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("`events[10].rate` belongs to an event this run never applies"),
+        "{stderr}"
+    );
+
+    // national.toml's own year drops the baseline's 2024 events: no error.
+    let national = pasar::scenario::Scenario::load_with(
+        std::path::Path::new(&common::shipped("national.toml")),
+        &pasar::scenario::Overrides::default(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(!national.dropped_events.is_empty());
+    assert!(national.dropped_events.iter().all(|d| !d.by_overrides));
+}
+
 // ---------------------------------------------------------------------------
 // Output folders that cannot be written, and --resume misused.
 

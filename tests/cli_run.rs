@@ -388,12 +388,19 @@ fn force_replaces_an_existing_folder() {
         "population.consumers.count=400",
         "--set",
         "simulation.ticks=12",
+        common::ALLOW_DROPPED,
         "--replicates",
         "2",
         "--force",
     ];
     let stdout = run_ok(&common::baseline_path(), &out, &args);
     assert!(stdout.contains("GMV share"), "{stdout}");
+    // The run says which event it left out.
+    assert!(
+        stdout.contains("events dropped by the horizon (1)")
+            && stdout.contains("at 2023-06-01) starts after the run ends"),
+        "{stdout}"
+    );
     assert_eq!(
         common::names_in(&out),
         OUTPUT_FILES,

@@ -714,6 +714,7 @@ sd = 1e-300
             "1".into(),
             "--set".into(),
             "simulation.ticks=12".into(),
+            common::ALLOW_DROPPED.into(),
             "--quiet".into(),
             "--out".into(),
             out.clone(),

@@ -89,24 +89,7 @@ pub fn changes(baseline: &Scenario, policy: &Scenario) -> Changes {
 
 /// "2023-10-04: payment_ban channel=social".
 pub fn describe_event(event: &EventSpec) -> String {
-    let mut fields = Vec::new();
-    if let Ok(toml::Value::Table(t)) = toml::Value::try_from(event) {
-        for (k, v) in &t {
-            if k != "date" && k != "tick" && k != "lever" {
-                fields.push(format!("{k}={}", show(v)));
-            }
-        }
-    }
-    let when = match (&event.date, &event.tick) {
-        (Some(d), _) => d.to_string(),
-        (None, Some(t)) => format!("tick {t}"),
-        (None, None) => "start".to_string(),
-    };
-    if fields.is_empty() {
-        format!("{when}: {}", event.lever)
-    } else {
-        format!("{when}: {} {}", event.lever, fields.join(" "))
-    }
+    event.describe()
 }
 
 fn show(v: &toml::Value) -> String {

@@ -243,6 +243,9 @@ impl Calibration {
             key != "simulation.ticks" && self.free.iter().all(|f| f.path != key)
         });
         overrides.sets.push(format!("simulation.ticks={horizon}"));
+        // The fit cuts runs at its targets' horizon on purpose: what falls
+        // after it cannot change a moment.
+        overrides.allow_dropped_events = true;
         overrides
             .sets
             .extend(self.free.iter().zip(params).map(|(f, v)| f.assignment(*v)));

@@ -45,6 +45,10 @@ pub struct CompareArgs {
     /// report); the same as `--set segments.social_before=DATE`.
     #[arg(long, value_name = "DATE", value_parser = clap::value_parser!(pasar::scenario::Date))]
     pub social_before: Option<pasar::scenario::Date>,
+    /// Run even when a --set horizon drops events the scenario files
+    /// define (they are listed in the report and manifest.json).
+    #[arg(long)]
+    pub allow_dropped_events: bool,
     /// Replace the output folder if it holds earlier results.
     #[arg(long)]
     pub force: bool,
@@ -73,6 +77,7 @@ pub fn run(args: CompareArgs) -> Result<(), Failure> {
                 .collect(),
             seed: args.seed,
             replicates: args.replicates,
+            allow_dropped_events: args.allow_dropped_events,
         },
         precision,
         precision_given: args.precision.clone(),

@@ -60,6 +60,10 @@ pub struct SimulationOptions {
     /// Override a parameter: --set channels.social.take_rate=0.08 (repeatable; each key once).
     #[arg(long = "set", value_name = "KEY.PATH=VALUE")]
     pub sets: Vec<String>,
+    /// Run even when a --set horizon drops events the scenario files
+    /// define (they are listed in the summary, manifest.json and reports).
+    #[arg(long)]
+    pub allow_dropped_events: bool,
     /// Worker threads, 0 to 1024; 0 means one per core. Results do not depend on it.
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=1024))]
     pub threads: u16,
@@ -75,6 +79,7 @@ impl SimulationOptions {
             sets: self.sets.clone(),
             seed: self.seed,
             replicates,
+            allow_dropped_events: self.allow_dropped_events,
         }
     }
 }

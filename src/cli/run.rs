@@ -87,6 +87,24 @@ fn print_summary(o: &RunOutcome) -> Result<(), Failure> {
     ] {
         sayln(&format!("  {label:<24}{}", pct(key)))?;
     }
+    // What the run did: every event applied, and any the horizon dropped.
+    if o.events_applied.is_empty() {
+        sayln("  events: none")?;
+    } else {
+        sayln(&format!("  events applied ({}):", o.events_applied.len()))?;
+        for e in &o.events_applied {
+            sayln(&format!("    {e}"))?;
+        }
+    }
+    if !o.events_dropped.is_empty() {
+        sayln(&format!(
+            "  events dropped by the horizon ({}), never applied:",
+            o.events_dropped.len()
+        ))?;
+        for e in &o.events_dropped {
+            sayln(&format!("    {e}"))?;
+        }
+    }
     let rate = o
         .decisions_per_core_second()
         .map_or("-".into(), significant);

@@ -217,6 +217,9 @@ fn slurm_script(args: &SweepArgs, job: &SweepJob) -> Result<String, pasar::job::
     for s in &args.sim.sets {
         sweep_args.extend(["--set".into(), s.clone()]);
     }
+    if args.sim.allow_dropped_events {
+        sweep_args.push("--allow-dropped-events".into());
+    }
     let cpus = match usize::from(args.sim.threads) {
         0 => 1,
         n => n,

@@ -254,7 +254,8 @@ pub fn calibrate(
         threads,
         watch.timing(),
     )
-    .with_seeds(base.spec.simulation.seed, Vec::new());
+    .with_seeds(base.spec.simulation.seed, Vec::new())
+    .with_events([&base]);
     let header = format!(
         "# Calibrated by pasar {} (objective {:.4}, start {} of {}).\n# {}\n# Fitted: {}. See fit.csv.\n\n",
         env!("CARGO_PKG_VERSION"),

@@ -152,6 +152,11 @@ pub fn compare(job: &CompareJob, controls: &Controls) -> Result<CompareOutcome, 
             .iter()
             .map(|&r| cmp.baseline.scenario.replicate_seed(r))
             .collect(),
+    )
+    .with_events(
+        std::iter::once(&cmp.baseline)
+            .chain(cmp.policies.iter())
+            .map(|a| &a.scenario),
     );
     let folder = write_outputs(&out, job.force, &cmp, &rows, manifest)
         .map_err(|e| e.context(format!("writing the comparison to {}", out.display())))?;

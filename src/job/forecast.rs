@@ -106,7 +106,8 @@ pub fn forecast_job(job: &ForecastJob, controls: &Controls) -> Result<ForecastOu
             .map(|r| scenario.replicate_seed(r))
             .collect(),
     )
-    .with_decisions(result.decisions());
+    .with_decisions(result.decisions())
+    .with_events([&scenario]);
     let written = (|| -> Result<PathBuf, JobError> {
         let folder = StagedFolder::create(&out, job.force)?;
         write_forecast(&folder.path("forecast.csv"), &rows)?;

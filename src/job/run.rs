@@ -59,6 +59,9 @@ pub struct RunOutcome {
     pub wall_seconds: f64,
     pub cpu_seconds: Option<f64>,
     pub threads: usize,
+    /// The events applied, in words, and those the horizon left out.
+    pub events_applied: Vec<String>,
+    pub events_dropped: Vec<String>,
 }
 
 impl RunOutcome {
@@ -401,7 +404,8 @@ fn execute(
         },
     )
     .with_seeds(info.seed, info.replicate_seeds.clone())
-    .with_decisions(decisions);
+    .with_decisions(decisions)
+    .with_events([&scenario]);
     let written = folder.commit_with_manifest(manifest).map_err(writing)?;
     if let Err(e) = checkpoint.remove() {
         controls.monitor.warn(&format!(
@@ -432,6 +436,8 @@ fn execute(
         wall_seconds: info.earlier_wall_seconds,
         cpu_seconds: info.earlier_cpu_seconds,
         threads,
+        events_applied: scenario.applied_events(),
+        events_dropped: scenario.dropped_event_lines(),
     })
 }
 

@@ -149,6 +149,7 @@ pub fn plan(job: &SweepJob) -> Result<SweepPlan, JobError> {
         samples_csv,
         replicates: base.spec.simulation.replicates,
         seed: base.spec.simulation.seed,
+        allow_dropped_events: job.overrides.allow_dropped_events,
     })
 }
 

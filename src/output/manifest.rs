@@ -55,6 +55,29 @@ pub struct Manifest {
     /// Every file in the folder but `manifest.json` itself.
     #[serde(default)]
     pub files: Vec<FileEntry>,
+    /// Each scenario's events: those applied and those its horizon left
+    /// out.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<ScenarioEvents>,
+}
+
+/// The events of one scenario as run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScenarioEvents {
+    pub scenario: String,
+    pub applied: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dropped: Vec<String>,
+}
+
+impl ScenarioEvents {
+    pub fn of(scenario: &crate::scenario::Scenario) -> ScenarioEvents {
+        ScenarioEvents {
+            scenario: scenario.name().to_string(),
+            applied: scenario.applied_events(),
+            dropped: scenario.dropped_event_lines(),
+        }
+    }
 }
 
 /// What each kind of job records besides the common fields.
@@ -203,7 +226,17 @@ impl Manifest {
             decisions_per_core_second: None,
             platform: format!("{}-{}", std::env::consts::ARCH, std::env::consts::OS),
             files: Vec::new(),
+            events: Vec::new(),
         }
+    }
+
+    /// The events applied and dropped by each scenario run.
+    pub fn with_events<'a>(
+        mut self,
+        scenarios: impl IntoIterator<Item = &'a crate::scenario::Scenario>,
+    ) -> Manifest {
+        self.events = scenarios.into_iter().map(ScenarioEvents::of).collect();
+        self
     }
 
     /// The seeds of the simulations.

@@ -124,7 +124,12 @@ pub struct DroppedEvent {
     pub lever: String,
     /// When it was to happen, as written (`2024-09-16`, `tick 80`).
     pub when: String,
+    /// Its `channel` argument, if any.
+    pub channel: Option<String>,
     pub reason: DropReason,
+    /// Whether the horizon that drops it was set by overrides (`--set`),
+    /// not by the files: the files' own run would apply it.
+    pub by_overrides: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,6 +138,8 @@ pub enum DropReason {
     AfterEnd,
     /// Its `until` comes before the first tick.
     EndedBeforeStart,
+    /// A segment date with no window inside the run.
+    NoWindow,
 }
 
 impl std::fmt::Display for DroppedEvent {
@@ -140,8 +147,17 @@ impl std::fmt::Display for DroppedEvent {
         let why = match self.reason {
             DropReason::AfterEnd => "starts after the run ends",
             DropReason::EndedBeforeStart => "ended before the run starts",
+            DropReason::NoWindow => "has no window inside the run",
         };
-        write!(f, "{} ({} at {}) {why}", self.key, self.lever, self.when)
+        let channel = self
+            .channel
+            .as_deref()
+            .map_or(String::new(), |c| format!(" {c}"));
+        write!(
+            f,
+            "{} ({}{channel} at {}) {why}",
+            self.key, self.lever, self.when
+        )
     }
 }
 

@@ -49,6 +49,10 @@ pub struct Overrides {
     pub seed: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replicates: Option<u32>,
+    /// Run even if the overrides' horizon drops events the files define
+    /// (`--allow-dropped-events`); otherwise that is an error.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_dropped_events: bool,
 }
 
 impl Overrides {
@@ -66,6 +70,7 @@ impl Overrides {
             sets: self.sets.clone(),
             seed: seed.or(self.seed),
             replicates: replicates.or(self.replicates),
+            allow_dropped_events: self.allow_dropped_events,
         }
     }
 }
@@ -105,7 +110,54 @@ impl Scenario {
     ) -> Result<Scenario, ScenarioError> {
         let file_horizon = load::horizon_of(&tree.table);
         load::apply_overrides(&mut tree, overrides)?;
-        validate::validate_tree(tree, file_horizon)
+        let scenario = validate::validate_tree(tree, file_horizon)?;
+        if overrides.allow_dropped_events {
+            return Ok(scenario);
+        }
+        let dropped: Vec<String> = scenario
+            .dropped_events
+            .iter()
+            .filter(|d| d.by_overrides)
+            .map(|d| d.to_string())
+            .collect();
+        if dropped.is_empty() {
+            return Ok(scenario);
+        }
+        // Name the override that moved the horizon.
+        let horizon_keys = [
+            "simulation.ticks",
+            "simulation.start_date",
+            "simulation.days_per_tick",
+        ];
+        let argument = overrides
+            .sets
+            .iter()
+            .find(|s| {
+                let key = s.split_once('=').map_or(s.as_str(), |(k, _)| k).trim();
+                horizon_keys.contains(&key)
+            })
+            .cloned()
+            .unwrap_or_else(|| "--set".to_string());
+        let (start, end) = (
+            scenario.date_of_tick(0),
+            scenario.date_of_tick(scenario.ticks().saturating_sub(1)),
+        );
+        Err(ScenarioError {
+            problems: vec![Problem {
+                source: Source::CommandLine { argument },
+                key: None,
+                message: format!(
+                    "the run from {start} to {end} drops {} of the scenario's events:\n    {}",
+                    dropped.len(),
+                    dropped.join("\n    ")
+                ),
+                help: Some(
+                    "lengthen the run to cover them, or give --allow-dropped-events to run without them \
+                     (they are then listed in the run's summary, manifest.json and the report)"
+                        .into(),
+                ),
+            }],
+        })
     }
 
     /// Validate a scenario built in memory (tests, sweeps, calibration).
@@ -132,6 +184,23 @@ impl Scenario {
 
     pub fn ticks(&self) -> u32 {
         self.spec.simulation.ticks
+    }
+
+    /// Every event this run applies, in timeline order, in words with its
+    /// tick: "2023-10-04: payment_ban channel=tiktok_shop (tick 91)".
+    pub fn applied_events(&self) -> Vec<String> {
+        self.timeline
+            .iter()
+            .filter_map(|e| {
+                let spec = self.spec.events.get(e.index)?;
+                Some(format!("{} (tick {})", spec.describe(), e.tick))
+            })
+            .collect()
+    }
+
+    /// Every event the files define that this run leaves out, in words.
+    pub fn dropped_event_lines(&self) -> Vec<String> {
+        self.dropped_events.iter().map(|d| d.to_string()).collect()
     }
 
     /// The tick of `segments.social_before`, if set (validated to lie in

@@ -444,6 +444,32 @@ impl EventSpec {
     }
 
     /// Argument `name`, if given.
+    /// "2023-10-04: payment_ban channel=social".
+    pub fn describe(&self) -> String {
+        let show = |v: &toml::Value| match v {
+            toml::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let mut fields = Vec::new();
+        if let Ok(toml::Value::Table(t)) = toml::Value::try_from(self) {
+            for (k, v) in &t {
+                if k != "date" && k != "tick" && k != "lever" {
+                    fields.push(format!("{k}={}", show(v)));
+                }
+            }
+        }
+        let when = match (&self.date, &self.tick) {
+            (Some(d), _) => d.to_string(),
+            (None, Some(t)) => format!("tick {t}"),
+            (None, None) => "start".to_string(),
+        };
+        if fields.is_empty() {
+            format!("{when}: {}", self.lever)
+        } else {
+            format!("{when}: {} {}", self.lever, fields.join(" "))
+        }
+    }
+
     pub fn arg(&self, name: &str) -> Option<&toml::Value> {
         self.args.get(name)
     }

@@ -40,6 +40,15 @@ pub fn validate_tree(
         &mut problems,
         &mut dropped_events,
     );
+    // A run whose horizon is not the files' own was shortened or moved by
+    // overrides: what it drops, the files' run would apply.
+    let sim = &file.simulation;
+    let run_horizon = (sim.start_date, sim.ticks, sim.days_per_tick.max(1));
+    if horizons.otherwise != Some(run_horizon) {
+        for d in &mut dropped_events {
+            d.by_overrides = true;
+        }
+    }
     if problems.is_empty() {
         // Events past a horizon shortened by `--set` never act: leave them
         // out of the resolved scenario too, so it reproduces this run.
@@ -65,6 +74,12 @@ pub fn validate_tree(
         }
         // The chain is merged: a resolved scenario extends nothing.
         file.extends = None;
+        if dropped_events
+            .iter()
+            .any(|d| d.key == "segments.social_before")
+        {
+            file.segments.social_before = None;
+        }
         // Every channel's nest by name and every nest's dissimilarity,
         // defaults written out.
         for channel in file.channels.values_mut() {
@@ -496,7 +511,7 @@ fn check_rules(
             Some("the two shares must add up to at most 1; micro UMKM are the rest".into()),
         ));
     }
-    check_segments(file, origins, problems);
+    check_segments(file, horizons.otherwise, origins, problems, dropped);
     // Owners are numbered in a byte, 0 for none.
     let owners = file.owner_names().len();
     if owners > MAX_OWNERS {
@@ -521,7 +536,13 @@ fn check_rules(
 
 /// `segments.social_before` must leave a window before it and start one
 /// inside the horizon.
-fn check_segments(file: &ScenarioFile, origins: &Origins, problems: &mut Vec<Problem>) {
+fn check_segments(
+    file: &ScenarioFile,
+    file_horizon: Option<Horizon>,
+    origins: &Origins,
+    problems: &mut Vec<Problem>,
+    dropped: &mut Vec<DroppedEvent>,
+) {
     let sim = &file.simulation;
     let Some(date) = file.segments.social_before else {
         return;
@@ -529,6 +550,25 @@ fn check_segments(file: &ScenarioFile, origins: &Origins, problems: &mut Vec<Pro
     let days = i64::from(sim.days_per_tick.max(1));
     let end = sim.start_date.add_days(i64::from(sim.ticks) * days - 1);
     let tick = date.days_since(sim.start_date).div_euclid(days);
+    let usable = |start: super::Date, ticks: u32, days: i64| {
+        let t = date.days_since(start).div_euclid(days);
+        t >= 1 && t < i64::from(ticks)
+    };
+    let in_run = usable(sim.start_date, sim.ticks, days);
+    let in_files = file_horizon.is_some_and(|(s, t, d)| usable(s, t, i64::from(d)));
+    if !in_run && in_files {
+        // A horizon moved by overrides leaves the files' segment out, as
+        // it does their events.
+        dropped.push(DroppedEvent {
+            key: "segments.social_before".into(),
+            lever: "segment".into(),
+            when: date.to_string(),
+            channel: None,
+            reason: DropReason::NoWindow,
+            by_overrides: false,
+        });
+        return;
+    }
     if tick < 1 || tick >= i64::from(sim.ticks) {
         problems.push(origins.problem(
             "segments.social_before",
@@ -711,7 +751,12 @@ fn check_event(
             (None, Some(t)) => format!("tick {t}"),
             (None, None) => String::new(),
         },
+        channel: event
+            .arg("channel")
+            .and_then(|c| c.as_str())
+            .map(str::to_string),
         reason,
+        by_overrides: false,
     };
     // An event before the start, written for a longer run, is in force
     // from the first tick (a fee changed before the run began).

@@ -30,6 +30,7 @@ pub const SMALL_RUN_FLAGS: &[&str] = &[
     "simulation.ticks=12",
     "--set",
     "simulation.start_date=2023-04-03",
+    ALLOW_DROPPED,
     "--replicates",
     "2",
 ];
@@ -57,11 +58,31 @@ pub fn layered(base: &[&'static str], later: &[&'static str]) -> Vec<&'static st
 }
 
 /// `--set` flags for `sets`.
+/// `--set` flags for `key=value` overrides. Overrides that move the horizon
+/// (the small settings cut the shipped scenarios' three years short on
+/// purpose) also allow the events past the cut to drop, as a user who
+/// shortens a run says with `--allow-dropped-events`.
 pub fn set_flags(sets: &[&str]) -> Vec<String> {
-    sets.iter()
+    let mut flags: Vec<String> = sets
+        .iter()
         .flat_map(|s| ["--set".to_string(), s.to_string()])
-        .collect()
+        .collect();
+    let horizon = [
+        "simulation.ticks",
+        "simulation.start_date",
+        "simulation.days_per_tick",
+    ];
+    if sets
+        .iter()
+        .any(|s| horizon.iter().any(|k| s.starts_with(&format!("{k}="))))
+    {
+        flags.push(ALLOW_DROPPED.to_string());
+    }
+    flags
 }
+
+/// The flag that lets a shortened run leave events out.
+pub const ALLOW_DROPPED: &str = "--allow-dropped-events";
 
 /// Baseline with `sets` applied (panics with the scenario error otherwise).
 pub fn load(sets: &[&str]) -> Scenario {
