@@ -82,7 +82,14 @@ fn compare_writes_tables_charts_and_a_self_contained_report() {
     let stdout = ok(&compare(
         &pair(),
         &out,
-        &["--replicates", "3", "--set", "simulation.ticks=40"],
+        &[
+            "--replicates",
+            "3",
+            "--set",
+            "simulation.ticks=40",
+            "--focus",
+            "umkm_profit_idr",
+        ],
     ));
     assert_eq!(
         header(&out.join("effects.csv")),
@@ -123,10 +130,34 @@ fn compare_writes_tables_charts_and_a_self_contained_report() {
     assert!(
         header(&out.join("segments.csv")).starts_with("policy,segment_date,window_weeks,band,")
     );
-    // Social's share is gone after the ban: the clearest finding there is.
+    // The findings cover the question's metrics, in words with units.
+    let findings = html
+        .split("<section id=\"findings\">")
+        .nth(1)
+        .and_then(|s| s.split("</section>").next())
+        .unwrap_or("");
+    for needle in [
+        "UMKM revenue: ",
+        "Import penetration: ",
+        "GMV share, channel tiktok_shop: ",
+        "percentage points lower",
+        " a week ",
+        "Net change in all purchases: ",
+    ] {
+        assert!(
+            findings.contains(needle),
+            "findings lack {needle:?}:\n{findings}"
+        );
+    }
+    // Caveats computed from the comparison.
+    assert!(html.contains("id=\"caveats\""));
+    assert!(html.contains("3 paired replicates"));
+    assert!(html.contains("Does not vary in this model"));
+    assert!(html.contains("<b>Rupiah levels.</b>"));
+    let summary = fs::read_to_string(out.join("summary.csv")).expect("summary.csv");
     assert!(
-        html.contains("<li><b>GMV share, channel tiktok_shop</b> lower by "),
-        "no finding on social"
+        summary.contains("commission_idr,channel,offline,") && summary.contains(",does_not_vary,"),
+        "a constant series is not marked"
     );
     for forbidden in ["<script", "src=", "<link", "@import", "url("] {
         assert!(!html.contains(forbidden), "report.html has {forbidden}");
@@ -150,6 +181,13 @@ fn compare_writes_tables_charts_and_a_self_contained_report() {
     let table = stdout.rsplit_once("\n\n").map_or("", |(t, _)| t);
     assert!(table.lines().count() > 15, "{stdout}");
     assert!(table.lines().all(|l| l.chars().count() <= 100), "{stdout}");
+    // The focus leads the findings, in the terminal too.
+    let first = stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("key findings, payment_ban"))
+        .nth(1)
+        .unwrap_or("");
+    assert!(first.starts_with("  - UMKM profit: "), "{stdout}");
     let social = stdout
         .lines()
         .find(|l| l.contains("GMV share, channel tiktok_shop"))

@@ -7,6 +7,7 @@
 pub mod changes;
 pub mod design;
 pub mod effects;
+pub mod findings;
 pub mod panel;
 pub mod runs;
 pub mod segments;

@@ -104,6 +104,8 @@ pub const HEADLINES: &[Headline] = &[
         false,
     ),
     headline(Metric::PurchasesLost, By::All, Part::Consumers, true),
+    // Beside purchases lost, the net change in all purchases.
+    headline(Metric::Purchases, By::All, Part::Consumers, false),
     headline(Metric::ConsumerSurplusIdr, By::All, Part::Consumers, true),
     headline(
         Metric::GmvIdr,

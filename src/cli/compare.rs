@@ -2,9 +2,15 @@
 
 use super::{Failure, Session, sayln};
 use clap::Args;
+use pasar::analysis::findings::key_findings;
+use pasar::analysis::summary::title;
 use pasar::analysis::summary::{PrecisionTargets, ReplicateDecision};
 use pasar::job::compare::{CompareJob, compare};
+use pasar::report::format::finding_sentence;
 use pasar::report::table::terminal_table;
+
+/// Key findings printed per policy (the report lists more).
+const KEY_FINDINGS_SHOWN: usize = 5;
 use pasar::scenario::Overrides;
 use std::path::PathBuf;
 
@@ -49,6 +55,11 @@ pub struct CompareArgs {
     /// define (they are listed in the report and manifest.json).
     #[arg(long)]
     pub allow_dropped_events: bool,
+    /// Metrics the report's key findings lead with, comma-separated:
+    /// names of dictionary.csv (their `all` series, or every group) or
+    /// metric/by/group, e.g. umkm_revenue_idr,import_penetration.
+    #[arg(long, value_delimiter = ',', value_name = "METRIC,...")]
+    pub focus: Vec<String>,
     /// Replace the output folder if it holds earlier results.
     #[arg(long)]
     pub force: bool,
@@ -85,9 +96,31 @@ pub fn run(args: CompareArgs) -> Result<(), Failure> {
         out: args.out.clone(),
         force: args.force,
         threads: usize::from(args.threads),
+        focus: args.focus.clone(),
     };
     let outcome = compare(&job, &session.controls()).map_err(|e| session.failure(e))?;
     super::say(&terminal_table(&outcome.comparison, &outcome.rows))?;
+    // The findings the report leads with, in words.
+    let days = outcome
+        .comparison
+        .baseline
+        .scenario
+        .spec
+        .simulation
+        .days_per_tick;
+    for p in &outcome.comparison.policies {
+        let list = key_findings(&outcome.rows, p.name(), &args.focus);
+        if list.is_empty() {
+            continue;
+        }
+        sayln(&format!("key findings, {} (last 13 weeks):", p.name()))?;
+        for f in list.iter().take(KEY_FINDINGS_SHOWN.max(args.focus.len())) {
+            sayln(&format!(
+                "  - {}",
+                finding_sentence(f, &title(&f.key), days)
+            ))?;
+        }
+    }
     sayln(&decision_sentence(&outcome.decision))?;
     if let Some(r) = outcome.crn_narrowing {
         sayln(&format!(

@@ -37,6 +37,9 @@ pub struct CompareJob {
     pub out: Option<PathBuf>,
     pub force: bool,
     pub threads: usize,
+    /// Metrics the report's findings lead with (`metric` or
+    /// `metric/by/group`).
+    pub focus: Vec<String>,
 }
 
 /// What a comparison did, for the caller to print.
@@ -54,6 +57,10 @@ pub struct CompareOutcome {
 
 #[derive(Debug, thiserror::Error)]
 pub enum CompareError {
+    #[error(
+        "--focus: `{item}` is not a metric{suggestion}\n  help: name metrics of dictionary.csv, e.g. --focus umkm_revenue_idr,import_penetration (or metric/by/group)"
+    )]
+    UnknownFocus { item: String, suggestion: String },
     #[error(
         "the scenarios follow different segments: {0}\n  help: give one date to all with --social-before DATE (or the same [segments] table in each file)"
     )]
@@ -94,6 +101,7 @@ pub enum CompareError {
 /// the folder.
 pub fn compare(job: &CompareJob, controls: &Controls) -> Result<CompareOutcome, JobError> {
     let watch = Stopwatch::start();
+    check_focus(&job.focus)?;
     let dirs = job.inputs.iter().filter(|p| p.is_dir()).count();
     let (cmp, seed, decision, threads, _lock, out) = if dirs == job.inputs.len() {
         from_folders(job, controls)?
@@ -158,7 +166,7 @@ pub fn compare(job: &CompareJob, controls: &Controls) -> Result<CompareOutcome, 
             .chain(cmp.policies.iter())
             .map(|a| &a.scenario),
     );
-    let folder = write_outputs(&out, job.force, &cmp, &rows, manifest)
+    let folder = write_outputs(&out, job.force, &cmp, &rows, &job.focus, manifest)
         .map_err(|e| e.context(format!("writing the comparison to {}", out.display())))?;
     Ok(CompareOutcome {
         folder,
@@ -533,11 +541,30 @@ fn check_horizons(scenarios: &[(PathBuf, Scenario)]) -> Result<(), JobError> {
     Ok(())
 }
 
+/// Every `--focus` item names a metric (before anything runs).
+fn check_focus(focus: &[String]) -> Result<(), JobError> {
+    let names = crate::metrics::METRICS.iter().map(|m| m.name);
+    for item in focus {
+        let metric = item.split('/').next().unwrap_or("");
+        if !crate::metrics::METRICS.iter().any(|m| m.name == metric) {
+            let suggestion = crate::scenario::error::did_you_mean(metric, names.clone())
+                .map(|s| format!(" (did you mean {s}?)"))
+                .unwrap_or_default();
+            return Err(JobError::input(CompareError::UnknownFocus {
+                item: item.clone(),
+                suggestion,
+            }));
+        }
+    }
+    Ok(())
+}
+
 fn write_outputs(
     out: &Path,
     force: bool,
     cmp: &Comparison,
     rows: &[SummaryRow],
+    focus: &[String],
     manifest: Manifest,
 ) -> Result<PathBuf, JobError> {
     let folder = StagedFolder::create(out, force)?;
@@ -577,6 +604,7 @@ fn write_outputs(
             .map(|d| d.sentence.lines().next().unwrap_or("").to_string())
             .unwrap_or_default(),
         crn_narrowing: crn.flatten(),
+        focus: focus.to_vec(),
     };
     folder.write(
         "report.html",

@@ -76,8 +76,13 @@ fn effect_fields(e: &Effect) -> [String; 7] {
     ]
 }
 
-/// `higher`, `lower`, or `no_clear_change` when the 95% interval holds 0.
+/// `higher`, `lower`, `no_clear_change` when the 95% interval holds 0, or
+/// `does_not_vary` when the series is the same constant in both scenarios
+/// and every replicate (no effect can show there).
 pub fn direction(e: &Effect) -> &'static str {
+    if crate::analysis::findings::is_constant(e) {
+        return "does_not_vary";
+    }
     match e.diff.ci95() {
         Some((low, _)) if low > 0.0 => "higher",
         Some((_, high)) if high < 0.0 => "lower",
@@ -489,7 +494,7 @@ const COLUMN_MEANINGS: &[(&str, &str, &str, &str)] = &[
         "summary.csv",
         "direction",
         "",
-        "higher or lower when the 95% interval excludes 0, otherwise no_clear_change",
+        "higher or lower when the 95% interval excludes 0, does_not_vary when the series is the same constant in both scenarios and every replicate, otherwise no_clear_change",
     ),
     (
         "both",

@@ -2,8 +2,12 @@
 //! nothing fetched) that an economist can mail: what each scenario changes,
 //! the headline table, the charts, and how to reproduce it all.
 
-use super::format::{all_zero, effect_text, significant};
+use super::format::{all_zero, effect_text, finding_sentence, human, significant};
 use crate::analysis::changes::changes;
+use crate::analysis::findings::{
+    BI_ONLINE_GMV_2022_SD_IDR, BI_ONLINE_GMV_2022_WEEK_IDR, COVERED, Caveats, Finding, caveats,
+    key_findings,
+};
 use crate::analysis::segments::{BandRow, segment_of, share_lower};
 use crate::analysis::summary::{
     Part, SummaryRow, WEEKS_AFTER, Window, headline_of, policy_events, title, unit,
@@ -37,6 +41,9 @@ pub struct ReportMeta {
     pub replicates_note: String,
     /// Median narrowing of the headline intervals by common random numbers.
     pub crn_narrowing: Option<f64>,
+    /// Metrics the comparison asks about (`--focus`): the findings lead
+    /// with them.
+    pub focus: Vec<String>,
 }
 
 /// A chart pair for one headline series.
@@ -124,12 +131,30 @@ pub fn report(
         escape(&meta.replicates_note)
     );
 
-    // The clearest effects first, in words.
+    // The findings a briefing leads with, in words, then what to know
+    // before quoting them.
     h.push_str("<section id=\"findings\">\n<h2>Key findings</h2>\n");
-    for p in &cmp.policies {
-        findings(&mut h, p.name(), rows);
+    let days = s.spec.simulation.days_per_tick;
+    let all_findings: Vec<(String, Vec<Finding>)> = cmp
+        .policies
+        .iter()
+        .map(|p| {
+            (
+                p.name().to_string(),
+                key_findings(rows, p.name(), &meta.focus),
+            )
+        })
+        .collect();
+    for (name, list) in &all_findings {
+        findings(&mut h, name, list, days);
     }
     h.push_str("</section>\n");
+    caveats_section(
+        &mut h,
+        cmp,
+        &caveats(cmp, rows, &all_findings),
+        &meta.command,
+    );
 
     // What each scenario changes.
     h.push_str("<section id=\"changes\">\n<h2>What each scenario changes</h2>\n");
@@ -297,47 +322,130 @@ fn band_words(band: &str) -> String {
     }
 }
 
-/// Most findings listed per policy.
-const FINDINGS: usize = 6;
+/// Most findings listed per policy beyond the focus and covered metrics.
+const FINDINGS: usize = 8;
 
-/// A policy's clearest effects over the last 13 weeks: those whose 95%
-/// interval excludes zero, largest relative change first.
-fn findings(h: &mut String, policy: &str, rows: &[SummaryRow]) {
-    let mut clear: Vec<&SummaryRow> = rows
-        .iter()
-        .filter(|r| {
-            r.policy == policy && r.window == Window::Last13Weeks && r.effect.diff.significant()
-        })
-        .collect();
-    clear.sort_by(|a, b| {
-        let size = |r: &SummaryRow| r.effect.rel_change().map_or(f64::INFINITY, f64::abs);
-        size(b).total_cmp(&size(a))
-    });
+/// A policy's key findings over the last 13 weeks, in words with units:
+/// the focus metrics first, then the metrics every policy question
+/// touches, then the other clear effects, clearest and largest first.
+fn findings(h: &mut String, policy: &str, list: &[Finding], days_per_tick: u32) {
     let _ = writeln!(h, "<h3>{}, last 13 weeks</h3>", escape(policy));
-    if clear.is_empty() {
-        h.push_str("<p>No headline effect is clear at 95%: every interval holds zero.</p>\n");
+    if list.is_empty() {
+        h.push_str("<p>No headline series differs from the baseline.</p>\n");
         return;
     }
     h.push_str("<ul>\n");
-    for r in clear.iter().take(FINDINGS) {
-        let t = effect_text(&r.key.metric, &r.effect);
-        let rel = r
-            .effect
-            .rel_change()
-            .map_or(String::new(), |x| format!(", {:+.1}%", 100.0 * x));
+    let covered = list.iter().filter(|f| f.focus || is_covered(f)).count();
+    for f in list.iter().take(covered.max(FINDINGS)) {
+        let class = if f.focus { " class=\"focus\"" } else { "" };
         let _ = writeln!(
             h,
-            "<li><b>{}</b> {} by {} {}{} (from {} to {})</li>",
-            escape(&title(&r.key)),
-            t.verdict,
-            escape(t.diff.trim_start_matches(['+', '-'])),
-            escape(&t.ci),
-            escape(&rel),
-            escape(&t.baseline),
-            escape(&t.policy)
+            "<li{class}>{}</li>",
+            escape(&finding_sentence(f, &title(&f.key), days_per_tick))
         );
     }
     h.push_str("</ul>\n");
+}
+
+fn is_covered(f: &Finding) -> bool {
+    COVERED.iter().any(|(m, by, group)| {
+        f.key.metric == *m && f.key.by == *by && group.is_none_or(|g| f.key.group == g)
+    })
+}
+
+/// What a reader must know before quoting the numbers, computed from the
+/// comparison.
+fn caveats_section(h: &mut String, cmp: &Comparison, c: &Caveats, command: &[String]) {
+    h.push_str("<section id=\"caveats\">\n<h2>Before quoting these numbers</h2>\n<ul>\n");
+    let _ = writeln!(
+        h,
+        "<li><b>Replicates.</b> {} paired replicates. The 95% intervals hold the simulation's own randomness only: \
+         not the uncertainty of the fitted parameters, nor the model's error against the world (docs/CALIBRATION.md \
+         reports how far the baseline sits from the data).</li>",
+        c.replicates
+    );
+    if !c.unsettled.is_empty() {
+        let mut items = Vec::new();
+        for u in &c.unsettled {
+            let need = u.replicates_needed.map_or(
+                "no number of replicates would (the difference is 0)".to_string(),
+                |n| format!("about {n} replicates would settle it"),
+            );
+            items.push(format!("{} ({need})", title(&u.key)));
+        }
+        let suggestion = c
+            .unsettled
+            .iter()
+            .filter_map(|u| u.precision.map(|p| format!("--precision {}={}", u.key.metric, plain(p))))
+            .next()
+            .map_or(String::new(), |flag| {
+                let base: Vec<&str> = command
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|a| !a.starts_with("--precision"))
+                    .collect();
+                format!(" To settle them, run again with a precision target, for example <code>{} {}</code>.", escape(&base.join(" ")), escape(&flag))
+            });
+        let _ = writeln!(
+            h,
+            "<li><b>Not settled by {} replicates:</b> {}.{suggestion}</li>",
+            c.replicates,
+            escape(&items.join("; "))
+        );
+    }
+    if !c.constant.is_empty() {
+        let names: Vec<String> = c.constant.iter().map(title).collect();
+        let _ = writeln!(
+            h,
+            "<li><b>Does not vary in this model:</b> {} (the same in both scenarios and every replicate; \
+             no effect can show there).</li>",
+            escape(&names.join("; "))
+        );
+    }
+    let rupiah = match c.online_gmv_2022 {
+        Some(gmv) => format!(
+            "The baseline's online GMV in 2022 is Rp {} a week; Bank Indonesia's e-commerce value was \
+             Rp {} a week (Rp 476.3 tn in the year, S23; the fit's tolerance Rp {}): rupiah here are {:.0}% \
+             of national levels. Read them as relative changes, not as national amounts.",
+            human(gmv),
+            human(BI_ONLINE_GMV_2022_WEEK_IDR),
+            human(BI_ONLINE_GMV_2022_SD_IDR),
+            100.0 * gmv / BI_ONLINE_GMV_2022_WEEK_IDR
+        ),
+        None => format!(
+            "This run does not cover 2022, the year of the benchmark that fixes pasar's rupiah level \
+             (Bank Indonesia's e-commerce value, Rp {} a week, S23); docs/CALIBRATION.md gives the \
+             baseline's level against it.",
+            human(BI_ONLINE_GMV_2022_WEEK_IDR)
+        ),
+    };
+    let _ = writeln!(h, "<li><b>Rupiah levels.</b> {}</li>", escape(&rupiah));
+    if c.dropped.is_empty() {
+        h.push_str(
+            "<li><b>Events.</b> Every event the scenario files define falls inside the run.</li>\n",
+        );
+    } else {
+        for (name, lines) in &c.dropped {
+            let _ = writeln!(
+                h,
+                "<li><b>Events left out of {}</b> by its horizon, never applied: {}.</li>",
+                escape(name),
+                escape(&lines.join("; "))
+            );
+        }
+    }
+    let _ = cmp;
+    h.push_str("</ul>\n</section>\n");
+}
+
+/// A number as a plain decimal a command line takes: 89000000000, 0.0025.
+fn plain(v: f64) -> String {
+    if v.abs() >= 1.0 {
+        format!("{}", v.round())
+    } else {
+        let digits = (2 - libm::floor(libm::log10(v.abs())) as i64).clamp(0, 12) as usize;
+        format!("{v:.digits$}")
+    }
 }
 
 fn changes_section(h: &mut String, base: &Arm, p: &Arm) {

@@ -219,6 +219,14 @@ impl Scenario {
     }
 
     /// The first day of tick `t`.
+    /// The tick whose days hold `date`, if inside the run.
+    pub fn tick_of_date(&self, date: Date) -> Option<u32> {
+        let sim = &self.spec.simulation;
+        let days = i64::from(sim.days_per_tick.max(1));
+        let tick = date.days_since(sim.start_date).div_euclid(days);
+        u32::try_from(tick).ok().filter(|&t| t < sim.ticks)
+    }
+
     pub fn date_of_tick(&self, tick: u32) -> Date {
         let sim = &self.spec.simulation;
         sim.start_date
