@@ -702,3 +702,46 @@ fn segments_follow_the_date_given_or_written_and_must_agree() {
     );
     assert!(!refused_out.exists());
 }
+
+/// `summary.xlsx` opens as a workbook and holds the numbers of
+/// `summary.csv` exactly (formats change their display, not their value).
+#[test]
+fn the_spreadsheet_round_trips_the_summary_numbers() {
+    use calamine::{Data, Reader, Xlsx, open_workbook};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("ban");
+    ok(&compare(&pair(), &out, &["--replicates", "2"]));
+    let mut book: Xlsx<_> = open_workbook(out.join("summary.xlsx")).expect("summary.xlsx opens");
+    let names = book.sheet_names();
+    assert_eq!(names, ["summary", "segments", "about"]);
+    let sheet = book.worksheet_range("summary").expect("a summary sheet");
+    let rows: Vec<&[Data]> = sheet.rows().collect();
+    let mut csv = csv::Reader::from_path(out.join("summary.csv")).expect("summary.csv");
+    let records: Vec<csv::StringRecord> = csv.records().map(|r| r.expect("a row")).collect();
+    assert_eq!(
+        rows.len(),
+        records.len() + 1,
+        "one sheet row per summary.csv row"
+    );
+    assert_eq!(rows[0][0], Data::String("policy".into()));
+    let number = |d: &Data| match d {
+        Data::Float(f) => Some(*f),
+        Data::Int(i) => Some(*i as f64),
+        _ => None,
+    };
+    let mut compared = 0;
+    for (row, rec) in rows[1..].iter().zip(&records) {
+        assert_eq!(row[2], Data::String(rec[1].to_string()), "metric");
+        // baseline_mean, policy_mean, diff_mean, diff_ci95_low, diff_ci95_high
+        for (col, field) in [(11, 13), (12, 14), (13, 15), (14, 17), (15, 18)] {
+            let text = &rec[field];
+            if text.is_empty() {
+                continue;
+            }
+            let want: f64 = text.parse().expect("a number");
+            assert_eq!(number(&row[col]), Some(want), "row {rec:?} column {col}");
+            compared += 1;
+        }
+    }
+    assert!(compared > 500, "{compared} numbers compared");
+}

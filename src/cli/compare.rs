@@ -128,7 +128,7 @@ pub fn run(args: CompareArgs) -> Result<(), Failure> {
         ))?;
     }
     sayln(&format!(
-        "results in {}/ (report.html, summary.csv, effects.csv, columns.csv, charts/) in {:.1} s",
+        "results in {}/ (report.html, summary.csv, summary.xlsx, effects.csv, columns.csv, charts/) in {:.1} s",
         outcome.folder.display(),
         outcome.wall_seconds
     ))

@@ -575,6 +575,10 @@ fn write_outputs(
     if !bands.is_empty() {
         write_segments(&folder.path("segments.csv"), cmp, &bands)?;
     }
+    let xlsx_path = folder.path("summary.xlsx");
+    let book = output::xlsx::summary_workbook(cmp, rows, &bands)
+        .map_err(|e| JobError::from(output::xlsx::xlsx_error(&xlsx_path, e)))?;
+    folder.write("summary.xlsx", &book)?;
     write_columns(&folder.path("columns.csv"))?;
     output::write_dictionary(&folder.path("dictionary.csv"))?;
     let charts = folder.subfolder("charts")?;

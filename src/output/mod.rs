@@ -22,6 +22,7 @@ mod run_folder;
 mod series;
 mod store;
 pub mod sweep;
+pub mod xlsx;
 
 pub use atomic::{abandon_temporaries, write_atomic};
 pub use checkpoint::{
