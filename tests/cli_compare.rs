@@ -154,6 +154,12 @@ fn compare_writes_tables_charts_and_a_self_contained_report() {
     assert!(html.contains("3 paired replicates"));
     assert!(html.contains("Does not vary in this model"));
     assert!(html.contains("<b>Rupiah levels.</b>"));
+    // Every event each scenario applied, and those its horizon left out.
+    assert!(html.contains("Every event applied, scenario by scenario"));
+    assert!(html.contains("2023-10-04: payment_ban channel=tiktok_shop (tick 18)"));
+    assert!(html.contains(
+        "left out: events[7] (take_rate tokopedia at 2024-05-01) starts after the run ends"
+    ));
     let summary = fs::read_to_string(out.join("summary.csv")).expect("summary.csv");
     assert!(
         summary.contains("commission_idr,channel,offline,") && summary.contains(",does_not_vary,"),

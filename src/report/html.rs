@@ -156,11 +156,12 @@ pub fn report(
         &meta.command,
     );
 
-    // What each scenario changes.
+    // What each scenario changes, and every event each one applied.
     h.push_str("<section id=\"changes\">\n<h2>What each scenario changes</h2>\n");
     for p in &cmp.policies {
         changes_section(&mut h, base, p);
     }
+    events_applied(&mut h, cmp);
     h.push_str("</section>\n");
 
     // Several policies: which does most, and who pays.
@@ -446,6 +447,34 @@ fn plain(v: f64) -> String {
         let digits = (2 - libm::floor(libm::log10(v.abs())) as i64).clamp(0, 12) as usize;
         format!("{v:.digits$}")
     }
+}
+
+/// Every event each scenario applied, with its tick, and those its horizon
+/// left out (folded: a reader checks them, rarely reads them).
+fn events_applied(h: &mut String, cmp: &Comparison) {
+    h.push_str("<details>\n<summary>Every event applied, scenario by scenario</summary>\n");
+    for arm in std::iter::once(&cmp.baseline).chain(cmp.policies.iter()) {
+        let applied = arm.scenario.applied_events();
+        let dropped = arm.scenario.dropped_event_lines();
+        let _ = writeln!(
+            h,
+            "<p><b>{}</b>: {} applied",
+            escape(arm.name()),
+            applied.len()
+        );
+        if !dropped.is_empty() {
+            let _ = write!(h, ", {} left out by the horizon", dropped.len());
+        }
+        h.push_str("</p>\n<ul>\n");
+        for e in &applied {
+            let _ = writeln!(h, "<li>{}</li>", escape(e));
+        }
+        for e in &dropped {
+            let _ = writeln!(h, "<li class=\"none\">left out: {}</li>", escape(e));
+        }
+        h.push_str("</ul>\n");
+    }
+    h.push_str("</details>\n");
 }
 
 fn changes_section(h: &mut String, base: &Arm, p: &Arm) {
