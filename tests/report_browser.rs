@@ -107,6 +107,16 @@ fn report_renders_in_a_real_browser() {
         dom.matches("<svg").count() >= 30,
         "charts missing from the DOM"
     );
+    // Charts in a grid, grouped by question; a series that never varies is
+    // named, not charted.
+    assert!(dom.contains("<div class=\"grid\">"), "no chart grid");
+    assert!(dom.contains("<h3>Platforms, owners and offline</h3>"));
+    assert!(dom.contains("Not charted, because they do not vary in this model"));
+    assert!(
+        !dom.contains("<figcaption>GMV share, kind affiliate"),
+        "a constant series was charted"
+    );
+    assert!(dom.contains("@media print"), "no print layout");
 
     // What a reader sees: the whole page, however long the headline tables
     // grow above the charts (a window taller than the page leaves white below).
@@ -116,7 +126,7 @@ fn report_renders_in_a_real_browser() {
         &browser,
         &profile,
         &page,
-        &[&arg, "--window-size=1280,16000"],
+        &[&arg, "--window-size=1280,30000"],
     );
     let decoder = png::Decoder::new(std::fs::File::open(&shot).expect("a screenshot"));
     let mut reader = decoder.read_info().expect("a PNG");
@@ -152,5 +162,17 @@ fn report_renders_in_a_real_browser() {
         info.width,
         info.height,
         100.0 * share
+    );
+    // At a laptop's width the charts stand two abreast: the page ends well
+    // within 15,000 pixels (it was about 45,000 long in one column).
+    let width = info.width as usize;
+    let last_ink_row = rgb
+        .chunks(width)
+        .rposition(|row| row.iter().any(|p| *p != (255, 255, 255)))
+        .unwrap_or(0);
+    println!("page height about {last_ink_row} pixels at 1280 wide");
+    assert!(
+        last_ink_row < 15_000,
+        "the page is {last_ink_row} pixels long at a laptop width"
     );
 }

@@ -63,12 +63,13 @@ const fn headline(metric: Metric, by: By, part: Part, chart: bool) -> Headline {
 /// The headline metrics, in the order of the table.
 pub const HEADLINES: &[Headline] = &[
     headline(Metric::GmvShare, By::Channel, Part::Platforms, true),
-    headline(Metric::GmvShare, By::Owner, Part::Platforms, true),
+    headline(Metric::GmvShare, By::Owner, Part::Platforms, false),
     headline(Metric::GmvIdr, By::Channel, Part::Platforms, false),
     // GMV found on each channel, wherever it was paid for: what a social
     // channel under a payment ban keeps through its checkout partner.
     headline(Metric::GmvIdr, By::DiscoveryChannel, Part::Platforms, false),
-    headline(Metric::CommissionIdr, By::Channel, Part::Platforms, true),
+    // Tables only: the shares above chart the same moves.
+    headline(Metric::CommissionIdr, By::Channel, Part::Platforms, false),
     headline(Metric::GmvShare, By::Kind, Part::Sellers, true),
     headline(Metric::GmvIdr, By::Kind, Part::Sellers, false),
     headline(Metric::GmvShare, By::Origin, Part::Sellers, true),

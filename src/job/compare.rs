@@ -13,6 +13,7 @@ use crate::analysis::{AnalysisError, Arm, Comparison, crn_narrowing};
 use crate::output::compare::{write_columns, write_effects, write_segments, write_summary};
 use crate::output::{self, DestinationLock, JobDetails, Manifest, StagedFolder, Stopwatch};
 use crate::remedy::Remedy;
+use crate::report::format::human;
 use crate::report::html::{ReportMeta, report};
 use crate::report::{headline_charts, safe_name};
 use crate::runner::{Executor, RunError};
@@ -479,13 +480,21 @@ fn precision_decision(
     }
     let describe = |w: &Imprecise| {
         let r = &rows[w.row];
+        // Numbers for people: percentage points for shares, k/M/bn/tn
+        // for amounts.
+        let (width, target) = if crate::analysis::summary::is_share(&r.key.metric) {
+            (
+                format!("{:.2} pp", 100.0 * w.half_width),
+                format!("{:.2} pp", 100.0 * w.target),
+            )
+        } else {
+            (human(w.half_width), human(w.target))
+        };
         format!(
-            "{} ({}, {}): ±{:.3e} > {:.3e}",
+            "{} ({}, {}): ±{width} > {target}",
             title(&r.key),
             r.policy,
             r.window.describe(),
-            w.half_width,
-            w.target
         )
     };
     // Widest relative to its target first.
@@ -582,7 +591,7 @@ fn write_outputs(
     write_columns(&folder.path("columns.csv"))?;
     output::write_dictionary(&folder.path("dictionary.csv"))?;
     let charts = folder.subfolder("charts")?;
-    let pairs = headline_charts(cmp, &charts).map_err(work)?;
+    let drawn = headline_charts(cmp, &charts).map_err(work)?;
     let scenarios = folder.subfolder("scenarios")?;
     for arm in std::iter::once(&cmp.baseline).chain(cmp.policies.iter()) {
         let path = scenarios.join(format!("{}.toml", safe_name(arm.name())));
@@ -612,7 +621,7 @@ fn write_outputs(
     };
     folder.write(
         "report.html",
-        report(cmp, rows, &bands, &pairs, &meta).as_bytes(),
+        report(cmp, rows, &bands, &drawn, &meta).as_bytes(),
     )?;
     Ok(folder.commit_with_manifest(manifest)?)
 }

@@ -60,6 +60,9 @@ pub struct EventMark {
     pub tick: usize,
     pub label: String,
     pub colour: RGBColor,
+    /// Whether the label is drawn (a policy's events); the baseline's own
+    /// are lines only, so that a dozen fee changes do not bury the text.
+    pub labelled: bool,
 }
 
 /// Everything needed to draw a chart.
@@ -75,9 +78,26 @@ pub struct ChartSpec {
     pub zero_line: bool,
 }
 
-/// The events of every policy, coloured like the policy.
+/// Every event: the baseline's own (grey, in every scenario) and each
+/// policy's (coloured like the policy).
 fn event_marks(cmp: &Comparison) -> Vec<EventMark> {
     let mut marks = Vec::new();
+    let base = &cmp.baseline.scenario;
+    for e in &base.timeline {
+        let Some(spec) = base.spec.events.get(e.index) else {
+            continue;
+        };
+        let channel = spec
+            .arg("channel")
+            .and_then(|c| c.as_str())
+            .map_or(String::new(), |c| format!(" {c}"));
+        marks.push(EventMark {
+            tick: e.tick as usize,
+            label: format!("{} {}{channel}", base.date_of_tick(e.tick), spec.lever),
+            colour: RGBColor(165, 165, 165),
+            labelled: false,
+        });
+    }
     for (i, p) in cmp.policies.iter().enumerate() {
         for e in policy_events(&cmp.baseline.scenario, &p.scenario) {
             // One mark per date and lever, even if several policies share it.
@@ -87,6 +107,7 @@ fn event_marks(cmp: &Comparison) -> Vec<EventMark> {
                     tick: e.tick,
                     label,
                     colour: colour(i + 1),
+                    labelled: true,
                 });
             }
         }
@@ -131,6 +152,46 @@ fn scaled(points: Vec<BandPoint>, f: f64) -> Vec<BandPoint> {
         .collect()
 }
 
+/// The values a metric can take, in its unscaled unit: shares and indices
+/// in [0, 1], counts and amounts that cannot be negative from 0; `None`
+/// for a metric that can take any sign (profit).
+fn metric_range(metric: &str) -> Option<(f64, f64)> {
+    if crate::analysis::summary::is_share(metric) {
+        return Some((0.0, 1.0));
+    }
+    let non_negative = [
+        "gmv_idr",
+        "sellers_alive",
+        "entries",
+        "exits",
+        "purchase_attempts",
+        "purchase_decisions",
+        "purchases",
+        "purchases_lost",
+        "purchases_redirected",
+        "avg_price_idr",
+        "commission_idr",
+        "umkm_revenue_idr",
+        "umkm_subsidy_idr",
+        "sellers_by_revenue_change",
+    ];
+    non_negative
+        .contains(&metric)
+        .then_some((0.0, f64::INFINITY))
+}
+
+/// Bands clipped to what the metric can take (a share's band never
+/// crosses 0% or 100%; a difference of shares stays within ±100 points).
+fn clipped(points: Vec<BandPoint>, range: Option<(f64, f64)>) -> Vec<BandPoint> {
+    let Some((lo, hi)) = range else {
+        return points;
+    };
+    points
+        .into_iter()
+        .map(|p| p.map(|(m, l, h)| (m.clamp(lo, hi), l.clamp(lo, hi), h.clamp(lo, hi))))
+        .collect()
+}
+
 /// Every scenario's mean of `key` over time, with 95% bands.
 pub fn levels_chart(cmp: &Comparison, key: &SeriesKey) -> ChartSpec {
     let arms: Vec<_> = std::iter::once(&cmp.baseline)
@@ -158,7 +219,7 @@ pub fn levels_chart(cmp: &Comparison, key: &SeriesKey) -> ChartSpec {
         .map(|(i, (a, points))| BandLine {
             label: a.name().to_string(),
             colour: colour(i),
-            points: scaled(points, scale.factor),
+            points: scaled(clipped(points, metric_range(&key.metric)), scale.factor),
         })
         .collect();
     ChartSpec {
@@ -209,7 +270,14 @@ pub fn diff_chart(cmp: &Comparison, key: &SeriesKey) -> ChartSpec {
         .map(|(i, (p, points))| BandLine {
             label: format!("{} - {}", p.name(), cmp.baseline.name()),
             colour: colour(i + 1),
-            points: scaled(points, scale.factor),
+            // A difference spans the metric's range both ways.
+            points: scaled(
+                clipped(
+                    points,
+                    metric_range(&key.metric).map(|(lo, hi)| (lo - hi, hi - lo)),
+                ),
+                scale.factor,
+            ),
         })
         .collect();
     ChartSpec {
@@ -308,7 +376,8 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, spec: &ChartSpec) -> 
     }
     let range = high - low;
     // Room at the top for the event labels, stacked.
-    let label_room = 0.07 * range * spec.events.len().min(6) as f64;
+    let labelled = spec.events.iter().filter(|m| m.labelled).count();
+    let label_room = 0.07 * range * labelled.min(6) as f64;
     let (y0, y1) = (low - 0.04 * range, high + 0.04 * range + label_room);
     let x1 = (ticks - 1) as f64;
     let mut chart = ChartBuilder::on(root)
@@ -319,19 +388,13 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, spec: &ChartSpec) -> 
         .build_cartesian_2d(0f64..x1, y0..y1)
         .map_err(e)?;
     let dates = &spec.dates;
-    let date_label = |x: &f64| {
-        let i = x.round().clamp(0.0, x1) as usize;
-        dates
-            .get(i)
-            .map_or(String::new(), |d| d.chars().take(7).collect())
-    };
     let decimals = axis_decimals((y1 - y0) / 8.0);
     let value_label = |y: &f64| format!("{:.*}", decimals, y);
     chart
         .configure_mesh()
-        .x_labels(9)
+        .x_labels(0)
+        .disable_x_mesh()
         .y_labels(8)
-        .x_label_formatter(&date_label)
         .y_label_formatter(&value_label)
         .x_desc("date (start of tick)")
         .y_desc(&spec.y_label)
@@ -341,6 +404,28 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, spec: &ChartSpec) -> 
         .light_line_style(RGBColor(242, 242, 242))
         .draw()
         .map_err(e)?;
+    // Month ticks at regular intervals: the first tick of every k-th
+    // month, k the smallest of 1, 2, 3, 6, 12 that leaves at most ten.
+    let months = month_ticks(dates);
+    for &(t, ref label) in &months {
+        let x = t as f64;
+        chart
+            .draw_series(LineSeries::new(
+                vec![(x, y0), (x, y1)],
+                RGBColor(236, 236, 236).stroke_width(1),
+            ))
+            .map_err(e)?;
+        let (px, py) = chart.backend_coord(&(x, y0));
+        root.draw(&Text::new(
+            label.clone(),
+            (px, py + 8),
+            ("sans-serif", 15)
+                .into_font()
+                .color(&RGBColor(60, 60, 60))
+                .pos(Pos::new(HPos::Center, VPos::Top)),
+        ))
+        .map_err(e)?;
+    }
     if spec.zero_line {
         chart
             .draw_series(LineSeries::new(
@@ -376,13 +461,17 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, spec: &ChartSpec) -> 
                 .map_err(e)?;
             if i == 0 {
                 let c = line.colour;
+                // The swatch shows what the chart draws: the line over its band.
                 series.label(&line.label).legend(move |(x, y)| {
-                    Rectangle::new([(x, y - 4), (x + 22, y + 4)], c.mix(0.5).filled())
+                    EmptyElement::at((x, y))
+                        + Rectangle::new([(0, -5), (22, 5)], c.mix(0.18).filled())
+                        + PathElement::new(vec![(0, 0), (22, 0)], c.stroke_width(2))
                 });
             }
         }
     }
-    for (i, event) in spec.events.iter().enumerate() {
+    let mut row = 0;
+    for event in &spec.events {
         let x = event.tick as f64;
         chart
             .draw_series(DashedLineSeries::new(
@@ -392,6 +481,11 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, spec: &ChartSpec) -> 
                 event.colour.stroke_width(1),
             ))
             .map_err(e)?;
+        if !event.labelled {
+            continue;
+        }
+        let i = row;
+        row += 1;
         let right_side = x > 0.7 * x1;
         let pos = if right_side {
             Pos::new(HPos::Right, VPos::Top)
@@ -426,6 +520,36 @@ pub(crate) fn draw_legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::Coor
         .border_style(RGBColor(160, 160, 160))
         .draw()
         .map_err(|err| err.to_string())
+}
+
+/// The ticks where a month begins, every k-th month (k of 1, 2, 3, 6 or
+/// 12, the smallest that leaves at most ten labels), labelled `2023-10`.
+pub(crate) fn month_ticks(dates: &[String]) -> Vec<(usize, String)> {
+    let month_of = |d: &str| -> Option<(i32, u32)> {
+        let year = d.get(0..4)?.parse().ok()?;
+        let month = d.get(5..7)?.parse().ok()?;
+        Some((year, month))
+    };
+    let starts: Vec<(usize, (i32, u32))> = dates
+        .iter()
+        .enumerate()
+        .filter_map(|(t, d)| Some((t, month_of(d)?)))
+        .scan(None, |last, (t, ym)| {
+            let new = *last != Some(ym);
+            *last = Some(ym);
+            Some(new.then_some((t, ym)))
+        })
+        .flatten()
+        .collect();
+    let step = [1u32, 2, 3, 6, 12]
+        .into_iter()
+        .find(|k| starts.iter().filter(|(_, (_, m))| (m - 1) % k == 0).count() <= 10)
+        .unwrap_or(12);
+    starts
+        .into_iter()
+        .filter(|(_, (_, m))| (m - 1) % step == 0)
+        .map(|(t, (y, m))| (t, format!("{y}-{m:02}")))
+        .collect()
 }
 
 /// Runs of consecutive ticks with a value.
@@ -482,6 +606,7 @@ mod tests {
                 tick: 4,
                 label: "2023-01-05 payment_ban social".into(),
                 colour: colour(1),
+                labelled: true,
             }],
             zero_line: true,
         };
@@ -496,5 +621,49 @@ mod tests {
             assert!(svg.contains(text), "the SVG lacks {text}");
         }
         assert!(svg.contains("<polygon"), "no band drawn");
+    }
+}
+
+#[cfg(test)]
+mod month_tests {
+    use super::*;
+
+    #[test]
+    fn month_ticks_fall_on_regular_months() {
+        // Three years of weekly ticks from 2022-01-03: quarterly labels,
+        // on the first tick of January, April, July and October.
+        let start: crate::scenario::Date = "2022-01-03".parse().expect("a date");
+        let dates: Vec<String> = (0..157)
+            .map(|t| start.add_days(7 * t).to_string())
+            .collect();
+        let ticks = month_ticks(&dates);
+        let labels: Vec<&str> = ticks.iter().map(|(_, l)| l.as_str()).collect();
+        assert_eq!(labels.len(), 6);
+        assert_eq!(labels[..3], ["2022-01", "2022-07", "2023-01"]);
+        for (t, l) in &ticks {
+            assert!(dates[*t].starts_with(l.as_str()));
+            assert!(
+                *t == 0 || !dates[t - 1].starts_with(l.as_str()),
+                "{l} at {t}"
+            );
+        }
+        // A year: every other month at most.
+        let year: Vec<String> = (0..52).map(|t| start.add_days(7 * t).to_string()).collect();
+        let labels: Vec<String> = month_ticks(&year).into_iter().map(|(_, l)| l).collect();
+        assert_eq!(
+            labels,
+            [
+                "2022-01", "2022-03", "2022-05", "2022-07", "2022-09", "2022-11"
+            ]
+        );
+    }
+
+    #[test]
+    fn bands_are_clipped_to_the_metric_range() {
+        let points = vec![Some((0.01, -0.02, 0.04)), Some((0.99, 0.97, 1.03))];
+        let clipped = clipped(points, metric_range("gmv_share"));
+        assert_eq!(clipped[0], Some((0.01, 0.0, 0.04)));
+        assert_eq!(clipped[1], Some((0.99, 0.97, 1.0)));
+        assert!(metric_range("umkm_profit_idr").is_none());
     }
 }

@@ -54,6 +54,8 @@ pub struct ChartPair {
     pub diff_svg: String,
     /// File stem of the PNG/SVG copies in `charts/`.
     pub file_stem: String,
+    /// The question it answers (the part of the headline table).
+    pub part: Option<Part>,
 }
 
 /// Escape text for HTML.
@@ -90,6 +92,11 @@ th{background:#f2f2f2}td.l,th.l{text-align:left}
 .higher{color:#0b6e4f;font-weight:bold}.lower{color:#b33c00;font-weight:bold}.none{color:#666}
 figure{margin:1em 0 2em}figure svg{max-width:100%;height:auto;display:block;margin:.4em 0}
 figcaption{color:#444;font-size:.9em}
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(440px,1fr));gap:0 1.2em}.grid figure{margin:.4em 0 1.2em}
+li.focus{font-weight:bold}
+@media print{body{max-width:none;margin:0;padding:0;font-size:10pt}.grid{grid-template-columns:1fr 1fr}
+figure,table,li,tr{break-inside:avoid}h2,h3,h4{break-after:avoid}details{display:block}summary{font-weight:bold}
+code{word-break:break-all}}
 footer{margin-top:3em;border-top:2px solid #999;font-size:.85em;color:#333}
 code{background:#f4f4f4;padding:0 .2em;word-break:break-all}
 ";
@@ -99,7 +106,7 @@ pub fn report(
     cmp: &Comparison,
     rows: &[SummaryRow],
     bands: &[BandRow],
-    charts: &[ChartPair],
+    charts: &crate::report::Charts,
     meta: &ReportMeta,
 ) -> String {
     let mut h = String::new();
@@ -186,19 +193,40 @@ pub fn report(
     // The sellers who sold on social commerce: how their revenue changed.
     segments_section(&mut h, cmp, bands);
 
-    // Charts.
-    h.push_str("<section id=\"charts\">\n<h2>Charts</h2>\n<p>Each scenario's mean with its shaded 95% band, then each policy's \
-                difference from the baseline with its band. Dashed lines mark the policies' events. The same charts are in \
+    // Charts, in a grid, grouped by the question they answer.
+    h.push_str("<section id=\"charts\">\n<h2>Charts</h2>\n<p>Each scenario's mean with its shaded 95% band (clipped to what the \
+                metric can take), then each policy's difference from the baseline with its band. Dashed lines mark every \
+                event: grey the baseline's own (in every scenario), coloured each policy's. The same charts are in \
                 <code>charts/</code> as SVG and PNG.</p>\n");
-    for c in charts {
-        let _ = write!(
+    for part in Part::ALL {
+        let mine: Vec<&ChartPair> = charts
+            .pairs
+            .iter()
+            .filter(|c| c.part == Some(part))
+            .collect();
+        if mine.is_empty() {
+            continue;
+        }
+        let _ = writeln!(h, "<h3>{}</h3>\n<div class=\"grid\">", part.title());
+        for c in mine {
+            let _ = write!(
+                h,
+                "<figure>\n{}\n{}\n<figcaption>{} (charts/{}.png, charts/{}-diff.png)</figcaption>\n</figure>\n",
+                inline_svg(&c.levels_svg),
+                inline_svg(&c.diff_svg),
+                escape(&c.title),
+                escape(&c.file_stem),
+                escape(&c.file_stem)
+            );
+        }
+        h.push_str("</div>\n");
+    }
+    if !charts.constant.is_empty() {
+        let _ = writeln!(
             h,
-            "<figure>\n{}\n{}\n<figcaption>{} (charts/{}.png, charts/{}-diff.png)</figcaption>\n</figure>\n",
-            inline_svg(&c.levels_svg),
-            inline_svg(&c.diff_svg),
-            escape(&c.title),
-            escape(&c.file_stem),
-            escape(&c.file_stem)
+            "<p class=\"none\">Not charted, because they do not vary in this model (the same constant in every \
+             scenario, tick and replicate): {}.</p>",
+            escape(&charts.constant.join("; "))
         );
     }
     h.push_str("</section>\n");
@@ -815,7 +843,7 @@ fn headline_tables(h: &mut String, cmp: &Comparison, p: &Arm, rows: &[SummaryRow
     for event in policy_events(&cmp.baseline.scenario, &p.scenario) {
         let _ = writeln!(
             h,
-            "<h3>{}: after {} on {}</h3>\n<table>\n<tr><th class=\"l\">metric</th>{}</tr>",
+            "<details>\n<summary><b>{}: after {} on {}</b>, 4, 13 and 52 weeks on</summary>\n<table>\n<tr><th class=\"l\">metric</th>{}</tr>",
             escape(p.name()),
             escape(&event.label),
             event.date,
@@ -839,6 +867,6 @@ fn headline_tables(h: &mut String, cmp: &Comparison, p: &Arm, rows: &[SummaryRow
             }
             h.push_str("</tr>\n");
         }
-        h.push_str("</table>\n");
+        h.push_str("</table>\n</details>\n");
     }
 }

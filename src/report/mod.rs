@@ -45,17 +45,45 @@ pub fn file_stem(key: &SeriesKey) -> String {
     )
 }
 
-/// Draw the charts of every headline series: SVG text for the report, and
-/// SVG and PNG files in `folder` (`<stem>.svg/png`, `<stem>-diff.svg/png`).
-pub fn headline_charts(
-    cmp: &Comparison,
-    folder: &Path,
-) -> Result<Vec<html::ChartPair>, ReportError> {
+/// Whether a series is one constant in every scenario, tick and
+/// replicate: a chart of it would show a flat line and nothing else.
+fn is_constant_series(cmp: &Comparison, key: &SeriesKey) -> bool {
+    let mut value: Option<f64> = None;
+    for arm in std::iter::once(&cmp.baseline).chain(cmp.policies.iter()) {
+        for e in crate::analysis::effects::level_by_tick(&arm.panel, key)
+            .into_iter()
+            .flatten()
+        {
+            if e.sd != 0.0 || value.is_some_and(|v| v != e.mean) {
+                return false;
+            }
+            value = Some(e.mean);
+        }
+    }
+    true
+}
+
+/// The headline charts of a comparison, and the titles of the headline
+/// series left uncharted because they do not vary.
+pub struct Charts {
+    pub pairs: Vec<html::ChartPair>,
+    pub constant: Vec<String>,
+}
+
+/// Draw the charts of every headline series that varies: SVG text for the
+/// report, and SVG and PNG files in `folder` (`<stem>.svg/png`,
+/// `<stem>-diff.svg/png`).
+pub fn headline_charts(cmp: &Comparison, folder: &Path) -> Result<Charts, ReportError> {
     let mut out = Vec::new();
+    let mut constant = Vec::new();
     let charted = headline_keys(&cmp.baseline.panel)
         .into_iter()
         .filter(|k| headline_of(k).is_some_and(|h| h.chart));
     for key in charted {
+        if is_constant_series(cmp, &key) {
+            constant.push(crate::analysis::summary::title(&key));
+            continue;
+        }
         let stem = file_stem(&key);
         let levels = charts::levels_chart(cmp, &key);
         let diff = charts::diff_chart(cmp, &key);
@@ -76,7 +104,11 @@ pub fn headline_charts(
             levels_svg,
             diff_svg,
             file_stem: stem,
+            part: headline_of(&key).map(|h| h.part),
         });
     }
-    Ok(out)
+    Ok(Charts {
+        pairs: out,
+        constant,
+    })
 }

@@ -117,7 +117,11 @@ pub fn sweep_report(
                             )
                         }
                         SensitivityStats::Morris(m) => {
-                            format!("<td>{:.4e}</td><td>{:.4e}</td>", m.mu_star, m.sigma)
+                            format!(
+                                "<td>{}</td><td>{}</td>",
+                                super::format::significant(m.mu_star),
+                                super::format::significant(m.sigma)
+                            )
                         }
                     };
                     let _ = writeln!(
