@@ -258,13 +258,9 @@ fn online_gmv_2022(s: &Scenario, panel: &super::panel::Panel) -> Option<f64> {
         from: first as usize,
         to: last as usize,
     };
-    let offline: Vec<&str> = s
+    let offline = s
         .spec
-        .channels
-        .iter()
-        .filter(|(_, c)| c.kind == crate::scenario::ChannelKind::Offline)
-        .map(|(n, _)| n.as_str())
-        .collect();
+        .channels_of_kind(crate::scenario::ChannelKind::Offline);
     let mean_of = |key: &SeriesKey| -> Option<f64> {
         let k = panel.key_index(key)?;
         let values: Vec<f64> = (0..panel.replicates().len())

@@ -559,15 +559,11 @@ fn side_by_side(h: &mut String, cmp: &Comparison, rows: &[SummaryRow]) {
          lead (paired replicates). Windows after an event are shown when every policy has that event.</p>",
         escape(cmp.baseline.name())
     );
-    let social: Vec<&str> = cmp
+    let social = cmp
         .baseline
         .scenario
         .spec
-        .channels
-        .iter()
-        .filter(|(_, c)| c.kind == crate::scenario::ChannelKind::Social)
-        .map(|(n, _)| n.as_str())
-        .collect();
+        .channels_of_kind(crate::scenario::ChannelKind::Social);
     let asked = |r: &SummaryRow| {
         (r.key.by == "discovery_channel" && social.contains(&r.key.group.as_str()))
             || (r.key.by == "all"

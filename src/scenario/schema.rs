@@ -35,6 +35,15 @@ pub struct ScenarioFile {
 }
 
 impl ScenarioFile {
+    /// The names of the channels of one kind, in file order.
+    pub fn channels_of_kind(&self, kind: ChannelKind) -> Vec<&str> {
+        self.channels
+            .iter()
+            .filter(|(_, c)| c.kind == kind)
+            .map(|(n, _)| n.as_str())
+            .collect()
+    }
+
     /// Every owner a scenario names, in order of appearance: the channels'
     /// owners, the affiliates' owner, then new owners of `change_owner` events.
     pub fn owner_names(&self) -> Vec<String> {
