@@ -245,6 +245,31 @@ fn level(metric: &str, v: f64) -> String {
     }
 }
 
+/// ", 95% interval Rp 52.5 bn to Rp 377 bn less" (one side of zero) or
+/// ", 95% interval from 1.2 lower to 3.4 higher" (across it).
+fn interval_words(
+    metric: &str,
+    ci: Option<(f64, f64)>,
+    way: impl Fn(f64) -> &'static str,
+) -> String {
+    match ci {
+        Some((lo, hi)) if lo.signum() == hi.signum() && lo != 0.0 => format!(
+            ", 95% interval {} to {} {}",
+            bare(metric, lo.abs().min(hi.abs())),
+            bare(metric, lo.abs().max(hi.abs())),
+            way(lo)
+        ),
+        Some((lo, hi)) => format!(
+            ", 95% interval from {} {} to {} {}",
+            bare(metric, lo),
+            way(lo),
+            bare(metric, hi),
+            way(hi)
+        ),
+        None => String::new(),
+    }
+}
+
 /// A key finding in words, with units and its interval: "UMKM revenue:
 /// Rp 177 bn a week less (−6.0%; from Rp 2.95 tn to Rp 2.77 tn), 95%
 /// interval Rp 120 bn to Rp 230 bn less."
@@ -281,22 +306,7 @@ pub fn finding_sentence(
         level(m, e.baseline.mean),
         level(m, e.policy.mean)
     );
-    let interval = match e.diff.ci95() {
-        Some((lo, hi)) if lo.signum() == hi.signum() && lo != 0.0 => format!(
-            ", 95% interval {} to {} {}",
-            bare(m, lo.abs().min(hi.abs())),
-            bare(m, lo.abs().max(hi.abs())),
-            way(d)
-        ),
-        Some((lo, hi)) => format!(
-            ", 95% interval from {} {} to {} {}",
-            bare(m, lo),
-            way(lo),
-            bare(m, hi),
-            way(hi)
-        ),
-        None => String::new(),
-    };
+    let interval = interval_words(m, e.diff.ci95(), way);
     let mut s = if f.clear {
         format!(
             "{title}: {} {} ({rel}{from_to}){interval}.",
@@ -315,9 +325,8 @@ pub fn finding_sentence(
         let rel = net
             .rel_change()
             .map_or(String::new(), |x| format!(" ({:+.1}%)", 100.0 * x));
-        let ci = net.diff.ci95().map_or(String::new(), |(lo, hi)| {
-            format!(", 95% interval {} to {}", human(lo), human(hi))
-        });
+        let fewer = |v: f64| if v >= 0.0 { "more" } else { "fewer" };
+        let ci = interval_words("purchases", net.diff.ci95(), fewer);
         s.push_str(&format!(
             " Net change in all purchases: {} {}{rel}{ci}. Purchases lost can exceed what the channel sold without the policy: while it cannot take payment its sellers never sell out, so more purchases are chosen there; the net change is what the market loses.",
             amount("purchases", n, days_per_tick),

@@ -396,15 +396,18 @@ fn caveats_section(h: &mut String, cmp: &Comparison, c: &Caveats, command: &[Str
     if !c.unsettled.is_empty() {
         let mut items = Vec::new();
         for u in &c.unsettled {
-            let need = u.replicates_needed.map_or(
-                "no number of replicates would (the difference is 0)".to_string(),
-                |n| format!("about {n} replicates would settle it"),
-            );
+            let need = match u.replicates_needed {
+                Some(n) if n <= SETTLEABLE => format!("about {n} replicates would settle it"),
+                _ => "the difference is too near zero for any practical number of replicates to settle: \
+                      read it as no effect of consequence"
+                    .to_string(),
+            };
             items.push(format!("{} ({need})", title(&u.key)));
         }
         let suggestion = c
             .unsettled
             .iter()
+            .filter(|u| u.replicates_needed.is_some_and(|n| n <= SETTLEABLE))
             .filter_map(|u| u.precision.map(|p| format!("--precision {}={}", u.key.metric, plain(p))))
             .next()
             .map_or(String::new(), |flag| {
@@ -466,6 +469,10 @@ fn caveats_section(h: &mut String, cmp: &Comparison, c: &Caveats, command: &[Str
     let _ = cmp;
     h.push_str("</ul>\n</section>\n");
 }
+
+/// Replicates beyond which an unsettled effect is not worth settling (five
+/// times `--max-replicates`' default).
+const SETTLEABLE: u64 = 1000;
 
 /// A number as a plain decimal a command line takes: 89000000000, 0.0025.
 fn plain(v: f64) -> String {
