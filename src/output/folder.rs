@@ -76,15 +76,19 @@ pub(crate) fn check_parent_writable(path: &Path) -> Result<(), OutputError> {
             });
         }
         let probe = ancestor.join(format!(".pasar-write-test-{}", std::process::id()));
-        return match fs::OpenOptions::new()
+        // A temporary like any other: a signal that ends the process while
+        // the probe exists removes it too.
+        super::atomic::register(&probe);
+        let created = fs::OpenOptions::new()
             .write(true)
             .create_new(true)
-            .open(&probe)
-        {
-            Ok(_) => {
-                let _ = fs::remove_file(&probe);
-                Ok(())
-            }
+            .open(&probe);
+        if created.is_ok() {
+            let _ = fs::remove_file(&probe);
+        }
+        super::atomic::unregister(&probe);
+        return match created {
+            Ok(_) => Ok(()),
             // Left by an earlier process of the same id: writable all the same.
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
             Err(source) => Err(OutputError::NotWritable {
