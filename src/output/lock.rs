@@ -62,33 +62,55 @@ impl DestinationLock {
         // The file may be removed by the holder as it lets go: lock, then
         // check that the path still names the file locked, else try again.
         for _ in 0..8 {
+            // A file this call creates is a temporary from the start, so
+            // that a signal that ends the process before the lock is taken
+            // removes it too; one that was there already is not ours.
+            let creating = !path.exists();
+            if creating {
+                super::atomic::register(&path);
+            }
+            let let_go = || {
+                if creating {
+                    super::atomic::unregister(&path);
+                }
+            };
             let file = fs::OpenOptions::new()
                 .create(true)
                 .truncate(false)
                 .write(true)
                 .open(&path)
-                .map_err(|source| OutputError::NotWritable {
-                    path: path.parent().unwrap_or(Path::new(".")).to_path_buf(),
-                    source,
+                .map_err(|source| {
+                    let_go();
+                    OutputError::NotWritable {
+                        path: path.parent().unwrap_or(Path::new(".")).to_path_buf(),
+                        source,
+                    }
                 })?;
             match file.try_lock() {
                 Ok(()) => {}
                 Err(fs::TryLockError::WouldBlock) => {
+                    let_go();
                     return Err(OutputError::Busy {
                         path: destination.to_path_buf(),
                     });
                 }
-                Err(fs::TryLockError::Error(e)) => return Err(OutputError::io(&path, e)),
+                Err(fs::TryLockError::Error(e)) => {
+                    let_go();
+                    return Err(OutputError::io(&path, e));
+                }
             }
             if same_file(&file, &path) {
                 // An abort (a second Ctrl-C) removes it with the other
                 // temporaries before the process exits.
-                super::atomic::register(&path);
+                if !creating {
+                    super::atomic::register(&path);
+                }
                 return Ok(DestinationLock {
                     path,
                     file: Some(file),
                 });
             }
+            let_go();
         }
         Err(OutputError::Busy {
             path: destination.to_path_buf(),
