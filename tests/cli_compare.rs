@@ -187,6 +187,15 @@ fn compare_writes_tables_charts_and_a_self_contained_report() {
     let table = stdout.rsplit_once("\n\n").map_or("", |(t, _)| t);
     assert!(table.lines().count() > 15, "{stdout}");
     assert!(table.lines().all(|l| l.chars().count() <= 100), "{stdout}");
+    // The terminal says which events the shortened horizon left out.
+    for name in ["baseline", "payment_ban"] {
+        assert!(
+            stdout.contains(&format!(
+                "{name}: 4 events dropped by the horizon, never applied:"
+            )),
+            "{stdout}"
+        );
+    }
     // The focus leads the findings, in the terminal too.
     let first = stdout
         .lines()

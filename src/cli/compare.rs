@@ -100,6 +100,22 @@ pub fn run(args: CompareArgs) -> Result<(), Failure> {
     };
     let outcome = compare(&job, &session.controls()).map_err(|e| session.failure(e))?;
     super::say(&terminal_table(&outcome.comparison, &outcome.rows))?;
+    // What the runs left out, as a run's summary says it.
+    for arm in
+        std::iter::once(&outcome.comparison.baseline).chain(outcome.comparison.policies.iter())
+    {
+        let dropped = arm.scenario.dropped_event_lines();
+        if !dropped.is_empty() {
+            sayln(&format!(
+                "{}: {} events dropped by the horizon, never applied:",
+                arm.name(),
+                dropped.len()
+            ))?;
+            for e in &dropped {
+                sayln(&format!("  {e}"))?;
+            }
+        }
+    }
     // The findings the report leads with, in words.
     let days = outcome
         .comparison
