@@ -278,12 +278,18 @@ pub fn normal_quantile(p: f64) -> f64 {
     }
 }
 
-/// A uniformly random permutation of `0..n` (Fisher–Yates).
+/// Shuffle `items` uniformly in place (Fisher–Yates, last position first:
+/// one `index` draw per position from n − 1 down to 1).
+pub fn shuffle<T>(rng: &mut impl RngCore, items: &mut [T]) {
+    for i in (1..items.len()).rev() {
+        items.swap(i, index(rng, i + 1));
+    }
+}
+
+/// A uniformly random permutation of `0..n`.
 pub fn permutation(rng: &mut impl RngCore, n: usize) -> Vec<usize> {
     let mut order: Vec<usize> = (0..n).collect();
-    for i in (1..n).rev() {
-        order.swap(i, index(rng, i + 1));
-    }
+    shuffle(rng, &mut order);
     order
 }
 

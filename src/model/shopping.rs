@@ -258,16 +258,13 @@ impl Model<'_> {
             channel_sales: &mut self.channel_sales,
             weight: &mut scratch.weight,
         };
-        // A fresh random order of consumers each tick (Fisher–Yates).
+        // A fresh random order of consumers each tick.
         let n = self.consumers.len();
         let order = &mut scratch.order;
         order.clear();
         order.extend(0..n as u32);
         let mut order_rng = self.streams.stream(Purpose::ShoppingOrder, 0, self.tick);
-        for i in (1..n).rev() {
-            let j = dist::index(&mut order_rng, i + 1);
-            order.swap(i, j);
-        }
+        dist::shuffle(&mut order_rng, order);
         let mean_rate = spec.population.consumers.purchase_rate_mean.max(0.5);
         let chunk = ((ATTEMPTS_PER_CHUNK / mean_rate) as usize).clamp(PIECES, 1 << 16);
         scratch.current.resize_with(PIECES, Piece::default);

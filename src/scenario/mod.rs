@@ -206,10 +206,7 @@ impl Scenario {
     /// The tick of `segments.social_before`, if set (validated to lie in
     /// ticks 1 to the last).
     pub fn segment_tick(&self) -> Option<u32> {
-        let sim = &self.spec.simulation;
-        let date = self.spec.segments.social_before?;
-        let days = i64::from(sim.days_per_tick.max(1));
-        u32::try_from(date.days_since(sim.start_date).div_euclid(days)).ok()
+        self.tick_of_date(self.spec.segments.social_before?)
     }
 
     /// The seed of replicate `replicate`'s random streams (derived from the

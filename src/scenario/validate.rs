@@ -549,7 +549,6 @@ fn check_segments(
     };
     let days = i64::from(sim.days_per_tick.max(1));
     let end = sim.start_date.add_days(i64::from(sim.ticks) * days - 1);
-    let tick = date.days_since(sim.start_date).div_euclid(days);
     let usable = |start: super::Date, ticks: u32, days: i64| {
         let t = date.days_since(start).div_euclid(days);
         t >= 1 && t < i64::from(ticks)
@@ -569,7 +568,7 @@ fn check_segments(
         });
         return;
     }
-    if tick < 1 || tick >= i64::from(sim.ticks) {
+    if !in_run {
         problems.push(origins.problem(
             "segments.social_before",
             format!("{date} leaves no ticks before it or none from it in the horizon"),
