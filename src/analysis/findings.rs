@@ -24,6 +24,13 @@ pub const COVERED: &[(&str, &str, Option<&str>)] = &[
     ("purchases_lost", "all", None),
 ];
 
+/// Whether a series is one of the [`COVERED`] metrics.
+pub fn is_covered(key: &SeriesKey) -> bool {
+    COVERED.iter().any(|(m, by, group)| {
+        key.metric == *m && key.by == *by && group.is_none_or(|g| key.group == g)
+    })
+}
+
 /// One finding: a headline effect over the last 13 weeks.
 #[derive(Debug, Clone)]
 pub struct Finding {
@@ -55,21 +62,46 @@ pub fn matches_focus(key: &SeriesKey, item: &str, has_all: bool) -> bool {
     }
 }
 
+/// What a metric counts, for comparing and wording its effects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quantity {
+    /// A share or index in [0, 1].
+    Share,
+    /// Rupiah (`*_idr`).
+    Rupiah,
+    /// Purchases (attempts, decisions, completed, lost, chosen again).
+    Purchases,
+    /// Sellers (alive, entering, exiting).
+    Sellers,
+    Other,
+}
+
+impl Quantity {
+    pub fn of(metric: &str) -> Quantity {
+        if is_share(metric) {
+            Quantity::Share
+        } else if metric.ends_with("_idr") {
+            Quantity::Rupiah
+        } else if metric.starts_with("purchase") {
+            Quantity::Purchases
+        } else if metric.starts_with("sellers") || metric == "entries" || metric == "exits" {
+            Quantity::Sellers
+        } else {
+            Quantity::Other
+        }
+    }
+}
+
 /// The scale an effect is compared on across metrics: shares as they are,
 /// rupiah over the baseline's total GMV, purchases over all purchases,
 /// sellers over all sellers.
 fn common_scale(metric: &str, totals: &Totals) -> Option<f64> {
-    if is_share(metric) {
-        return Some(1.0);
-    }
-    let total = if metric.ends_with("_idr") {
-        totals.gmv
-    } else if metric.starts_with("purchase") {
-        totals.purchases
-    } else if metric.starts_with("sellers") || metric == "entries" || metric == "exits" {
-        totals.sellers
-    } else {
-        None
+    let total = match Quantity::of(metric) {
+        Quantity::Share => return Some(1.0),
+        Quantity::Rupiah => totals.gmv,
+        Quantity::Purchases => totals.purchases,
+        Quantity::Sellers => totals.sellers,
+        Quantity::Other => None,
     }?;
     (total > 0.0).then_some(total)
 }
@@ -153,11 +185,7 @@ pub fn key_findings(rows: &[SummaryRow], policy: &str, focus: &[String]) -> Vec<
     }
     let covered = mine
         .iter()
-        .filter(|r| {
-            COVERED.iter().any(|(m, by, group)| {
-                r.key.metric == *m && r.key.by == *by && group.is_none_or(|g| r.key.group == g)
-            })
-        })
+        .filter(|r| is_covered(&r.key))
         .map(|r| finding(r, false))
         .collect();
     push_group(covered, &mut out, &mut taken);

@@ -255,27 +255,36 @@ pub fn policy_events(baseline: &Scenario, policy: &Scenario) -> Vec<PolicyEvent>
                 .iter()
                 .any(|b| b.tick == e.tick && b.lever == e.lever)
         })
-        .map(|e| {
-            let spec = policy.spec.events.get(e.index);
-            let mut label = e.lever.name().to_string();
-            if let Some(channel) = spec.and_then(|s| s.arg("channel")?.as_str()) {
-                label.push(' ');
-                label.push_str(channel);
-            } else if let Some(channels) = spec.and_then(|s| s.arg("channels")?.as_array()) {
-                let names: Vec<&str> = channels.iter().filter_map(|c| c.as_str()).collect();
-                label.push(' ');
-                label.push_str(&names.join("+"));
-            }
-            PolicyEvent {
-                tick: e.tick as usize,
-                // The date as written, which may fall inside the tick.
-                date: spec
-                    .and_then(|s| s.date)
-                    .unwrap_or_else(|| policy.date_of_tick(e.tick)),
-                label,
-            }
-        })
+        .map(|e| dated_event(policy, e))
         .collect()
+}
+
+/// Every event of a scenario's timeline, dated and labelled.
+pub fn scenario_events(s: &Scenario) -> Vec<PolicyEvent> {
+    s.timeline.iter().map(|e| dated_event(s, e)).collect()
+}
+
+/// An event of `s`'s timeline with its date and its label: the lever and
+/// the channel (or channels) it acts on.
+fn dated_event(s: &Scenario, e: &crate::scenario::TimedEvent) -> PolicyEvent {
+    let spec = s.spec.events.get(e.index);
+    let mut label = e.lever.name().to_string();
+    if let Some(channel) = spec.and_then(|s| s.arg("channel")?.as_str()) {
+        label.push(' ');
+        label.push_str(channel);
+    } else if let Some(channels) = spec.and_then(|s| s.arg("channels")?.as_array()) {
+        let names: Vec<&str> = channels.iter().filter_map(|c| c.as_str()).collect();
+        label.push(' ');
+        label.push_str(&names.join("+"));
+    }
+    PolicyEvent {
+        tick: e.tick as usize,
+        // The date as written, which may fall inside the tick.
+        date: spec
+            .and_then(|s| s.date)
+            .unwrap_or_else(|| s.date_of_tick(e.tick)),
+        label,
+    }
 }
 
 /// Which ticks a row of the headline table summarises.

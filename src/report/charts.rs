@@ -12,7 +12,7 @@ use super::format::Scale;
 use crate::analysis::Comparison;
 use crate::analysis::effects::{TickRange, level_by_tick, paired_effect};
 use crate::analysis::panel::SeriesKey;
-use crate::analysis::summary::{policy_events, title, unit};
+use crate::analysis::summary::{policy_events, scenario_events, title, unit};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -81,23 +81,15 @@ pub struct ChartSpec {
 /// Every event: the baseline's own (grey, in every scenario) and each
 /// policy's (coloured like the policy).
 fn event_marks(cmp: &Comparison) -> Vec<EventMark> {
-    let mut marks = Vec::new();
-    let base = &cmp.baseline.scenario;
-    for e in &base.timeline {
-        let Some(spec) = base.spec.events.get(e.index) else {
-            continue;
-        };
-        let channel = spec
-            .arg("channel")
-            .and_then(|c| c.as_str())
-            .map_or(String::new(), |c| format!(" {c}"));
-        marks.push(EventMark {
-            tick: e.tick as usize,
-            label: format!("{} {}{channel}", base.date_of_tick(e.tick), spec.lever),
+    let mut marks: Vec<EventMark> = scenario_events(&cmp.baseline.scenario)
+        .into_iter()
+        .map(|e| EventMark {
+            tick: e.tick,
+            label: format!("{} {}", e.date, e.label),
             colour: RGBColor(165, 165, 165),
             labelled: false,
-        });
-    }
+        })
+        .collect();
     for (i, p) in cmp.policies.iter().enumerate() {
         for e in policy_events(&cmp.baseline.scenario, &p.scenario) {
             // One mark per date and lever, even if several policies share it.

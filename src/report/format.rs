@@ -3,6 +3,7 @@
 //! decimals as the uncertainty deserves.
 
 use crate::analysis::effects::Effect;
+use crate::analysis::findings::Quantity;
 use crate::analysis::summary::is_share;
 
 /// How a metric's values are shown.
@@ -201,47 +202,34 @@ pub fn per_tick(days_per_tick: u32) -> String {
 }
 
 /// An amount of `metric` in words with its unit: "Rp 177 bn a week",
-/// "1.2 percentage points", "3.4 M purchases a week".
+/// "1.20 percentage points", "3.4 M purchases a week".
 fn amount(metric: &str, v: f64, days_per_tick: u32) -> String {
-    if crate::analysis::summary::is_share(metric) {
-        return format!("{:.2} percentage points", 100.0 * v.abs());
-    }
     let per = per_tick(days_per_tick);
-    amount_with(metric, v, &per)
+    match Quantity::of(metric) {
+        Quantity::Share => format!("{:.2} percentage points", 100.0 * v.abs()),
+        Quantity::Rupiah => format!("Rp {} {per}", human(v.abs())),
+        Quantity::Purchases => format!("{} purchases {per}", human(v.abs())),
+        Quantity::Sellers => format!("{} sellers", human(v.abs())),
+        Quantity::Other => human(v.abs()),
+    }
 }
 
 /// The bare number of an amount, for an interval after the amount itself:
 /// "Rp 134 bn", "1.54".
 fn bare(metric: &str, v: f64) -> String {
-    if crate::analysis::summary::is_share(metric) {
-        format!("{:.2}", 100.0 * v.abs())
-    } else if metric.ends_with("_idr") {
-        format!("Rp {}", human(v.abs()))
-    } else {
-        human(v.abs())
-    }
-}
-
-fn amount_with(metric: &str, v: f64, per: &str) -> String {
-    if metric.ends_with("_idr") {
-        format!("Rp {} {per}", human(v.abs()))
-    } else if metric.starts_with("purchase") {
-        format!("{} purchases {per}", human(v.abs()))
-    } else if metric.starts_with("sellers") || metric == "exits" || metric == "entries" {
-        format!("{} sellers", human(v.abs()))
-    } else {
-        human(v.abs())
+    match Quantity::of(metric) {
+        Quantity::Share => format!("{:.2}", 100.0 * v.abs()),
+        Quantity::Rupiah => format!("Rp {}", human(v.abs())),
+        _ => human(v.abs()),
     }
 }
 
 /// A level of `metric` for a sentence: "54.6%", "Rp 5.36 tn".
 fn level(metric: &str, v: f64) -> String {
-    if crate::analysis::summary::is_share(metric) {
-        format!("{:.1}%", 100.0 * v)
-    } else if metric.ends_with("_idr") {
-        format!("Rp {}", human(v))
-    } else {
-        human(v)
+    match Quantity::of(metric) {
+        Quantity::Share => format!("{:.1}%", 100.0 * v),
+        Quantity::Rupiah => format!("Rp {}", human(v)),
+        _ => human(v),
     }
 }
 
@@ -280,17 +268,11 @@ pub fn finding_sentence(
 ) -> String {
     let e = &f.effect;
     let m = f.key.metric.as_str();
-    let share = crate::analysis::summary::is_share(m);
-    let (up, down) = if share {
-        ("higher", "lower")
-    } else if m.starts_with("sellers")
-        || m.starts_with("purchase")
-        || m == "exits"
-        || m == "entries"
-    {
-        ("more", "fewer")
-    } else {
-        ("more", "less")
+    let share = Quantity::of(m) == Quantity::Share;
+    let (up, down) = match Quantity::of(m) {
+        Quantity::Share => ("higher", "lower"),
+        Quantity::Purchases | Quantity::Sellers => ("more", "fewer"),
+        Quantity::Rupiah | Quantity::Other => ("more", "less"),
     };
     let d = e.diff.mean;
     let way = |v: f64| if v >= 0.0 { up } else { down };

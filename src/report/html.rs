@@ -5,7 +5,7 @@
 use super::format::{all_zero, effect_text, finding_sentence, human, significant};
 use crate::analysis::changes::changes;
 use crate::analysis::findings::{
-    BI_ONLINE_GMV_2022_SD_IDR, BI_ONLINE_GMV_2022_WEEK_IDR, COVERED, Caveats, Finding, caveats,
+    BI_ONLINE_GMV_2022_SD_IDR, BI_ONLINE_GMV_2022_WEEK_IDR, Caveats, Finding, caveats, is_covered,
     key_findings,
 };
 use crate::analysis::segments::{BandRow, segment_of, share_lower};
@@ -156,12 +156,7 @@ pub fn report(
         findings(&mut h, name, list, days);
     }
     h.push_str("</section>\n");
-    caveats_section(
-        &mut h,
-        cmp,
-        &caveats(cmp, rows, &all_findings),
-        &meta.command,
-    );
+    caveats_section(&mut h, &caveats(cmp, rows, &all_findings), &meta.command);
 
     // What each scenario changes, and every event each one applied.
     h.push_str("<section id=\"changes\">\n<h2>What each scenario changes</h2>\n");
@@ -364,7 +359,10 @@ fn findings(h: &mut String, policy: &str, list: &[Finding], days_per_tick: u32) 
         return;
     }
     h.push_str("<ul>\n");
-    let covered = list.iter().filter(|f| f.focus || is_covered(f)).count();
+    let covered = list
+        .iter()
+        .filter(|f| f.focus || is_covered(&f.key))
+        .count();
     for f in list.iter().take(covered.max(FINDINGS)) {
         let class = if f.focus { " class=\"focus\"" } else { "" };
         let _ = writeln!(
@@ -376,15 +374,9 @@ fn findings(h: &mut String, policy: &str, list: &[Finding], days_per_tick: u32) 
     h.push_str("</ul>\n");
 }
 
-fn is_covered(f: &Finding) -> bool {
-    COVERED.iter().any(|(m, by, group)| {
-        f.key.metric == *m && f.key.by == *by && group.is_none_or(|g| f.key.group == g)
-    })
-}
-
 /// What a reader must know before quoting the numbers, computed from the
 /// comparison.
-fn caveats_section(h: &mut String, cmp: &Comparison, c: &Caveats, command: &[String]) {
+fn caveats_section(h: &mut String, c: &Caveats, command: &[String]) {
     h.push_str("<section id=\"caveats\">\n<h2>Before quoting these numbers</h2>\n<ul>\n");
     let _ = writeln!(
         h,
@@ -466,7 +458,6 @@ fn caveats_section(h: &mut String, cmp: &Comparison, c: &Caveats, command: &[Str
             );
         }
     }
-    let _ = cmp;
     h.push_str("</ul>\n</section>\n");
 }
 
