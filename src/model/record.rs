@@ -2,7 +2,7 @@
 
 use super::Model;
 use super::sellers::SellerKind;
-use crate::metrics::{By, Metric, Observation, TickRecord};
+use crate::metrics::{By, Metric, Observation, SOCIAL_SEGMENTS, TickRecord};
 
 impl Model<'_> {
     pub(super) fn record(&self) -> TickRecord {
@@ -86,6 +86,9 @@ impl Model<'_> {
         let mut alive_kind = [0u64; 3];
         let mut alive_channel = vec![0u64; nk];
         let mut alive_nest = vec![0u64; m.nest_members.len()];
+        // UMKM by size class and by social segment.
+        let mut alive_class = [0u64; 3];
+        let mut alive_social = [0u64; SOCIAL_SEGMENTS.len()];
         for j in 0..s.len() {
             if s.alive[j] {
                 alive_kind[s.kind[j] as usize] += 1;
@@ -97,14 +100,10 @@ impl Model<'_> {
                         alive_nest[n] += 1;
                     }
                 }
-            }
-        }
-        let mut alive_class = [0u64; 3];
-        let mut alive_social = [0u64; 2];
-        for j in 0..s.len() {
-            if s.alive[j] && s.kind[j] == SellerKind::Umkm {
-                alive_class[s.size_class[j] as usize] += 1;
-                alive_social[s.sold_on_social[j] as usize] += 1;
+                if s.kind[j] == SellerKind::Umkm {
+                    alive_class[s.size_class[j] as usize] += 1;
+                    alive_social[s.sold_on_social[j] as usize] += 1;
+                }
             }
         }
         put(
@@ -113,8 +112,12 @@ impl Model<'_> {
             0,
             alive_kind.iter().sum::<u64>() as f64 * ss,
         );
-        let segments = self.windows.is_some();
-        let social_groups = if segments { 2 } else { 0 };
+        // The social segment's groups exist only with a segment date.
+        let social_groups = if self.windows.is_some() {
+            SOCIAL_SEGMENTS.len()
+        } else {
+            0
+        };
 
         for kind in SellerKind::ALL {
             put(
