@@ -78,7 +78,12 @@ impl Model<'_> {
             f.gmv_kind[s.kind[j] as usize] += gmv;
             f.purchases_kind[s.kind[j] as usize] += sales as u64;
             f.gmv_origin[s.imported[j] as usize] += gmv;
-            f.gmv_category[s.category[j] as usize] += gmv;
+            let c = s.category[j] as usize;
+            f.gmv_category[c] += gmv;
+            if sales > 0 {
+                f.price_sales_category[c] += s.price[j] * f64::from(sales);
+                f.sales_category[c] += u64::from(sales);
+            }
             f.gmv_squares += gmv * gmv;
             let (revenue, profit) = books.revenue_and_profit(s, j);
             s.cash[j] += profit;

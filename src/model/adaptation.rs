@@ -35,22 +35,14 @@ impl Model<'_> {
             })
             .collect();
         // Rivals' price in each category: this tick's mean price p_j over
-        // sales (the sellers' own prices, before commissions are added).
-        let mut sold = vec![(0.0f64, 0u64); nc];
-        {
-            let s = &self.sellers;
-            for j in 0..s.len() {
-                let n = s.tally[j].sales();
-                if s.alive[j] && n > 0 {
-                    let c = &mut sold[s.category[j] as usize];
-                    c.0 += s.price[j] * f64::from(n);
-                    c.1 += u64::from(n);
-                }
-            }
-        }
-        let rival_price: Vec<Option<f64>> = sold
+        // sales (the sellers' own prices, before commissions are added),
+        // summed in accounting.
+        let f = &self.flows;
+        let rival_price: Vec<Option<f64>> = f
+            .price_sales_category
             .iter()
-            .map(|&(sum, n)| (n > 0).then(|| sum / n as f64))
+            .zip(&f.sales_category)
+            .map(|(&sum, &n)| (n > 0).then(|| sum / n as f64))
             .collect();
         let pricing = Pricing::new(&self.scenario.spec);
         let digitalization = self.policy.digitalization_rate;

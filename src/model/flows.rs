@@ -42,6 +42,11 @@ pub struct TickFlows {
     pub purchases_kind: [u64; 3],
     pub gmv_origin: [f64; 2],
     pub gmv_category: Vec<f64>,
+    /// Σ p_j × sales (the sellers' own prices, before commissions are
+    /// added) and Σ sales, by category: the rivals' mean price that step 6
+    /// reads.
+    pub price_sales_category: Vec<f64>,
+    pub sales_category: Vec<u64>,
     /// Σ over simulated sellers of (their GMV)², for the HHI.
     pub gmv_squares: f64,
     /// UMKM totals in real IDR.
@@ -71,6 +76,8 @@ impl TickFlows {
             commission: vec![0.0; n_channels],
             entries_channel: vec![0; n_channels],
             gmv_category: vec![0.0; n_categories],
+            price_sales_category: vec![0.0; n_categories],
+            sales_category: vec![0; n_categories],
             exits_channel: vec![0; n_channels],
             ..TickFlows::default()
         }
