@@ -198,6 +198,18 @@ pub fn key_findings(rows: &[SummaryRow], policy: &str, focus: &[String]) -> Vec<
     out
 }
 
+/// Every policy's findings, by policy name in the comparison's order.
+pub fn all_findings(
+    cmp: &Comparison,
+    rows: &[SummaryRow],
+    focus: &[String],
+) -> Vec<(String, Vec<Finding>)> {
+    cmp.policies
+        .iter()
+        .map(|p| (p.name().to_string(), key_findings(rows, p.name(), focus)))
+        .collect()
+}
+
 /// What a reader must know about a comparison, computed from it.
 #[derive(Debug, Clone)]
 pub struct Caveats {

@@ -2,7 +2,6 @@
 
 use super::{Failure, Session, sayln};
 use clap::Args;
-use pasar::analysis::findings::key_findings;
 use pasar::analysis::summary::title;
 use pasar::analysis::summary::{PrecisionTargets, ReplicateDecision};
 use pasar::job::compare::{CompareJob, compare};
@@ -124,12 +123,11 @@ pub fn run(args: CompareArgs) -> Result<(), Failure> {
         .spec
         .simulation
         .days_per_tick;
-    for p in &outcome.comparison.policies {
-        let list = key_findings(&outcome.rows, p.name(), &args.focus);
+    for (policy, list) in &outcome.findings {
         if list.is_empty() {
             continue;
         }
-        sayln(&format!("key findings, {} (last 13 weeks):", p.name()))?;
+        sayln(&format!("key findings, {policy} (last 13 weeks):"))?;
         for f in list.iter().take(KEY_FINDINGS_SHOWN.max(args.focus.len())) {
             sayln(&format!(
                 "  - {}",

@@ -4,6 +4,7 @@
 //! from finished run folders, each checked against its manifest.
 
 use super::{Controls, JobError, TickProgress, run_error, scenario_entries};
+use crate::analysis::findings::{Finding, all_findings};
 use crate::analysis::panel::Panel;
 use crate::analysis::runs::{RunInfo, incompatibilities, read_run_folder};
 use crate::analysis::summary::{
@@ -49,6 +50,8 @@ pub struct CompareOutcome {
     pub folder: PathBuf,
     pub comparison: Comparison,
     pub rows: Vec<SummaryRow>,
+    /// Each policy's key findings, as the report gives them.
+    pub findings: Vec<(String, Vec<Finding>)>,
     pub decision: ReplicateDecision,
     pub crn_narrowing: Option<f64>,
     /// Series only one side has: (policy, series, side).
@@ -167,12 +170,14 @@ pub fn compare(job: &CompareJob, controls: &Controls) -> Result<CompareOutcome, 
             .chain(cmp.policies.iter())
             .map(|a| &a.scenario),
     );
-    let folder = write_outputs(&out, job.force, &cmp, &rows, &job.focus, manifest)
+    let findings = all_findings(&cmp, &rows, &job.focus);
+    let folder = write_outputs(&out, job.force, &cmp, &rows, &findings, manifest)
         .map_err(|e| e.context(format!("writing the comparison to {}", out.display())))?;
     Ok(CompareOutcome {
         folder,
         comparison: cmp,
         rows,
+        findings,
         decision,
         crn_narrowing: crn,
         one_sided,
@@ -573,7 +578,7 @@ fn write_outputs(
     force: bool,
     cmp: &Comparison,
     rows: &[SummaryRow],
-    focus: &[String],
+    findings: &[(String, Vec<Finding>)],
     manifest: Manifest,
 ) -> Result<PathBuf, JobError> {
     let folder = StagedFolder::create(out, force)?;
@@ -617,11 +622,10 @@ fn write_outputs(
             .map(|d| d.sentence.lines().next().unwrap_or("").to_string())
             .unwrap_or_default(),
         crn_narrowing: crn.flatten(),
-        focus: focus.to_vec(),
     };
     folder.write(
         "report.html",
-        report(cmp, rows, &bands, &drawn, &meta).as_bytes(),
+        report(cmp, rows, &bands, findings, &drawn, &meta).as_bytes(),
     )?;
     Ok(folder.commit_with_manifest(manifest)?)
 }

@@ -6,7 +6,6 @@ use super::format::{all_zero, effect_text, finding_sentence, human, significant}
 use crate::analysis::changes::changes;
 use crate::analysis::findings::{
     BI_ONLINE_GMV_2022_SD_IDR, BI_ONLINE_GMV_2022_WEEK_IDR, Caveats, Finding, caveats, is_covered,
-    key_findings,
 };
 use crate::analysis::segments::{BandRow, segment_of, share_lower};
 use crate::analysis::summary::{
@@ -41,9 +40,6 @@ pub struct ReportMeta {
     pub replicates_note: String,
     /// Median narrowing of the headline intervals by common random numbers.
     pub crn_narrowing: Option<f64>,
-    /// Metrics the comparison asks about (`--focus`): the findings lead
-    /// with them.
-    pub focus: Vec<String>,
 }
 
 /// A chart pair for one headline series.
@@ -106,6 +102,7 @@ pub fn report(
     cmp: &Comparison,
     rows: &[SummaryRow],
     bands: &[BandRow],
+    all_findings: &[(String, Vec<Finding>)],
     charts: &crate::report::Charts,
     meta: &ReportMeta,
 ) -> String {
@@ -142,21 +139,11 @@ pub fn report(
     // before quoting them.
     h.push_str("<section id=\"findings\">\n<h2>Key findings</h2>\n");
     let days = s.spec.simulation.days_per_tick;
-    let all_findings: Vec<(String, Vec<Finding>)> = cmp
-        .policies
-        .iter()
-        .map(|p| {
-            (
-                p.name().to_string(),
-                key_findings(rows, p.name(), &meta.focus),
-            )
-        })
-        .collect();
-    for (name, list) in &all_findings {
+    for (name, list) in all_findings {
         findings(&mut h, name, list, days);
     }
     h.push_str("</section>\n");
-    caveats_section(&mut h, &caveats(cmp, rows, &all_findings), &meta.command);
+    caveats_section(&mut h, &caveats(cmp, rows, all_findings), &meta.command);
 
     // What each scenario changes, and every event each one applied.
     h.push_str("<section id=\"changes\">\n<h2>What each scenario changes</h2>\n");
