@@ -37,6 +37,33 @@ pub(crate) fn unregister(path: &Path) {
     }
 }
 
+/// `path` listed as a temporary for as long as this lives, unless kept.
+pub(crate) struct Registration {
+    path: Option<PathBuf>,
+}
+
+impl Registration {
+    pub(crate) fn new(path: &Path) -> Registration {
+        register(path);
+        Registration {
+            path: Some(path.to_path_buf()),
+        }
+    }
+
+    /// Leave `path` listed: its owner unregisters it.
+    pub(crate) fn keep(mut self) {
+        self.path = None;
+    }
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        if let Some(path) = &self.path {
+            unregister(path);
+        }
+    }
+}
+
 /// For an immediate exit: remove every temporary being written and return
 /// with the list locked, so that no new one is renamed into place by this
 /// process ([`rename_into_place`] waits for the lock, and finds its

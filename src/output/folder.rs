@@ -78,7 +78,7 @@ pub(crate) fn check_parent_writable(path: &Path) -> Result<(), OutputError> {
         let probe = ancestor.join(format!(".pasar-write-test-{}", std::process::id()));
         // A temporary like any other: a signal that ends the process while
         // the probe exists removes it too.
-        super::atomic::register(&probe);
+        let listed = super::atomic::Registration::new(&probe);
         let created = fs::OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -86,7 +86,7 @@ pub(crate) fn check_parent_writable(path: &Path) -> Result<(), OutputError> {
         if created.is_ok() {
             let _ = fs::remove_file(&probe);
         }
-        super::atomic::unregister(&probe);
+        drop(listed);
         return match created {
             Ok(_) => Ok(()),
             // Left by an earlier process of the same id: writable all the same.

@@ -65,52 +65,37 @@ impl DestinationLock {
             // A file this call creates is a temporary from the start, so
             // that a signal that ends the process before the lock is taken
             // removes it too; one that was there already is not ours.
-            let creating = !path.exists();
-            if creating {
-                super::atomic::register(&path);
-            }
-            let let_go = || {
-                if creating {
-                    super::atomic::unregister(&path);
-                }
-            };
+            let created = (!path.exists()).then(|| super::atomic::Registration::new(&path));
             let file = fs::OpenOptions::new()
                 .create(true)
                 .truncate(false)
                 .write(true)
                 .open(&path)
-                .map_err(|source| {
-                    let_go();
-                    OutputError::NotWritable {
-                        path: path.parent().unwrap_or(Path::new(".")).to_path_buf(),
-                        source,
-                    }
+                .map_err(|source| OutputError::NotWritable {
+                    path: path.parent().unwrap_or(Path::new(".")).to_path_buf(),
+                    source,
                 })?;
             match file.try_lock() {
                 Ok(()) => {}
                 Err(fs::TryLockError::WouldBlock) => {
-                    let_go();
                     return Err(OutputError::Busy {
                         path: destination.to_path_buf(),
                     });
                 }
-                Err(fs::TryLockError::Error(e)) => {
-                    let_go();
-                    return Err(OutputError::io(&path, e));
-                }
+                Err(fs::TryLockError::Error(e)) => return Err(OutputError::io(&path, e)),
             }
             if same_file(&file, &path) {
                 // An abort (a second Ctrl-C) removes it with the other
                 // temporaries before the process exits.
-                if !creating {
-                    super::atomic::register(&path);
+                match created {
+                    Some(registration) => registration.keep(),
+                    None => super::atomic::register(&path),
                 }
                 return Ok(DestinationLock {
                     path,
                     file: Some(file),
                 });
             }
-            let_go();
         }
         Err(OutputError::Busy {
             path: destination.to_path_buf(),
