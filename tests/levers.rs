@@ -16,6 +16,18 @@ use pasar::model::sellers::{SellerKind, Sellers};
 use pasar::scenario::Scenario;
 use pasar::scenario::schema::EventSpec;
 
+/// `s` with the marketplace's take rate set to `rate` from tick 3.
+fn marketplace_take_rate_from_tick_3(s: &Scenario, rate: f64) -> Scenario {
+    with_events(
+        s,
+        vec![
+            event(3, "take_rate")
+                .with("channel", "marketplace")
+                .with("rate", rate),
+        ],
+    )
+}
+
 /// The small baseline with a social channel worth using.
 fn base(extra: &[&str]) -> Scenario {
     let mut sets = vec![
@@ -926,14 +938,7 @@ fn take_rate_scales_commissions_that_sellers_absorb_without_pass_through() {
     let mp = channel_index(&without, "marketplace");
     let old = without.spec.channels["marketplace"].take_rate;
     let new = 2.5 * old;
-    let with = with_events(
-        &without,
-        vec![
-            event(3, "take_rate")
-                .with("channel", "marketplace")
-                .with("rate", new),
-        ],
-    );
+    let with = marketplace_take_rate_from_tick_3(&without, new);
     let (a, b) = lockstep(&without, &with, 3, |p| {
         if p.tick == 3 {
             // With no pass-through consumers do not see commissions: this
@@ -1256,14 +1261,7 @@ fn take_rate_passes_the_parameter_share_of_the_commission_to_prices() {
         let old = without.spec.channels["marketplace"].take_rate;
         assert!(old > 0.0);
         for new in [3.0 * old, 0.2 * old] {
-            let with = with_events(
-                &without,
-                vec![
-                    event(3, "take_rate")
-                        .with("channel", "marketplace")
-                        .with("rate", new),
-                ],
-            );
+            let with = marketplace_take_rate_from_tick_3(&without, new);
             let mut checked = 0;
             let (a, b) = lockstep(&without, &with, 3, |p| {
                 if p.tick != 3 {
