@@ -13,6 +13,7 @@ pub mod dist;
 pub mod hugepages;
 pub mod input;
 pub mod job;
+pub mod lang;
 pub mod metrics;
 pub mod model;
 pub mod output;

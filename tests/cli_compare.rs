@@ -760,3 +760,93 @@ fn the_spreadsheet_round_trips_the_summary_numbers() {
     }
     assert!(compared > 500, "{compared} numbers compared");
 }
+
+#[test]
+fn lang_id_writes_the_report_and_the_summary_in_indonesian() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("ban-id");
+    let stdout = ok(&compare(
+        &pair(),
+        &out,
+        &["--replicates", "2", "--lang", "id"],
+    ));
+    // The terminal summary.
+    for words in [
+        "temuan utama, payment_ban",
+        "kesimpulan",
+        "Pangsa GMV",
+        "hasil di",
+    ] {
+        assert!(
+            stdout.contains(words),
+            "the summary lacks `{words}`:\n{stdout}"
+        );
+    }
+    for english in ["key findings", "verdict", "GMV share", "results in"] {
+        assert!(
+            !stdout.contains(english),
+            "English `{english}` in:\n{stdout}"
+        );
+    }
+    // Indonesian numbers: decimal commas, intervals split by semicolons.
+    assert!(
+        stdout.contains(" poin [") && stdout.contains("; "),
+        "{stdout}"
+    );
+    // The page: its language, its sections, and no English heading.
+    let page = fs::read_to_string(out.join("report.html")).expect("report.html");
+    assert!(page.contains("<html lang=\"id\">"));
+    for heading in [
+        "<h2>Temuan utama</h2>",
+        "<h2>Sebelum mengutip angka-angka ini</h2>",
+        "<h2>Dampak utama</h2>",
+    ] {
+        assert!(page.contains(heading), "the page lacks {heading}");
+    }
+    let headings = common::headings(&page);
+    assert!(headings.len() > 20, "{} headings", headings.len());
+    let english = common::english_in(&headings);
+    assert!(
+        english.is_empty(),
+        "English headings on the Indonesian page: {english:#?}"
+    );
+    // The charts speak it too (axis titles are drawn into the SVG).
+    assert!(
+        page.contains("tanggal (awal periode)"),
+        "chart axes in English"
+    );
+    let svg =
+        fs::read_to_string(out.join("charts/umkm_revenue_idr-all-all-diff.svg")).expect("a chart");
+    assert!(
+        svg.contains("Pendapatan UMKM: selisih dari baseline"),
+        "chart title in English"
+    );
+
+    // The same comparison in English has the English headings the check
+    // looks for: it can fail.
+    let out_en = dir.path().join("ban-en");
+    ok(&compare(&pair(), &out_en, &["--replicates", "2"]));
+    let page_en = fs::read_to_string(out_en.join("report.html")).expect("report.html");
+    assert!(page_en.contains("<html lang=\"en\">"));
+    let english = common::english_in(&common::headings(&page_en));
+    assert!(english.len() > 20, "the check finds only {english:?}");
+    // The numbers do not depend on the language.
+    assert_eq!(
+        fs::read(out.join("summary.csv")).expect("summary.csv"),
+        fs::read(out_en.join("summary.csv")).expect("summary.csv")
+    );
+}
+
+#[test]
+fn an_unknown_language_is_refused_before_anything_runs() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("fr");
+    let output = compare(&pair(), &out, &["--lang", "fr"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("`fr` is not a language") && stderr.contains("id (Bahasa Indonesia)"),
+        "{stderr}"
+    );
+    assert!(!out.exists(), "a refused run left {}", out.display());
+}

@@ -175,4 +175,44 @@ fn report_renders_in_a_real_browser() {
         last_ink_row < 15_000,
         "the page is {last_ink_row} pixels long at a laptop width"
     );
+
+    // The same report in Bahasa Indonesia renders, and the page the
+    // browser built carries no English heading.
+    let out_id = dir.path().join("cmp-id");
+    let status = common::pasar_command()
+        .args(["compare"])
+        .arg(root.join("scenarios/baseline.toml"))
+        .arg(root.join("scenarios/payment_ban.toml"))
+        .args(["--replicates", "2", "--quiet", "--lang", "id", "--out"])
+        .arg(&out_id)
+        .args(set_flags(&common::layered(
+            BAN_WINDOW,
+            &["simulation.ticks=40"],
+        )))
+        .stdout(Stdio::null())
+        .status()
+        .expect("run pasar compare --lang id");
+    assert!(status.success());
+    let dom = headless(
+        &browser,
+        &profile,
+        &out_id.join("report.html"),
+        &["--dump-dom"],
+    );
+    assert!(
+        dom.contains("<html lang=\"id\">"),
+        "the page does not say it is Indonesian"
+    );
+    assert!(dom.contains("<h2>Temuan utama</h2>") && dom.contains("<div class=\"grid\">"));
+    assert!(
+        dom.matches("<svg").count() >= 30,
+        "charts missing from the Indonesian DOM"
+    );
+    let headings = common::headings(&dom);
+    let english = common::english_in(&headings);
+    assert!(
+        english.is_empty(),
+        "English on the Indonesian page: {english:#?}"
+    );
+    println!("Indonesian page: {} headings, none English", headings.len());
 }

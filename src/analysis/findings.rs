@@ -224,7 +224,7 @@ pub struct Caveats {
     /// covers that year (the rupiah benchmark's period).
     pub online_gmv_2022: Option<f64>,
     /// Each scenario's events left out by its horizon.
-    pub dropped: Vec<(String, Vec<String>)>,
+    pub dropped: Vec<(String, Vec<crate::scenario::DroppedEvent>)>,
 }
 
 #[derive(Debug, Clone)]
@@ -277,7 +277,7 @@ pub fn caveats(
     constant.dedup();
     let dropped = std::iter::once(&cmp.baseline)
         .chain(cmp.policies.iter())
-        .map(|a| (a.name().to_string(), a.scenario.dropped_event_lines()))
+        .map(|a| (a.name().to_string(), a.scenario.dropped_events.clone()))
         .filter(|(_, d)| !d.is_empty())
         .collect();
     Caveats {

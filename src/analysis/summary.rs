@@ -4,6 +4,7 @@
 
 use super::effects::{Effect, TickRange, paired_effect};
 use super::panel::{Panel, SeriesKey};
+use crate::lang::{Lang, fill};
 use crate::metrics::{By, METRICS, Metric};
 use crate::scenario::{Date, Scenario};
 
@@ -41,11 +42,17 @@ impl Part {
     ];
 
     pub fn title(self) -> &'static str {
+        self.title_in(Lang::En)
+    }
+
+    /// The part's heading in `lang`.
+    pub fn title_in(self, lang: Lang) -> &'static str {
+        let w = lang.words();
         match self {
-            Part::Platforms => "Platforms, owners and offline",
-            Part::Sellers => "Sellers and imports",
-            Part::Consumers => "Consumers",
-            Part::CrossTabulations => "Who sells on each platform",
+            Part::Platforms => w.part_platforms,
+            Part::Sellers => w.part_sellers,
+            Part::Consumers => w.part_consumers,
+            Part::CrossTabulations => w.part_cross,
         }
     }
 }
@@ -184,37 +191,71 @@ pub fn headline_series(scenario: &Scenario) -> Vec<SeriesKey> {
 
 /// A short human title for a series: "GMV share, kind umkm".
 pub fn title(key: &SeriesKey) -> String {
+    title_in(key, Lang::En)
+}
+
+/// A series' title in `lang`: "GMV share, kind umkm", "Pangsa GMV, jenis
+/// umkm". Names the user chose (channels, categories, owners) stay as
+/// written.
+pub fn title_in(key: &SeriesKey, lang: Lang) -> String {
+    let w = lang.words();
     let metric = match key.metric.as_str() {
-        "gmv_idr" => "GMV",
-        "gmv_share" => "GMV share",
-        "import_penetration" => "Import penetration",
-        "sellers_alive" => "Sellers alive",
-        "umkm_revenue_idr" => "UMKM revenue",
-        "umkm_profit_idr" => "UMKM profit",
-        "umkm_subsidy_idr" => "UMKM subsidy",
-        "purchases_lost" => "Purchases lost",
-        "purchases" => "Purchases",
-        "consumer_surplus_idr" => "Consumer surplus",
-        "commission_idr" => "Commissions",
-        "purchases_redirected" => "Purchases chosen again",
-        "hhi" => "HHI",
-        "exits" => "Exits",
-        "sellers_by_revenue_change" => "Sellers by revenue change",
+        "gmv_idr" => w.m_gmv,
+        "gmv_share" => w.m_gmv_share,
+        "import_penetration" => w.m_import_penetration,
+        "sellers_alive" => w.m_sellers_alive,
+        "umkm_revenue_idr" => w.m_umkm_revenue,
+        "umkm_profit_idr" => w.m_umkm_profit,
+        "umkm_subsidy_idr" => w.m_umkm_subsidy,
+        "purchases_lost" => w.m_purchases_lost,
+        "purchases" => w.m_purchases,
+        "consumer_surplus_idr" => w.m_consumer_surplus,
+        "commission_idr" => w.m_commissions,
+        "purchases_redirected" => w.m_redirected,
+        "hhi" => w.m_hhi,
+        "exits" => w.m_exits,
+        "sellers_by_revenue_change" => w.m_by_revenue_change,
         other => other,
+    };
+    // The model's own group names (kinds, origins, classes) in words.
+    let group_word = |g: &str| -> String {
+        match g {
+            "domestic" => w.domestic.into(),
+            "imported" => w.imported.into(),
+            "importer" => w.importer.into(),
+            "affiliate" => w.affiliate.into(),
+            "umkm" => w.umkm.into(),
+            "micro" => w.micro.into(),
+            "small" => w.small.into(),
+            "medium" => w.medium.into(),
+            other => other.to_string(),
+        }
     };
     match key.by.as_str() {
         "all" => metric.to_string(),
         // "umkm_on_shopee": the group says it all.
-        "kind_channel" | "origin_channel" => {
-            format!("{metric}, {}", key.group.replacen("_on_", " on ", 1))
-        }
-        "discovery_channel" => format!("{metric}, found on {}", key.group),
-        "size_class" => format!("{metric}, {} enterprises", key.group),
-        "social_segment" => match key.group.as_str() {
-            "sold_on_social" => format!("{metric}, UMKM that sold on social"),
-            _ => format!("{metric}, UMKM that did not sell on social"),
+        "kind_channel" | "origin_channel" => match key.group.split_once("_on_") {
+            Some((who, channel)) => fill(w.on_channel, &[metric, &group_word(who), channel]),
+            None => format!("{metric}, {}", key.group),
         },
-        by => format!("{metric}, {} {}", by.replace('_', " "), key.group),
+        "discovery_channel" => fill(w.found_on, &[metric, &key.group]),
+        "size_class" => fill(w.size_class, &[metric, &group_word(&key.group)]),
+        "social_segment" => match key.group.as_str() {
+            "sold_on_social" => fill(w.sold_on_social, &[metric]),
+            _ => fill(w.not_on_social, &[metric]),
+        },
+        by => {
+            let by_word = match by {
+                "kind" => w.by_kind.to_string(),
+                "origin" => w.by_origin.to_string(),
+                "channel" => w.by_channel.to_string(),
+                "category" => w.by_category.to_string(),
+                "owner" => w.by_owner.to_string(),
+                "nest" => w.by_nest.to_string(),
+                other => other.replace('_', " "),
+            };
+            fill(w.by_group, &[metric, &by_word, &group_word(&key.group)])
+        }
     }
 }
 
@@ -224,6 +265,25 @@ pub fn unit(metric: &str) -> &'static str {
         .iter()
         .find(|m| m.name == metric)
         .map_or("", |m| m.unit)
+}
+
+/// The unit of a metric in `lang`.
+pub fn unit_in(metric: &str, lang: Lang) -> &'static str {
+    let w = lang.words();
+    match unit(metric) {
+        "IDR per tick" => w.u_idr_per_tick,
+        "IDR per unit" => w.u_idr_per_unit,
+        "index (0-1)" => w.u_index,
+        "real attempts per tick" => w.u_attempts,
+        "real decisions per tick" => w.u_decisions,
+        "real purchases per tick" => w.u_purchases,
+        "real sellers (by kind) or listings (by channel)" => w.u_sellers_or_listings,
+        "real sellers" => w.u_sellers,
+        "share (0-1)" => w.u_share,
+        // A unit added to the dictionary without its words reads in
+        // English until it gets them.
+        other => other,
+    }
 }
 
 /// Whether a metric is a dimensionless share or index (0-1), for which a
@@ -305,12 +365,20 @@ impl Window {
         }
     }
 
-    /// A phrase for tables: "4 weeks after payment_ban social".
+    /// A phrase for tables: "4 wk after payment_ban social".
     pub fn describe(&self) -> String {
+        self.describe_in(Lang::En)
+    }
+
+    /// The phrase in `lang`.
+    pub fn describe_in(&self, lang: Lang) -> String {
+        let w = lang.words();
         match self {
-            Window::LastTick => "last tick".into(),
-            Window::Last13Weeks => "last 13 weeks".into(),
-            Window::AfterEvent { event, weeks } => format!("{weeks} wk after {}", event.label),
+            Window::LastTick => w.window_last_tick.into(),
+            Window::Last13Weeks => w.window_last13.into(),
+            Window::AfterEvent { event, weeks } => {
+                fill(w.window_after, &[&weeks.to_string(), &event.label])
+            }
         }
     }
 }
@@ -592,4 +660,33 @@ pub struct ReplicateDecision {
     /// Headline metrics without a target.
     pub untargeted: Vec<String>,
     pub sentence: String,
+}
+
+impl ReplicateDecision {
+    /// How the replicate count was decided, in `lang`: one line, then the
+    /// effects still too wide and the metrics without a target, if any,
+    /// indented.
+    pub fn sentence_in(&self, lang: Lang) -> String {
+        let w = lang.words();
+        let (n, rounds) = (self.replicates.to_string(), self.rounds.to_string());
+        let mut out = match self.stopped.as_str() {
+            "precise" => fill(w.decided_precise, &[&n, &rounds]),
+            "max_replicates" => {
+                let shown: Vec<&str> = self.imprecise.iter().take(5).map(String::as_str).collect();
+                format!(
+                    "{}\n  {}",
+                    fill(w.decided_max, &[&n, &self.imprecise.len().to_string()]),
+                    shown.join("\n  ")
+                )
+            }
+            // Compared from finished runs: no batch was run.
+            _ if self.rounds == 0 => fill(w.decided_finished, &[&n]),
+            _ => fill(w.decided_fixed, &[&n]),
+        };
+        if !self.untargeted.is_empty() && self.stopped != "fixed" {
+            out.push_str("\n  ");
+            out.push_str(&fill(w.decided_untargeted, &[&self.untargeted.join(", ")]));
+        }
+        out
+    }
 }

@@ -2,15 +2,15 @@
 
 use super::{Failure, Session, sayln};
 use clap::Args;
-use pasar::analysis::summary::title;
-use pasar::analysis::summary::{PrecisionTargets, ReplicateDecision};
+use pasar::analysis::summary::PrecisionTargets;
 use pasar::job::compare::{CompareJob, compare};
+use pasar::lang::{Lang, fill};
 use pasar::report::format::finding_sentence;
 use pasar::report::table::terminal_table;
+use pasar::scenario::Overrides;
 
 /// Key findings printed per policy (the report lists more).
 const KEY_FINDINGS_SHOWN: usize = 5;
-use pasar::scenario::Overrides;
 use std::path::PathBuf;
 
 #[derive(Debug, Args)]
@@ -59,6 +59,10 @@ pub struct CompareArgs {
     /// metric/by/group, e.g. umkm_revenue_idr,import_penetration.
     #[arg(long, value_delimiter = ',', value_name = "METRIC,...")]
     pub focus: Vec<String>,
+    /// Language of the report, its charts and this summary: en (English)
+    /// or id (Bahasa Indonesia).
+    #[arg(long, default_value = "en", value_name = "en|id")]
+    pub lang: Lang,
     /// Replace the output folder if it holds earlier results.
     #[arg(long)]
     pub force: bool,
@@ -96,22 +100,24 @@ pub fn run(args: CompareArgs) -> Result<(), Failure> {
         force: args.force,
         threads: usize::from(args.threads),
         focus: args.focus.clone(),
+        lang: args.lang,
     };
+    let lang = args.lang;
+    let w = lang.words();
     let outcome = compare(&job, &session.controls()).map_err(|e| session.failure(e))?;
-    super::say(&terminal_table(&outcome.comparison, &outcome.rows))?;
+    super::say(&terminal_table(&outcome.comparison, &outcome.rows, lang))?;
     // What the runs left out, as a run's summary says it.
     for arm in
         std::iter::once(&outcome.comparison.baseline).chain(outcome.comparison.policies.iter())
     {
-        let dropped = arm.scenario.dropped_event_lines();
+        let dropped = &arm.scenario.dropped_events;
         if !dropped.is_empty() {
-            sayln(&format!(
-                "{}: {} events dropped by the horizon, never applied:",
-                arm.name(),
-                dropped.len()
+            sayln(&fill(
+                w.terminal_dropped,
+                &[arm.name(), &dropped.len().to_string()],
             ))?;
-            for e in &dropped {
-                sayln(&format!("  {e}"))?;
+            for e in dropped {
+                sayln(&format!("  {}", e.describe_in(lang)))?;
             }
         }
     }
@@ -127,54 +133,19 @@ pub fn run(args: CompareArgs) -> Result<(), Failure> {
         if list.is_empty() {
             continue;
         }
-        sayln(&format!("key findings, {policy} (last 13 weeks):"))?;
+        sayln(&fill(w.terminal_findings, &[policy]))?;
         for f in list.iter().take(KEY_FINDINGS_SHOWN.max(args.focus.len())) {
-            sayln(&format!(
-                "  - {}",
-                finding_sentence(f, &title(&f.key), days)
-            ))?;
+            sayln(&format!("  - {}", finding_sentence(f, days, lang)))?;
         }
     }
-    sayln(&decision_sentence(&outcome.decision))?;
+    sayln(&outcome.decision.sentence_in(lang))?;
     if let Some(r) = outcome.crn_narrowing {
-        sayln(&format!(
-            "common random numbers made the headline intervals {r:.1}x narrower than independent runs (median)"
-        ))?;
+        let r = lang.decimal(&format!("{r:.1}"));
+        sayln(&fill(w.terminal_crn, &[&r]))?;
     }
-    sayln(&format!(
-        "results in {}/ (report.html, summary.csv, summary.xlsx, effects.csv, columns.csv, charts/) in {:.1} s",
-        outcome.folder.display(),
-        outcome.wall_seconds
+    let seconds = lang.decimal(&format!("{:.1}", outcome.wall_seconds));
+    sayln(&fill(
+        w.terminal_results,
+        &[&outcome.folder.display().to_string(), &seconds],
     ))
-}
-
-/// How the replicate count was decided, in the command line's words.
-fn decision_sentence(d: &ReplicateDecision) -> String {
-    let mut sentence = match d.stopped.as_str() {
-        "precise" => format!(
-            "--precision: every targeted headline effect's 95% half-width is below its target after {} replicates ({} rounds)",
-            d.replicates, d.rounds
-        ),
-        "max_replicates" => {
-            let shown: Vec<&str> = d.imprecise.iter().take(5).map(String::as_str).collect();
-            format!(
-                "--precision: stopped at --max-replicates {} with {} headline effects still wider than their targets, e.g.\n  {}",
-                d.replicates,
-                d.imprecise.len(),
-                shown.join("\n  ")
-            )
-        }
-        _ => {
-            return d
-                .sentence
-                .replace("the replicate count given", "--replicates");
-        }
-    };
-    if !d.untargeted.is_empty() {
-        sentence.push_str(&format!(
-            "\n  (no target for {}: add --precision METRIC=X in the metric's unit to include them)",
-            d.untargeted.join(", ")
-        ));
-    }
-    sentence
 }

@@ -42,6 +42,8 @@ pub struct CompareJob {
     /// Metrics the report's findings lead with (`metric` or
     /// `metric/by/group`).
     pub focus: Vec<String>,
+    /// The language of the report and its charts.
+    pub lang: crate::lang::Lang,
 }
 
 /// What a comparison did, for the caller to print.
@@ -171,7 +173,7 @@ pub fn compare(job: &CompareJob, controls: &Controls) -> Result<CompareOutcome, 
             .map(|a| &a.scenario),
     );
     let findings = all_findings(&cmp, &rows, &job.focus);
-    let folder = write_outputs(&out, job.force, &cmp, &rows, &findings, manifest)
+    let folder = write_outputs(&out, job, &cmp, &rows, &findings, manifest)
         .map_err(|e| e.context(format!("writing the comparison to {}", out.display())))?;
     Ok(CompareOutcome {
         folder,
@@ -575,13 +577,13 @@ fn check_focus(focus: &[String]) -> Result<(), JobError> {
 
 fn write_outputs(
     out: &Path,
-    force: bool,
+    job: &CompareJob,
     cmp: &Comparison,
     rows: &[SummaryRow],
     findings: &[(String, Vec<Finding>)],
     manifest: Manifest,
 ) -> Result<PathBuf, JobError> {
-    let folder = StagedFolder::create(out, force)?;
+    let folder = StagedFolder::create(out, job.force)?;
     let work = JobError::work;
     write_effects(&folder.path("effects.csv"), cmp)?;
     write_summary(&folder.path("summary.csv"), cmp, rows)?;
@@ -596,7 +598,7 @@ fn write_outputs(
     write_columns(&folder.path("columns.csv"))?;
     output::write_dictionary(&folder.path("dictionary.csv"))?;
     let charts = folder.subfolder("charts")?;
-    let drawn = headline_charts(cmp, &charts).map_err(work)?;
+    let drawn = headline_charts(cmp, &charts, job.lang).map_err(work)?;
     let scenarios = folder.subfolder("scenarios")?;
     for arm in std::iter::once(&cmp.baseline).chain(cmp.policies.iter()) {
         let path = scenarios.join(format!("{}.toml", safe_name(arm.name())));
@@ -619,9 +621,13 @@ fn write_outputs(
         seed: manifest.seed.unwrap_or(0),
         replicate_seeds: manifest.replicate_seeds.clone(),
         replicates_note: decision
-            .map(|d| d.sentence.lines().next().unwrap_or("").to_string())
+            .map(|d| {
+                let s = d.sentence_in(job.lang);
+                s.lines().next().unwrap_or("").to_string()
+            })
             .unwrap_or_default(),
         crn_narrowing: crn.flatten(),
+        lang: job.lang,
     };
     folder.write(
         "report.html",

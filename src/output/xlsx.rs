@@ -98,7 +98,7 @@ pub fn summary_workbook(
                     sheet.write_number_with_format(row, 11 + k as u16, v, format)?;
                 }
             }
-            sheet.write_string(row, 16, verdict(e))?;
+            sheet.write_string(row, 16, verdict(e, crate::lang::Lang::En))?;
         }
         sheet.set_freeze_panes(1, 0)?;
         sheet.autofit();

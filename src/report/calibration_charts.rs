@@ -64,6 +64,7 @@ pub fn fit_chart(
     ChartSpec {
         title: format!("{}: observed and fitted{per_tick}", target.moment.id),
         y_label: if share { "percent".into() } else { unit },
+        lang: crate::lang::Lang::En,
         dates,
         lines,
         events: Vec::new(),

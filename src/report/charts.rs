@@ -12,7 +12,8 @@ use super::format::Scale;
 use crate::analysis::Comparison;
 use crate::analysis::effects::{TickRange, level_by_tick, paired_effect};
 use crate::analysis::panel::SeriesKey;
-use crate::analysis::summary::{policy_events, scenario_events, title, unit};
+use crate::analysis::summary::{policy_events, scenario_events, title_in, unit_in};
+use crate::lang::{Lang, fill};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -70,6 +71,8 @@ pub struct EventMark {
 pub struct ChartSpec {
     pub title: String,
     pub y_label: String,
+    /// The language of the axis's words and numbers.
+    pub lang: Lang,
     /// ISO date of each tick.
     pub dates: Vec<String>,
     pub lines: Vec<BandLine>,
@@ -115,16 +118,21 @@ fn dates(cmp: &Comparison) -> Vec<String> {
         .collect()
 }
 
-fn y_label(key: &SeriesKey, scale: &Scale, diff: bool) -> String {
-    let words = scale.axis_words(diff);
-    let unit = unit(&key.metric);
-    match (words, diff) {
-        ("%", _) => "percent".into(),
-        ("percentage points", _) => "difference, percentage points".into(),
-        ("", false) => unit.into(),
-        ("", true) => format!("difference, {unit}"),
-        (w, false) => format!("{unit} ({w})"),
-        (w, true) => format!("difference, {unit} ({w})"),
+/// The y axis's label: "percent", "difference, percentage points",
+/// "IDR per tick (billions)", in `lang`.
+fn y_label(key: &SeriesKey, scale: &Scale, diff: bool, lang: Lang) -> String {
+    let w = lang.words();
+    let unit = unit_in(&key.metric, lang);
+    let label = match (scale.share, scale.thousands) {
+        (true, _) if diff => w.percentage_points.to_string(),
+        (true, _) => return w.percent.into(),
+        (false, 0) => unit.to_string(),
+        (false, k) => format!("{unit} ({})", lang.magnitude_noun(k)),
+    };
+    if diff {
+        fill(w.difference_in, &[&label])
+    } else {
+        label
     }
 }
 
@@ -185,7 +193,7 @@ fn clipped(points: Vec<BandPoint>, range: Option<(f64, f64)>) -> Vec<BandPoint> 
 }
 
 /// Every scenario's mean of `key` over time, with 95% bands.
-pub fn levels_chart(cmp: &Comparison, key: &SeriesKey) -> ChartSpec {
+pub fn levels_chart(cmp: &Comparison, key: &SeriesKey, lang: Lang) -> ChartSpec {
     let arms: Vec<_> = std::iter::once(&cmp.baseline)
         .chain(cmp.policies.iter())
         .collect();
@@ -215,8 +223,9 @@ pub fn levels_chart(cmp: &Comparison, key: &SeriesKey) -> ChartSpec {
         })
         .collect();
     ChartSpec {
-        title: title(key),
-        y_label: y_label(key, &scale, false),
+        title: title_in(key, lang),
+        y_label: y_label(key, &scale, false, lang),
+        lang,
         dates: dates(cmp),
         lines,
         events: event_marks(cmp),
@@ -226,7 +235,7 @@ pub fn levels_chart(cmp: &Comparison, key: &SeriesKey) -> ChartSpec {
 
 /// Each policy's paired difference from the baseline over time, with 95%
 /// bands.
-pub fn diff_chart(cmp: &Comparison, key: &SeriesKey) -> ChartSpec {
+pub fn diff_chart(cmp: &Comparison, key: &SeriesKey, lang: Lang) -> ChartSpec {
     let ticks = cmp.baseline.scenario.ticks() as usize;
     let raw: Vec<Vec<BandPoint>> = cmp
         .policies
@@ -273,8 +282,12 @@ pub fn diff_chart(cmp: &Comparison, key: &SeriesKey) -> ChartSpec {
         })
         .collect();
     ChartSpec {
-        title: format!("{}: difference from {}", title(key), cmp.baseline.name()),
-        y_label: y_label(key, &scale, true),
+        title: fill(
+            lang.words().chart_difference,
+            &[&title_in(key, lang), cmp.baseline.name()],
+        ),
+        y_label: y_label(key, &scale, true, lang),
+        lang,
         dates: dates(cmp),
         lines,
         events: event_marks(cmp),
@@ -381,14 +394,14 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, spec: &ChartSpec) -> 
         .map_err(e)?;
     let dates = &spec.dates;
     let decimals = axis_decimals((y1 - y0) / 8.0);
-    let value_label = |y: &f64| format!("{:.*}", decimals, y);
+    let value_label = |y: &f64| spec.lang.decimal(&format!("{:.*}", decimals, y));
     chart
         .configure_mesh()
         .x_labels(0)
         .disable_x_mesh()
         .y_labels(8)
         .y_label_formatter(&value_label)
-        .x_desc("date (start of tick)")
+        .x_desc(spec.lang.words().chart_date)
         .y_desc(&spec.y_label)
         .label_style(("sans-serif", 15))
         .axis_desc_style(("sans-serif", 16))
@@ -586,6 +599,7 @@ mod tests {
         let spec = ChartSpec {
             title: "GMV share, kind umkm".into(),
             y_label: "percent".into(),
+            lang: Lang::En,
             dates: (0..10).map(|d| format!("2023-01-{:02}", d + 1)).collect(),
             lines: vec![BandLine {
                 label: "baseline".into(),

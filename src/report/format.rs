@@ -1,20 +1,23 @@
 //! Numbers for people: shares as percentages and their differences in
 //! percentage points, money and counts with k/M/bn/tn suffixes, and as many
-//! decimals as the uncertainty deserves.
+//! decimals as the uncertainty deserves; in English or Indonesian (decimal
+//! comma, rb/jt/M/T), see [`crate::lang`].
 
 use crate::analysis::effects::Effect;
-use crate::analysis::findings::Quantity;
-use crate::analysis::summary::is_share;
+use crate::analysis::findings::{Finding, Quantity};
+use crate::analysis::summary::{is_share, title_in};
+use crate::lang::{Lang, fill};
 
 /// How a metric's values are shown.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Scale {
     /// Values are multiplied by this before printing.
     pub factor: f64,
-    /// Suffix of levels ("%", "bn", "").
-    pub level_suffix: &'static str,
-    /// Suffix of differences ("pp", "bn", "").
-    pub diff_suffix: &'static str,
+    /// A share, shown in percent and its differences in points.
+    pub share: bool,
+    /// The power of a thousand the values are shown in (0 to 4: units,
+    /// thousands, millions, billions, trillions).
+    pub thousands: usize,
 }
 
 impl Scale {
@@ -24,62 +27,97 @@ impl Scale {
         if is_share(metric) {
             return Scale {
                 factor: 100.0,
-                level_suffix: "%",
-                diff_suffix: " pp",
+                share: true,
+                thousands: 0,
             };
         }
-        let (factor, suffix) = magnitude_suffix(magnitude);
+        let (factor, thousands) = magnitude_suffix(magnitude);
         Scale {
             factor,
-            level_suffix: suffix,
-            diff_suffix: suffix,
+            share: false,
+            thousands,
         }
     }
 
-    /// The axis label suffix for charts: "(%)", "(billions)".
-    pub fn axis_words(&self, diff: bool) -> &'static str {
-        match (self.level_suffix, diff) {
-            ("%", false) => "%",
-            ("%", true) => "percentage points",
-            ("k", _) => "thousands",
-            ("M", _) => "millions",
-            ("bn", _) => "billions",
-            ("tn", _) => "trillions",
-            _ => "",
+    /// The suffix of levels in table cells: "%", "bn", "M" (miliar).
+    pub fn level_suffix(&self, lang: Lang) -> &'static str {
+        if self.share {
+            "%"
+        } else {
+            lang.short_suffix(self.thousands)
+        }
+    }
+
+    /// The suffix of differences in table cells: " pp", " poin", "bn".
+    pub fn diff_suffix(&self, lang: Lang) -> &'static str {
+        match (self.share, lang) {
+            (true, Lang::En) => " pp",
+            (true, Lang::Id) => " poin",
+            (false, _) => lang.short_suffix(self.thousands),
         }
     }
 }
 
-/// 1, or 1e3 / 1e6 / 1e9 / 1e12 with k / M / bn / tn.
-fn magnitude_suffix(magnitude: f64) -> (f64, &'static str) {
+/// 1 and 0, or 1e-3 / 1e-6 / 1e-9 / 1e-12 and the power of a thousand
+/// (1 to 4) that k / M / bn / tn name.
+fn magnitude_suffix(magnitude: f64) -> (f64, usize) {
     let m = magnitude.abs();
     if m >= 1e12 {
-        (1e-12, "tn")
+        (1e-12, 4)
     } else if m >= 1e9 {
-        (1e-9, "bn")
+        (1e-9, 3)
     } else if m >= 1e6 {
-        (1e-6, "M")
+        (1e-6, 2)
     } else if m >= 1e4 {
-        (1e-3, "k")
+        (1e-3, 1)
     } else {
-        (1.0, "")
+        (1.0, 0)
     }
 }
 
-/// A number with three significant digits and a k / M / bn / tn suffix
-/// (9.13tn, 136k, 0.0512); "-" for no value.
-pub fn significant(v: f64) -> String {
+/// A number with three significant digits and its power of a thousand
+/// (9.13 and 4 for 9.13e12); `None` for no value.
+fn three_digits(v: f64) -> Option<(String, usize)> {
     if !v.is_finite() {
-        return "-".into();
+        return None;
     }
-    let (f, suffix) = magnitude_suffix(v);
+    let (f, thousands) = magnitude_suffix(v);
     let x = v * f;
     let decimals = if x == 0.0 {
         0
     } else {
         (2 - libm::floor(libm::log10(x.abs())) as i64).clamp(0, 6) as usize
     };
-    format!("{x:.decimals$}{suffix}")
+    Some((format!("{x:.decimals$}"), thousands))
+}
+
+/// A number with three significant digits and a k / M / bn / tn suffix
+/// (9.13tn, 136k, 0.0512); "-" for no value.
+pub fn significant(v: f64) -> String {
+    significant_in(v, Lang::En)
+}
+
+/// [`significant`] in `lang`: "9,13T" in Indonesian.
+pub fn significant_in(v: f64, lang: Lang) -> String {
+    match three_digits(v) {
+        Some((x, k)) => format!("{}{}", lang.decimal(&x), lang.short_suffix(k)),
+        None => "-".into(),
+    }
+}
+
+/// A number for people, its suffix spaced: "177 bn", "3.42 M", "0.512".
+pub fn human(v: f64) -> String {
+    human_in(v, Lang::En)
+}
+
+/// [`human`] in `lang`, with the suffix in words in Indonesian: "177
+/// miliar", "3,42 juta".
+pub fn human_in(v: f64, lang: Lang) -> String {
+    match three_digits(v) {
+        Some((x, 0)) => lang.decimal(&x),
+        Some((x, k)) => format!("{} {}", lang.decimal(&x), lang.word_suffix(k)),
+        None => "-".into(),
+    }
 }
 
 /// Decimals that show about two significant digits of `precision`.
@@ -106,12 +144,16 @@ pub struct EffectText {
     pub diff: String,
     /// "[+1.5, +2.1]", or empty with one replicate.
     pub ci: String,
+    /// The verdict in the language asked for.
     pub verdict: &'static str,
+    /// The verdict for machines and style sheets: `higher`, `lower`,
+    /// `no_clear_change` or `does_not_vary`.
+    pub direction: &'static str,
 }
 
-/// Format an effect of `metric` for a table. Levels and differences are
-/// scaled separately (a 3.47tn level may change by 131bn).
-pub fn effect_text(metric: &str, e: &Effect) -> EffectText {
+/// Format an effect of `metric` for a table, in `lang`. Levels and
+/// differences are scaled separately (a 3.47tn level may change by 131bn).
+pub fn effect_text(metric: &str, e: &Effect, lang: Lang) -> EffectText {
     let magnitude = e.baseline.mean.abs().max(e.policy.mean.abs());
     let level_scale = Scale::for_metric(metric, magnitude);
     let ci = e.diff.ci95();
@@ -122,12 +164,8 @@ pub fn effect_text(metric: &str, e: &Effect) -> EffectText {
             return "0".to_string();
         }
         let f = level_scale.factor;
-        format!(
-            "{:.*}{}",
-            significant_decimals(magnitude * f),
-            v * f,
-            level_scale.level_suffix
-        )
+        let x = format!("{:.*}", significant_decimals(magnitude * f), v * f);
+        format!("{}{}", lang.decimal(&x), level_scale.level_suffix(lang))
     };
     let f = diff_scale.factor;
     let diff_decimals = match e.diff.half_width95() {
@@ -142,18 +180,23 @@ pub fn effect_text(metric: &str, e: &Effect) -> EffectText {
             .chars()
             .all(|c| c == '0' || c == '.')
         {
-            format!("{:.*}", diff_decimals, 0.0)
+            lang.decimal(&format!("{:.*}", diff_decimals, 0.0))
         } else {
-            s
+            lang.decimal(&s)
         }
     };
     let ci = match ci {
-        Some((low, high)) => format!("[{}, {}]", signed(low), signed(high)),
+        // Indonesian numbers carry commas: their pair is split by a
+        // semicolon.
+        Some((low, high)) => match lang {
+            Lang::En => format!("[{}, {}]", signed(low), signed(high)),
+            Lang::Id => format!("[{}; {}]", signed(low), signed(high)),
+        },
         None => String::new(),
     };
     let diff = signed(e.diff.mean);
-    let suffix = if diff_scale.diff_suffix == " pp" || diff != "0" {
-        diff_scale.diff_suffix
+    let suffix = if diff_scale.share || diff != "0" {
+        diff_scale.diff_suffix(lang)
     } else {
         ""
     };
@@ -162,7 +205,8 @@ pub fn effect_text(metric: &str, e: &Effect) -> EffectText {
         policy: level(e.policy.mean),
         diff: format!("{diff}{suffix}"),
         ci,
-        verdict: verdict(e),
+        verdict: verdict(e, lang),
+        direction: crate::output::compare::direction(e),
     }
 }
 
@@ -173,63 +217,72 @@ pub fn all_zero(e: &Effect) -> bool {
 }
 
 /// "higher", "lower", "no clear change" (95% interval holds 0), or "does
-/// not vary in this model" (the same constant in both scenarios).
-pub fn verdict(e: &Effect) -> &'static str {
+/// not vary in this model" (the same constant in both scenarios), in
+/// `lang`.
+pub fn verdict(e: &Effect, lang: Lang) -> &'static str {
+    let w = lang.words();
     match crate::output::compare::direction(e) {
-        "higher" => "higher",
-        "lower" => "lower",
-        "does_not_vary" => "does not vary in this model",
-        _ => "no clear change",
-    }
-}
-
-/// A number for people, its suffix spaced: "177 bn", "3.42 M", "0.512".
-pub fn human(v: f64) -> String {
-    let s = significant(v);
-    match s.find(|c: char| c.is_ascii_alphabetic()) {
-        Some(i) => format!("{} {}", &s[..i], &s[i..]),
-        None => s,
+        "higher" => w.higher,
+        "lower" => w.lower,
+        "does_not_vary" => w.does_not_vary,
+        _ => w.no_clear_change,
     }
 }
 
 /// "a week" for weekly ticks, "a day", or "per 3-day tick".
-pub fn per_tick(days_per_tick: u32) -> String {
+pub fn per_tick(days_per_tick: u32, lang: Lang) -> String {
+    let w = lang.words();
     match days_per_tick {
-        7 => "a week".into(),
-        1 => "a day".into(),
-        n => format!("per {n}-day tick"),
+        7 => w.week.into(),
+        1 => w.day.into(),
+        n => fill(w.per_n_days, &[&n.to_string()]),
     }
+}
+
+/// A percentage with `decimals` decimals, in `lang`: "54.6%", "54,6%".
+fn percent(v: f64, decimals: usize, lang: Lang) -> String {
+    lang.decimal(&format!("{:.*}%", decimals, 100.0 * v))
+}
+
+/// A signed relative change: "+3.9%", "-3,9%".
+pub fn signed_percent(v: f64, lang: Lang) -> String {
+    lang.decimal(&format!("{:+.1}%", 100.0 * v))
 }
 
 /// An amount of `metric` in words with its unit: "Rp 177 bn a week",
 /// "1.20 percentage points", "3.4 M purchases a week".
-fn amount(metric: &str, v: f64, days_per_tick: u32) -> String {
-    let per = per_tick(days_per_tick);
+fn amount(metric: &str, v: f64, days_per_tick: u32, lang: Lang) -> String {
+    let w = lang.words();
+    let per = per_tick(days_per_tick, lang);
+    let n = human_in(v.abs(), lang);
     match Quantity::of(metric) {
-        Quantity::Share => format!("{:.2} percentage points", 100.0 * v.abs()),
-        Quantity::Rupiah => format!("Rp {} {per}", human(v.abs())),
-        Quantity::Purchases => format!("{} purchases {per}", human(v.abs())),
-        Quantity::Sellers => format!("{} sellers", human(v.abs())),
-        Quantity::Other => human(v.abs()),
+        Quantity::Share => fill(
+            w.amount_share,
+            &[&lang.decimal(&format!("{:.2}", 100.0 * v.abs()))],
+        ),
+        Quantity::Rupiah => format!("Rp {n} {per}"),
+        Quantity::Purchases => fill(w.amount_purchases, &[&n, &per]),
+        Quantity::Sellers => fill(w.amount_sellers, &[&n]),
+        Quantity::Other => n,
     }
 }
 
 /// The bare number of an amount, for an interval after the amount itself:
 /// "Rp 134 bn", "1.54".
-fn bare(metric: &str, v: f64) -> String {
+fn bare(metric: &str, v: f64, lang: Lang) -> String {
     match Quantity::of(metric) {
-        Quantity::Share => format!("{:.2}", 100.0 * v.abs()),
-        Quantity::Rupiah => format!("Rp {}", human(v.abs())),
-        _ => human(v.abs()),
+        Quantity::Share => lang.decimal(&format!("{:.2}", 100.0 * v.abs())),
+        Quantity::Rupiah => format!("Rp {}", human_in(v.abs(), lang)),
+        _ => human_in(v.abs(), lang),
     }
 }
 
 /// A level of `metric` for a sentence: "54.6%", "Rp 5.36 tn".
-fn level(metric: &str, v: f64) -> String {
+fn level(metric: &str, v: f64, lang: Lang) -> String {
     match Quantity::of(metric) {
-        Quantity::Share => format!("{:.1}%", 100.0 * v),
-        Quantity::Rupiah => format!("Rp {}", human(v)),
-        _ => human(v),
+        Quantity::Share => percent(v, 1, lang),
+        Quantity::Rupiah => format!("Rp {}", human_in(v, lang)),
+        _ => human_in(v, lang),
     }
 }
 
@@ -239,80 +292,94 @@ fn interval_words(
     metric: &str,
     ci: Option<(f64, f64)>,
     way: impl Fn(f64) -> &'static str,
+    lang: Lang,
 ) -> String {
+    let w = lang.words();
     match ci {
-        Some((lo, hi)) if lo.signum() == hi.signum() && lo != 0.0 => format!(
-            ", 95% interval {} to {} {}",
-            bare(metric, lo.abs().min(hi.abs())),
-            bare(metric, lo.abs().max(hi.abs())),
-            way(lo)
+        Some((lo, hi)) if lo.signum() == hi.signum() && lo != 0.0 => fill(
+            w.interval_one_side,
+            &[
+                &bare(metric, lo.abs().min(hi.abs()), lang),
+                &bare(metric, lo.abs().max(hi.abs()), lang),
+                way(lo),
+            ],
         ),
-        Some((lo, hi)) => format!(
-            ", 95% interval from {} {} to {} {}",
-            bare(metric, lo),
-            way(lo),
-            bare(metric, hi),
-            way(hi)
+        Some((lo, hi)) => fill(
+            w.interval_across,
+            &[
+                &bare(metric, lo, lang),
+                way(lo),
+                &bare(metric, hi, lang),
+                way(hi),
+            ],
         ),
         None => String::new(),
     }
 }
 
-/// A key finding in words, with units and its interval: "UMKM revenue:
-/// Rp 177 bn a week less (−6.0%; from Rp 2.95 tn to Rp 2.77 tn), 95%
-/// interval Rp 120 bn to Rp 230 bn less."
-pub fn finding_sentence(
-    f: &crate::analysis::findings::Finding,
-    title: &str,
-    days_per_tick: u32,
-) -> String {
+/// A key finding in words, with units and its interval, in `lang`: "UMKM
+/// revenue: Rp 177 bn a week less (−6.0%; from Rp 2.95 tn to Rp 2.77 tn),
+/// 95% interval Rp 120 bn to Rp 230 bn less."
+pub fn finding_sentence(f: &Finding, days_per_tick: u32, lang: Lang) -> String {
+    let w = lang.words();
     let e = &f.effect;
     let m = f.key.metric.as_str();
-    let share = Quantity::of(m) == Quantity::Share;
+    let title = title_in(&f.key, lang);
     let (up, down) = match Quantity::of(m) {
-        Quantity::Share => ("higher", "lower"),
-        Quantity::Purchases | Quantity::Sellers => ("more", "fewer"),
-        Quantity::Rupiah | Quantity::Other => ("more", "less"),
+        Quantity::Share => (w.share_up, w.share_down),
+        Quantity::Purchases | Quantity::Sellers => (w.count_up, w.count_down),
+        Quantity::Rupiah | Quantity::Other => (w.money_up, w.money_down),
     };
     let d = e.diff.mean;
     let way = |v: f64| if v >= 0.0 { up } else { down };
-    let rel = if share {
+    let rel = if Quantity::of(m) == Quantity::Share {
         String::new()
     } else {
         e.rel_change()
             .filter(|_| e.baseline.mean.abs() > 0.0)
-            .map_or(String::new(), |x| format!("{:+.1}%; ", 100.0 * x))
+            .map_or(String::new(), |x| format!("{}; ", signed_percent(x, lang)))
     };
-    let from_to = format!(
-        "from {} to {}",
-        level(m, e.baseline.mean),
-        level(m, e.policy.mean)
+    let from_to = fill(
+        w.from_level_to,
+        &[
+            &level(m, e.baseline.mean, lang),
+            &level(m, e.policy.mean, lang),
+        ],
     );
-    let interval = interval_words(m, e.diff.ci95(), way);
+    let interval = interval_words(m, e.diff.ci95(), way, lang);
+    let amount_now = amount(m, d, days_per_tick, lang);
     let mut s = if f.clear {
-        format!(
-            "{title}: {} {} ({rel}{from_to}){interval}.",
-            amount(m, d, days_per_tick),
-            way(d)
+        fill(
+            w.finding_clear,
+            &[
+                &title,
+                &amount_now,
+                way(d),
+                &format!("{rel}{from_to}"),
+                &interval,
+            ],
         )
     } else {
-        format!(
-            "{title}: no clear change ({from_to}; the difference, {} {}, is within the noise{interval}).",
-            amount(m, d, days_per_tick),
-            way(d)
+        fill(
+            w.finding_unclear,
+            &[&title, &from_to, &amount_now, way(d), &interval],
         )
     };
     if let Some(net) = &f.net_purchases {
         let n = net.diff.mean;
         let rel = net
             .rel_change()
-            .map_or(String::new(), |x| format!(" ({:+.1}%)", 100.0 * x));
-        let fewer = |v: f64| if v >= 0.0 { "more" } else { "fewer" };
-        let ci = interval_words("purchases", net.diff.ci95(), fewer);
-        s.push_str(&format!(
-            " Net change in all purchases: {} {}{rel}{ci}. Purchases lost can exceed what the channel sold without the policy: while it cannot take payment its sellers never sell out, so more purchases are chosen there; the net change is what the market loses.",
-            amount("purchases", n, days_per_tick),
-            if n >= 0.0 { "more" } else { "fewer" }
+            .map_or(String::new(), |x| format!(" ({})", signed_percent(x, lang)));
+        let fewer = |v: f64| if v >= 0.0 { w.count_up } else { w.count_down };
+        let ci = interval_words("purchases", net.diff.ci95(), fewer, lang);
+        s.push_str(&fill(
+            w.net_purchases,
+            &[
+                &amount("purchases", n, days_per_tick, lang),
+                fewer(n),
+                &rel,
+                &ci,
+            ],
         ));
     }
     s
@@ -341,7 +408,11 @@ mod tests {
 
     #[test]
     fn shares_print_as_percent_and_points() {
-        let t = effect_text("gmv_share", &effect(0.412, 0.430, &[0.017, 0.018, 0.019]));
+        let t = effect_text(
+            "gmv_share",
+            &effect(0.412, 0.430, &[0.017, 0.018, 0.019]),
+            Lang::En,
+        );
         assert_eq!(t.baseline, "41.2%");
         assert_eq!(t.policy, "43.0%");
         assert_eq!(t.diff, "+1.80 pp");
@@ -360,7 +431,11 @@ mod tests {
 
     #[test]
     fn money_gets_a_suffix_and_zero_has_no_sign() {
-        let t = effect_text("umkm_revenue_idr", &effect(2.5e12, 2.5e12, &[0.0, 0.0]));
+        let t = effect_text(
+            "umkm_revenue_idr",
+            &effect(2.5e12, 2.5e12, &[0.0, 0.0]),
+            Lang::En,
+        );
         assert_eq!(t.baseline, "2.50tn");
         assert_eq!(t.diff, "0");
         // The same constant in both scenarios: nothing could have changed.
@@ -370,13 +445,64 @@ mod tests {
         let t = effect_text(
             "umkm_revenue_idr",
             &effect(3.47e12, 3.34e12, &[-1.30e11, -1.31e11, -1.32e11]),
+            Lang::En,
         );
         assert_eq!(t.baseline, "3.47tn");
         assert_eq!(t.diff, "-131.0bn");
         assert!(t.ci.starts_with("[-133."), "{}", t.ci);
         assert_eq!(
-            effect_text("purchases_lost", &effect(0.0, 3.0e6, &[3.0e6, 3.0e6])).baseline,
+            effect_text(
+                "purchases_lost",
+                &effect(0.0, 3.0e6, &[3.0e6, 3.0e6]),
+                Lang::En
+            )
+            .baseline,
             "0"
         );
+    }
+
+    #[test]
+    fn indonesian_numbers_read_as_indonesian() {
+        let e = effect(3.47e12, 3.34e12, &[-1.30e11, -1.31e11, -1.32e11]);
+        let t = effect_text("umkm_revenue_idr", &e, Lang::Id);
+        assert_eq!(t.baseline, "3,47T");
+        assert_eq!(t.diff, "-131,0M");
+        assert!(
+            t.ci.starts_with("[-133,") && t.ci.contains("; "),
+            "{}",
+            t.ci
+        );
+        assert_eq!(t.verdict, "turun");
+        assert_eq!(t.direction, "lower");
+        let t = effect_text(
+            "gmv_share",
+            &effect(0.412, 0.430, &[0.017, 0.018, 0.019]),
+            Lang::Id,
+        );
+        assert_eq!(
+            (t.baseline.as_str(), t.diff.as_str()),
+            ("41,2%", "+1,80 poin")
+        );
+        assert_eq!(human_in(1.77e11, Lang::Id), "177 miliar");
+        assert_eq!(human_in(5.45e12, Lang::Id), "5,45 triliun");
+        assert_eq!(human_in(1.77e11, Lang::En), "177 bn");
+    }
+
+    #[test]
+    fn a_finding_reads_in_either_language() {
+        use crate::analysis::findings::Finding;
+        use crate::analysis::panel::SeriesKey;
+        let f = Finding {
+            key: SeriesKey::new("umkm_revenue_idr", "all", "all"),
+            effect: effect(5.45e12, 5.23e12, &[-2.1e11, -2.2e11, -2.3e11]),
+            clear: true,
+            focus: false,
+            net_purchases: None,
+        };
+        let en = finding_sentence(&f, 7, Lang::En);
+        assert!(en.starts_with("UMKM revenue: Rp 220 bn a week less (-4.0%; from Rp 5.45 tn to Rp 5.23 tn), 95% interval Rp "), "{en}");
+        let id = finding_sentence(&f, 7, Lang::Id);
+        assert!(id.starts_with("Pendapatan UMKM: Rp 220 miliar per minggu lebih rendah (-4,0%; dari Rp 5,45 triliun menjadi Rp 5,23 triliun), interval 95% Rp "), "{id}");
+        assert!(id.ends_with("lebih rendah."), "{id}");
     }
 }

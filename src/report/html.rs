@@ -2,16 +2,19 @@
 //! nothing fetched) that an economist can mail: what each scenario changes,
 //! the headline table, the charts, and how to reproduce it all.
 
-use super::format::{all_zero, effect_text, finding_sentence, human, significant};
+use super::format::{
+    all_zero, effect_text, finding_sentence, human_in, signed_percent, significant_in,
+};
 use crate::analysis::changes::changes;
 use crate::analysis::findings::{
     BI_ONLINE_GMV_2022_SD_IDR, BI_ONLINE_GMV_2022_WEEK_IDR, Caveats, Finding, caveats, is_covered,
 };
 use crate::analysis::segments::{BandRow, segment_of, share_lower};
 use crate::analysis::summary::{
-    Part, SummaryRow, WEEKS_AFTER, Window, headline_of, policy_events, title, unit,
+    Part, SummaryRow, WEEKS_AFTER, Window, headline_of, policy_events, title_in, unit_in,
 };
 use crate::analysis::{Arm, Comparison};
+use crate::lang::{Lang, Words, fill};
 use std::fmt::Write;
 
 /// The ids of the report's sections, in order (the browser test looks for
@@ -40,6 +43,8 @@ pub struct ReportMeta {
     pub replicates_note: String,
     /// Median narrowing of the headline intervals by common random numbers.
     pub crn_narrowing: Option<f64>,
+    /// The language the page is written in.
+    pub lang: Lang,
 }
 
 /// A chart pair for one headline series.
@@ -106,80 +111,87 @@ pub fn report(
     charts: &crate::report::Charts,
     meta: &ReportMeta,
 ) -> String {
+    let lang = meta.lang;
+    let w = lang.words();
     let mut h = String::new();
     let policies: Vec<&str> = cmp.policies.iter().map(|p| p.name()).collect();
     let base = &cmp.baseline;
     let s = &base.scenario;
+    let (policies_e, base_e) = (escape(&policies.join(", ")), escape(base.name()));
     let _ = write!(
         h,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>pasar: {} compared with {}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
-        escape(&policies.join(", ")),
-        escape(base.name())
+         <title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
+        lang.code(),
+        fill(w.page_title, &[&policies_e, &base_e])
     );
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<header>\n<h1>{} compared with {}</h1>\n<p class=\"lede\">Simulated with pasar {} from {} to {} ({} ticks of {} days), \
-         {} paired replicates with common random numbers: replicate <i>r</i> of every scenario draws the same consumers, \
-         sellers and shocks, so each difference is the policy's, not the noise's. Intervals are 95% Student-t intervals \
-         of the mean paired difference. {}</p>\n</header>\n",
-        escape(&policies.join(", ")),
-        escape(base.name()),
-        escape(&meta.pasar_version),
-        s.date_of_tick(0),
-        s.date_of_tick(s.ticks().saturating_sub(1)),
-        s.ticks(),
-        s.spec.simulation.days_per_tick,
-        cmp.paired_replicates(),
-        escape(&meta.replicates_note)
+        "<header>\n<h1>{}</h1>\n<p class=\"lede\">{}</p>\n</header>",
+        fill(w.heading, &[&policies_e, &base_e]),
+        fill(
+            w.lede,
+            &[
+                &escape(&meta.pasar_version),
+                &s.date_of_tick(0).to_string(),
+                &s.date_of_tick(s.ticks().saturating_sub(1)).to_string(),
+                &s.ticks().to_string(),
+                &s.spec.simulation.days_per_tick.to_string(),
+                &cmp.paired_replicates().to_string(),
+                &escape(&meta.replicates_note),
+            ]
+        )
     );
 
     // The findings a briefing leads with, in words, then what to know
     // before quoting them.
-    h.push_str("<section id=\"findings\">\n<h2>Key findings</h2>\n");
+    let _ = writeln!(h, "<section id=\"findings\">\n<h2>{}</h2>", w.key_findings);
     let days = s.spec.simulation.days_per_tick;
     for (name, list) in all_findings {
-        findings(&mut h, name, list, days);
+        findings(&mut h, name, list, days, lang);
     }
     h.push_str("</section>\n");
-    caveats_section(&mut h, &caveats(cmp, rows, all_findings), &meta.command);
+    caveats_section(
+        &mut h,
+        &caveats(cmp, rows, all_findings),
+        &meta.command,
+        lang,
+    );
 
     // What each scenario changes, and every event each one applied.
-    h.push_str("<section id=\"changes\">\n<h2>What each scenario changes</h2>\n");
+    let _ = writeln!(h, "<section id=\"changes\">\n<h2>{}</h2>", w.changes);
     for p in &cmp.policies {
-        changes_section(&mut h, base, p);
+        changes_section(&mut h, base, p, w);
     }
-    events_applied(&mut h, cmp);
+    events_applied(&mut h, cmp, lang);
     h.push_str("</section>\n");
 
     // Several policies: which does most, and who pays.
     if cmp.policies.len() > 1 {
-        side_by_side(&mut h, cmp, rows);
+        side_by_side(&mut h, cmp, rows, lang);
     }
 
     // The headline table.
-    h.push_str("<section id=\"headline\">\n<h2>Headline effects</h2>\n");
+    let _ = writeln!(h, "<section id=\"headline\">\n<h2>{}</h2>", w.headline);
     if let Some(r) = meta.crn_narrowing {
-        let _ = writeln!(
-            h,
-            "<p>Common random numbers made these intervals {r:.1} times narrower than independent runs would \
-             (median over the headline effects).</p>"
-        );
+        let r = lang.decimal(&format!("{r:.1}"));
+        let _ = writeln!(h, "<p>{}</p>", fill(w.crn_narrowing, &[&r]));
     }
     for p in &cmp.policies {
-        headline_tables(&mut h, cmp, p, rows);
+        headline_tables(&mut h, cmp, p, rows, lang);
     }
     h.push_str("</section>\n");
 
     // The sellers who sold on social commerce: how their revenue changed.
-    segments_section(&mut h, cmp, bands);
+    segments_section(&mut h, cmp, bands, lang);
 
     // Charts, in a grid, grouped by the question they answer.
-    h.push_str("<section id=\"charts\">\n<h2>Charts</h2>\n<p>Each scenario's mean with its shaded 95% band (clipped to what the \
-                metric can take), then each policy's difference from the baseline with its band. Dashed lines mark every \
-                event: grey the baseline's own (in every scenario), coloured each policy's. The same charts are in \
-                <code>charts/</code> as SVG and PNG.</p>\n");
+    let _ = writeln!(
+        h,
+        "<section id=\"charts\">\n<h2>{}</h2>\n<p>{}</p>",
+        w.charts, w.charts_lede
+    );
     for part in Part::ALL {
         let mine: Vec<&ChartPair> = charts
             .pairs
@@ -189,7 +201,7 @@ pub fn report(
         if mine.is_empty() {
             continue;
         }
-        let _ = writeln!(h, "<h3>{}</h3>\n<div class=\"grid\">", part.title());
+        let _ = writeln!(h, "<h3>{}</h3>\n<div class=\"grid\">", part.title_in(lang));
         for c in mine {
             let _ = write!(
                 h,
@@ -206,36 +218,43 @@ pub fn report(
     if !charts.constant.is_empty() {
         let _ = writeln!(
             h,
-            "<p class=\"none\">Not charted, because they do not vary in this model (the same constant in every \
-             scenario, tick and replicate): {}.</p>",
-            escape(&charts.constant.join("; "))
+            "<p class=\"none\">{}</p>",
+            fill(w.not_charted, &[&escape(&charts.constant.join("; "))])
         );
     }
     h.push_str("</section>\n");
 
     // Reproducibility.
-    h.push_str("<footer id=\"reproducibility\">\n<h2>Reproducibility</h2>\n");
     let _ = writeln!(
         h,
-        "<p>pasar {}; generated {}; master seed {}; replicate seeds {}.</p>",
-        escape(&meta.pasar_version),
-        escape(&meta.generated_utc),
-        meta.seed,
-        escape(
-            &meta
-                .replicate_seeds
-                .iter()
-                .map(|s| s.to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
+        "<footer id=\"reproducibility\">\n<h2>{}</h2>",
+        w.reproducibility
+    );
+    let seeds: Vec<String> = meta.replicate_seeds.iter().map(|s| s.to_string()).collect();
+    let _ = writeln!(
+        h,
+        "<p>{}</p>",
+        fill(
+            w.made_with,
+            &[
+                &escape(&meta.pasar_version),
+                &escape(&meta.generated_utc),
+                &meta.seed.to_string(),
+                &seeds.join(", "),
+            ]
         )
     );
     let _ = writeln!(
         h,
-        "<p>Command:<br><code>{}</code></p>",
+        "<p>{}<br><code>{}</code></p>",
+        w.command,
         escape(&meta.command.join(" "))
     );
-    h.push_str("<table>\n<tr><th class=\"l\">scenario</th><th class=\"l\">file</th><th class=\"l\">SHA-256</th></tr>\n");
+    let _ = writeln!(
+        h,
+        "<table>\n<tr><th class=\"l\">{}</th><th class=\"l\">{}</th><th class=\"l\">SHA-256</th></tr>",
+        w.scenario, w.file
+    );
     for arm in std::iter::once(base).chain(cmp.policies.iter()) {
         for file in &arm.files {
             let (path, sha) = (&file.path, &file.sha256);
@@ -248,32 +267,41 @@ pub fn report(
             );
         }
     }
-    h.push_str("</table>\n<p>Running the same command with the same files gives the same numbers to the last bit, \
-                on any machine and thread count.</p>\n</footer>\n</body>\n</html>\n");
+    let _ = writeln!(
+        h,
+        "</table>\n<p>{}</p>\n</footer>\n</body>\n</html>",
+        w.same_numbers
+    );
     h
 }
 
 /// Per policy, the segment's sellers by the change of their revenue across
 /// the segment date, baseline and policy side by side.
-fn segments_section(h: &mut String, cmp: &Comparison, bands: &[BandRow]) {
+fn segments_section(h: &mut String, cmp: &Comparison, bands: &[BandRow], lang: Lang) {
     let Some((date, closing, window)) = segment_of(&cmp.baseline.scenario) else {
         return;
     };
     if bands.is_empty() {
         return;
     }
+    let w = lang.words();
     let s = &cmp.baseline.scenario;
     let weeks = window * s.spec.simulation.days_per_tick / 7;
+    let date = date.to_string();
     let _ = writeln!(
         h,
-        "<section id=\"segments\">\n<h2>UMKM that sold on social commerce before {date}</h2>\n\
-         <p>The UMKM that made a sale on a social channel in the {weeks} weeks before {date}, \
-         by the change of their weekly revenue from those weeks to the {weeks} weeks from {date} (counted on {}). \
-         Sellers that closed after {date} are counted as <i>exited</i>. The bands of falling revenue are those of the \
-         survey of sellers after TikTok Shop's closure in October 2023 (S93 in docs/ODD.md). Counts are real sellers, \
-         means over replicates; the interval is that of the paired difference.</p>",
-        s.date_of_tick(closing)
+        "<section id=\"segments\">\n<h2>{}</h2>\n<p>{}</p>",
+        fill(w.segments, &[&date]),
+        fill(
+            w.segments_lede,
+            &[
+                &weeks.to_string(),
+                &date,
+                &s.date_of_tick(closing).to_string()
+            ]
+        )
     );
+    let share = |x: f64| lang.decimal(&format!("{:.1}%", 100.0 * x));
     for p in &cmp.policies {
         let mine: Vec<&BandRow> = bands.iter().filter(|r| r.policy == p.name()).collect();
         if mine.is_empty() {
@@ -281,54 +309,73 @@ fn segments_section(h: &mut String, cmp: &Comparison, bands: &[BandRow]) {
         }
         let _ = writeln!(
             h,
-            "<h3>{}</h3>\n<table>\n<tr><th class=\"l\">revenue change</th><th>baseline sellers</th><th>share</th>\
-             <th>policy sellers</th><th>share</th><th>difference</th><th>95% interval</th></tr>",
-            escape(p.name())
+            "<h3>{}</h3>\n<table>\n<tr><th class=\"l\">{}</th><th>{}</th><th>{}</th>\
+             <th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+            escape(p.name()),
+            w.revenue_change,
+            w.baseline_sellers,
+            w.share,
+            w.policy_sellers,
+            w.share,
+            w.difference,
+            w.interval95
         );
         for r in &mine {
             let e = &r.effect;
-            let ci = e.diff.ci95().map_or("n/a".to_string(), |(lo, hi)| {
-                format!("{} to {}", significant(lo), significant(hi))
-            });
+            let ci = e
+                .diff
+                .ci95()
+                .map_or(w.not_available.to_string(), |(lo, hi)| {
+                    fill(
+                        w.from_to_range,
+                        &[&significant_in(lo, lang), &significant_in(hi, lang)],
+                    )
+                });
             let _ = writeln!(
                 h,
-                "<tr><td class=\"l\">{}</td><td>{}</td><td>{:.1}%</td><td>{}</td><td>{:.1}%</td><td>{}</td><td>{}</td></tr>",
-                escape(&band_words(r.band)),
-                significant(e.baseline.mean),
-                100.0 * r.baseline_share,
-                significant(e.policy.mean),
-                100.0 * r.policy_share,
-                significant(e.diff.mean),
+                "<tr><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                escape(&band_words(r.band, w)),
+                significant_in(e.baseline.mean, lang),
+                share(r.baseline_share),
+                significant_in(e.policy.mean, lang),
+                share(r.policy_share),
+                significant_in(e.diff.mean, lang),
                 ci
             );
         }
         h.push_str("</table>\n");
         let lower = |side: fn(&BandRow) -> f64| {
-            share_lower(bands, p.name(), side)
-                .map_or("n/a".to_string(), |x| format!("{:.0}%", 100.0 * x))
+            share_lower(bands, p.name(), side).map_or(w.not_available.to_string(), |x| {
+                lang.decimal(&format!("{:.0}%", 100.0 * x))
+            })
         };
         let _ = writeln!(
             h,
-            "<p>Of the sellers still open on {}, {} had lower revenue under {} ({} in the baseline).</p>",
-            s.date_of_tick(closing),
-            lower(|r| r.effect.policy.mean),
-            escape(p.name()),
-            lower(|r| r.effect.baseline.mean)
+            "<p>{}</p>",
+            fill(
+                w.segments_lower,
+                &[
+                    &s.date_of_tick(closing).to_string(),
+                    &lower(|r| r.effect.policy.mean),
+                    &escape(p.name()),
+                    &lower(|r| r.effect.baseline.mean),
+                ]
+            )
         );
     }
     h.push_str("</section>\n");
 }
 
 /// A band in words: "down 25 to 50%".
-fn band_words(band: &str) -> String {
+fn band_words(band: &str, w: &Words) -> String {
     match band {
-        "exited" => "closed since the date".to_string(),
-        "down_over_75_pct" => "down more than 75%".to_string(),
-        "down_50_to_75_pct" => "down 50 to 75%".to_string(),
-        "down_25_to_50_pct" => "down 25 to 50%".to_string(),
-        "down_under_25_pct" => "down less than 25%".to_string(),
-        "up_under_50_pct" => "unchanged or up less than 50%".to_string(),
-        "up_over_50_pct" => "up 50% or more".to_string(),
+        "exited" => w.band_exited.into(),
+        "down_over_75_pct" => w.band_down_over_75.into(),
+        "down_50_to_75_pct" => w.band_down_50_75.into(),
+        "down_25_to_50_pct" => w.band_down_25_50.into(),
+        "down_under_25_pct" => w.band_down_under_25.into(),
+        "up_under_50_pct" => w.band_up_under_50.into(),
+        "up_over_50_pct" => w.band_up_over_50.into(),
         other => other.replace('_', " "),
     }
 }
@@ -339,10 +386,11 @@ const FINDINGS: usize = 8;
 /// A policy's key findings over the last 13 weeks, in words with units:
 /// the focus metrics first, then the metrics every policy question
 /// touches, then the other clear effects, clearest and largest first.
-fn findings(h: &mut String, policy: &str, list: &[Finding], days_per_tick: u32) {
-    let _ = writeln!(h, "<h3>{}, last 13 weeks</h3>", escape(policy));
+fn findings(h: &mut String, policy: &str, list: &[Finding], days_per_tick: u32, lang: Lang) {
+    let w = lang.words();
+    let _ = writeln!(h, "<h3>{}</h3>", fill(w.findings_of, &[&escape(policy)]));
     if list.is_empty() {
-        h.push_str("<p>No headline series differs from the baseline.</p>\n");
+        let _ = writeln!(h, "<p>{}</p>", w.no_finding);
         return;
     }
     h.push_str("<ul>\n");
@@ -355,7 +403,7 @@ fn findings(h: &mut String, policy: &str, list: &[Finding], days_per_tick: u32) 
         let _ = writeln!(
             h,
             "<li{class}>{}</li>",
-            escape(&finding_sentence(f, &title(&f.key), days_per_tick))
+            escape(&finding_sentence(f, days_per_tick, lang))
         );
     }
     h.push_str("</ul>\n");
@@ -363,31 +411,31 @@ fn findings(h: &mut String, policy: &str, list: &[Finding], days_per_tick: u32) 
 
 /// What a reader must know before quoting the numbers, computed from the
 /// comparison.
-fn caveats_section(h: &mut String, c: &Caveats, command: &[String]) {
-    h.push_str("<section id=\"caveats\">\n<h2>Before quoting these numbers</h2>\n<ul>\n");
+fn caveats_section(h: &mut String, c: &Caveats, command: &[String], lang: Lang) {
+    let w = lang.words();
+    let _ = writeln!(h, "<section id=\"caveats\">\n<h2>{}</h2>\n<ul>", w.caveats);
     let _ = writeln!(
         h,
-        "<li><b>Replicates.</b> {} paired replicates. The 95% intervals hold the simulation's own randomness only: \
-         not the uncertainty of the fitted parameters, nor the model's error against the world (docs/CALIBRATION.md \
-         reports how far the baseline sits from the data).</li>",
-        c.replicates
+        "<li>{}</li>",
+        fill(w.caveat_replicates, &[&c.replicates.to_string()])
     );
     if !c.unsettled.is_empty() {
         let mut items = Vec::new();
         for u in &c.unsettled {
             let need = match u.replicates_needed {
-                Some(n) if n <= SETTLEABLE => format!("about {n} replicates would settle it"),
-                _ => "the difference is too near zero for any practical number of replicates to settle: \
-                      read it as no effect of consequence"
-                    .to_string(),
+                Some(n) if n <= SETTLEABLE => fill(w.settle_with, &[&n.to_string()]),
+                _ => w.settle_never.to_string(),
             };
-            items.push(format!("{} ({need})", title(&u.key)));
+            items.push(format!("{} ({need})", title_in(&u.key, lang)));
         }
         let suggestion = c
             .unsettled
             .iter()
             .filter(|u| u.replicates_needed.is_some_and(|n| n <= SETTLEABLE))
-            .filter_map(|u| u.precision.map(|p| format!("--precision {}={}", u.key.metric, plain(p))))
+            .filter_map(|u| {
+                u.precision
+                    .map(|p| format!("--precision {}={}", u.key.metric, plain(p)))
+            })
             .next()
             .map_or(String::new(), |flag| {
                 let base: Vec<&str> = command
@@ -395,53 +443,56 @@ fn caveats_section(h: &mut String, c: &Caveats, command: &[String]) {
                     .map(String::as_str)
                     .filter(|a| !a.starts_with("--precision"))
                     .collect();
-                format!(" To settle them, run again with a precision target, for example <code>{} {}</code>.", escape(&base.join(" ")), escape(&flag))
+                fill(
+                    w.settle_command,
+                    &[&escape(&format!("{} {flag}", base.join(" ")))],
+                )
             });
         let _ = writeln!(
             h,
-            "<li><b>Not settled by {} replicates:</b> {}.{suggestion}</li>",
-            c.replicates,
-            escape(&items.join("; "))
+            "<li>{}{suggestion}</li>",
+            fill(
+                w.caveat_unsettled,
+                &[&c.replicates.to_string(), &escape(&items.join("; "))]
+            )
         );
     }
     if !c.constant.is_empty() {
-        let names: Vec<String> = c.constant.iter().map(title).collect();
+        let names: Vec<String> = c.constant.iter().map(|k| title_in(k, lang)).collect();
         let _ = writeln!(
             h,
-            "<li><b>Does not vary in this model:</b> {} (the same in both scenarios and every replicate; \
-             no effect can show there).</li>",
-            escape(&names.join("; "))
+            "<li>{}</li>",
+            fill(w.caveat_constant, &[&escape(&names.join("; "))])
         );
     }
     let rupiah = match c.online_gmv_2022 {
-        Some(gmv) => format!(
-            "The baseline's online GMV in 2022 is Rp {} a week; Bank Indonesia's e-commerce value was \
-             Rp {} a week (Rp 476.3 tn in the year, S23; the fit's tolerance Rp {}): rupiah here are {:.0}% \
-             of national levels. Read them as relative changes, not as national amounts.",
-            human(gmv),
-            human(BI_ONLINE_GMV_2022_WEEK_IDR),
-            human(BI_ONLINE_GMV_2022_SD_IDR),
-            100.0 * gmv / BI_ONLINE_GMV_2022_WEEK_IDR
+        Some(gmv) => fill(
+            w.caveat_rupiah,
+            &[
+                &human_in(gmv, lang),
+                &human_in(BI_ONLINE_GMV_2022_WEEK_IDR, lang),
+                &human_in(BI_ONLINE_GMV_2022_SD_IDR, lang),
+                &format!("{:.0}", 100.0 * gmv / BI_ONLINE_GMV_2022_WEEK_IDR),
+            ],
         ),
-        None => format!(
-            "This run does not cover 2022, the year of the benchmark that fixes pasar's rupiah level \
-             (Bank Indonesia's e-commerce value, Rp {} a week, S23); docs/CALIBRATION.md gives the \
-             baseline's level against it.",
-            human(BI_ONLINE_GMV_2022_WEEK_IDR)
+        None => fill(
+            w.caveat_rupiah_no_2022,
+            &[&human_in(BI_ONLINE_GMV_2022_WEEK_IDR, lang)],
         ),
     };
-    let _ = writeln!(h, "<li><b>Rupiah levels.</b> {}</li>", escape(&rupiah));
+    let _ = writeln!(h, "<li><b>{}</b> {}</li>", w.rupiah_levels, escape(&rupiah));
     if c.dropped.is_empty() {
-        h.push_str(
-            "<li><b>Events.</b> Every event the scenario files define falls inside the run.</li>\n",
-        );
+        let _ = writeln!(h, "<li>{}</li>", w.caveat_events_all);
     } else {
-        for (name, lines) in &c.dropped {
+        for (name, events) in &c.dropped {
+            let lines: Vec<String> = events.iter().map(|d| d.describe_in(lang)).collect();
             let _ = writeln!(
                 h,
-                "<li><b>Events left out of {}</b> by its horizon, never applied: {}.</li>",
-                escape(name),
-                escape(&lines.join("; "))
+                "<li>{}</li>",
+                fill(
+                    w.caveat_events_dropped,
+                    &[&escape(name), &escape(&lines.join("; "))]
+                )
             );
         }
     }
@@ -464,63 +515,81 @@ fn plain(v: f64) -> String {
 
 /// Every event each scenario applied, with its tick, and those its horizon
 /// left out (folded: a reader checks them, rarely reads them).
-fn events_applied(h: &mut String, cmp: &Comparison) {
-    h.push_str("<details>\n<summary>Every event applied, scenario by scenario</summary>\n");
+fn events_applied(h: &mut String, cmp: &Comparison, lang: Lang) {
+    let w = lang.words();
+    let _ = writeln!(h, "<details>\n<summary>{}</summary>", w.events_applied);
     for arm in std::iter::once(&cmp.baseline).chain(cmp.policies.iter()) {
-        let applied = arm.scenario.applied_events();
-        let dropped = arm.scenario.dropped_event_lines();
-        let _ = writeln!(
+        let s = &arm.scenario;
+        let applied: Vec<String> = s
+            .timeline
+            .iter()
+            .filter_map(|e| {
+                let spec = s.spec.events.get(e.index)?;
+                let tick = fill(w.at_tick, &[&e.tick.to_string()]);
+                Some(format!("{} ({tick})", spec.describe()))
+            })
+            .collect();
+        let dropped = &s.dropped_events;
+        let _ = write!(
             h,
-            "<p><b>{}</b>: {} applied",
+            "<p><b>{}</b>: {}",
             escape(arm.name()),
-            applied.len()
+            fill(w.applied_count, &[&applied.len().to_string()])
         );
         if !dropped.is_empty() {
-            let _ = write!(h, ", {} left out by the horizon", dropped.len());
+            h.push_str(&fill(w.left_out_count, &[&dropped.len().to_string()]));
         }
         h.push_str("</p>\n<ul>\n");
         for e in &applied {
             let _ = writeln!(h, "<li>{}</li>", escape(e));
         }
-        for e in &dropped {
-            let _ = writeln!(h, "<li class=\"none\">left out: {}</li>", escape(e));
+        for e in dropped {
+            let _ = writeln!(
+                h,
+                "<li class=\"none\">{}</li>",
+                fill(w.left_out, &[&escape(&e.describe_in(lang))])
+            );
         }
         h.push_str("</ul>\n");
     }
     h.push_str("</details>\n");
 }
 
-fn changes_section(h: &mut String, base: &Arm, p: &Arm) {
+fn changes_section(h: &mut String, base: &Arm, p: &Arm, w: &Words) {
     let c = changes(&base.scenario, &p.scenario);
     let _ = writeln!(
         h,
-        "<h3>{} <span class=\"none\">(from {})</span></h3>",
+        "<h3>{} <span class=\"none\">({})</span></h3>",
         escape(p.name()),
-        escape(&p.input.display().to_string())
+        fill(w.from_file, &[&escape(&p.input.display().to_string())])
     );
     if c.is_empty() {
-        h.push_str("<p>Nothing: the scenario is the baseline under another name.</p>\n");
+        let _ = writeln!(h, "<p>{}</p>", w.same_as_baseline);
         return;
     }
     if !c.events_added.is_empty() || !c.events_removed.is_empty() {
         h.push_str("<ul>\n");
         for e in &c.events_added {
-            let _ = writeln!(h, "<li>adds the event <b>{}</b></li>", escape(e));
+            let _ = writeln!(h, "<li>{}</li>", fill(w.adds_event, &[&escape(e)]));
         }
         for e in &c.events_removed {
-            let _ = writeln!(h, "<li>removes the baseline's event {}</li>", escape(e));
+            let _ = writeln!(h, "<li>{}</li>", fill(w.removes_event, &[&escape(e)]));
         }
         h.push_str("</ul>\n");
     }
     if !c.parameters.is_empty() {
-        h.push_str("<table>\n<tr><th class=\"l\">parameter</th><th>baseline</th><th>this scenario</th></tr>\n");
+        let _ = writeln!(
+            h,
+            "<table>\n<tr><th class=\"l\">{}</th><th>{}</th><th>{}</th></tr>",
+            w.parameter, w.baseline, w.this_scenario
+        );
         for change in &c.parameters {
             let _ = writeln!(
                 h,
                 "<tr><td class=\"l\"><code>{}</code></td><td>{}</td><td>{}</td></tr>",
                 escape(&change.path),
-                escape(change.baseline.as_deref().unwrap_or("(not set)")),
-                escape(change.policy.as_deref().unwrap_or("(not set)"))
+                escape(change.baseline.as_deref().unwrap_or(w.not_set)),
+                escape(change.policy.as_deref().unwrap_or(w.not_set))
             );
         }
         h.push_str("</table>\n");
@@ -535,14 +604,14 @@ fn changes_section(h: &mut String, base: &Arm, p: &Arm) {
 /// Sentences first for the questions a partner or a ban raises: the GMV
 /// found on each social channel, purchases lost, UMKM revenue, consumer
 /// surplus.
-fn side_by_side(h: &mut String, cmp: &Comparison, rows: &[SummaryRow]) {
+fn side_by_side(h: &mut String, cmp: &Comparison, rows: &[SummaryRow], lang: Lang) {
+    let w = lang.words();
     let names: Vec<&str> = cmp.policies.iter().map(|p| p.name()).collect();
     let _ = writeln!(
         h,
-        "<section id=\"{SIDE_BY_SIDE}\">\n<h2>Policies side by side</h2>\n<p>Each policy against {}. <i>Highest</i> \
-         names the policy whose difference is highest, and its lead over the next one with the 95% interval of that \
-         lead (paired replicates). Windows after an event are shown when every policy has that event.</p>",
-        escape(cmp.baseline.name())
+        "<section id=\"{SIDE_BY_SIDE}\">\n<h2>{}</h2>\n<p>{}</p>",
+        w.side_by_side,
+        fill(w.side_lede, &[&escape(cmp.baseline.name())])
     );
     let social = cmp
         .baseline
@@ -579,14 +648,16 @@ fn side_by_side(h: &mut String, cmp: &Comparison, rows: &[SummaryRow]) {
         let _ = writeln!(
             h,
             "<h3>{} ({} to {})</h3>",
-            escape(&window.describe()),
+            escape(&window.describe_in(lang)),
             s.date_of_tick(first.range.from as u32),
             s.date_of_tick(first.range.to as u32)
         );
         let sentences: Vec<String> = keys
             .iter()
             .filter(|r| asked(r))
-            .filter_map(|r| leader(cmp, rows, r).map(|l| l.sentence(&title(&r.key))))
+            .filter_map(|r| {
+                leader(cmp, rows, r, lang).map(|l| l.sentence(&title_in(&r.key, lang), w))
+            })
             .collect();
         if !sentences.is_empty() {
             h.push_str("<ul>\n");
@@ -597,24 +668,28 @@ fn side_by_side(h: &mut String, cmp: &Comparison, rows: &[SummaryRow]) {
         }
         // The first window's table in full; the others one click away.
         if n > 0 {
-            h.push_str("<details>\n<summary>every headline series</summary>\n");
+            let _ = writeln!(h, "<details>\n<summary>{}</summary>", w.every_series);
         }
-        h.push_str("<table>\n<tr><th class=\"l\">metric</th>");
+        let _ = write!(h, "<table>\n<tr><th class=\"l\">{}</th>", w.metric);
         for p in &names {
             let _ = write!(h, "<th>{}</th>", escape(p));
         }
-        h.push_str("<th class=\"l\">highest</th></tr>\n");
+        let _ = writeln!(h, "<th class=\"l\">{}</th></tr>", w.highest);
         for k in &keys {
-            let _ = write!(h, "<tr><td class=\"l\">{}</td>", escape(&title(&k.key)));
+            let _ = write!(
+                h,
+                "<tr><td class=\"l\">{}</td>",
+                escape(&title_in(&k.key, lang))
+            );
             for p in &names {
                 match row_of(rows, p, k) {
-                    Some(r) => push_effect_cell(h, r),
+                    Some(r) => push_effect_cell(h, r, lang),
                     None => h.push_str("<td class=\"none\"></td>"),
                 }
             }
-            match leader(cmp, rows, k) {
+            match leader(cmp, rows, k, lang) {
                 Some(l) => {
-                    let _ = writeln!(h, "<td class=\"l\">{}</td></tr>", l.cell());
+                    let _ = writeln!(h, "<td class=\"l\">{}</td></tr>", l.cell(w));
                 }
                 None => h.push_str("<td class=\"l none\"></td></tr>\n"),
             }
@@ -659,49 +734,49 @@ struct Leader {
 }
 
 impl Leader {
-    fn cell(&self) -> String {
+    fn cell(&self, w: &Words) -> String {
         match &self.next {
             Some((next, lead, ci, clear)) => format!(
-                "{} ({} {} above {}{})",
+                "{} ({})",
                 escape(&self.best),
-                escape(lead),
-                escape(ci),
-                escape(next),
-                if *clear { "" } else { "; not clearly" }
+                fill(
+                    w.lead_cell,
+                    &[
+                        &escape(lead),
+                        &escape(ci),
+                        &escape(next),
+                        if *clear { "" } else { w.not_clearly }
+                    ]
+                )
             ),
             None => escape(&self.best),
         }
     }
 
-    fn sentence(&self, series: &str) -> String {
+    fn sentence(&self, series: &str, w: &Words) -> String {
         let lead = match &self.next {
-            Some((next, lead, ci, true)) => format!(
-                ", above {} by {} {}",
-                escape(next),
-                escape(lead),
-                escape(ci)
-            ),
-            Some((next, lead, ci, false)) => format!(
-                ", not clearly above {} ({} {})",
-                escape(next),
-                escape(lead),
-                escape(ci)
+            Some((next, lead, ci, clear)) => fill(
+                if *clear { w.clear_lead } else { w.unclear_lead },
+                &[&escape(next), &escape(lead), &escape(ci)],
             ),
             None => String::new(),
         };
-        format!(
-            "<b>{}</b>: highest under <b>{}</b> ({} {}){lead}.",
-            escape(series),
-            escape(&self.best),
-            escape(&self.diff),
-            escape(&self.ci)
+        fill(
+            w.highest_sentence,
+            &[
+                &escape(series),
+                &escape(&self.best),
+                &escape(&self.diff),
+                &escape(&self.ci),
+                &lead,
+            ],
         )
     }
 }
 
 /// The policy whose difference on `like`'s series is highest, and by how
 /// much it leads the next, from the replicates the two policies share.
-fn leader(cmp: &Comparison, rows: &[SummaryRow], like: &SummaryRow) -> Option<Leader> {
+fn leader(cmp: &Comparison, rows: &[SummaryRow], like: &SummaryRow, lang: Lang) -> Option<Leader> {
     let mut ranked: Vec<(&crate::analysis::Arm, &SummaryRow)> = cmp
         .policies
         .iter()
@@ -709,7 +784,7 @@ fn leader(cmp: &Comparison, rows: &[SummaryRow], like: &SummaryRow) -> Option<Le
         .collect();
     ranked.sort_by(|a, b| b.1.effect.diff.mean.total_cmp(&a.1.effect.diff.mean));
     let (best, top) = *ranked.first()?;
-    let t = effect_text(&top.key.metric, &top.effect);
+    let t = effect_text(&top.key.metric, &top.effect, lang);
     let next = ranked.get(1).and_then(|(second, _)| {
         let lead = crate::analysis::effects::paired_effect(
             &second.panel,
@@ -717,7 +792,7 @@ fn leader(cmp: &Comparison, rows: &[SummaryRow], like: &SummaryRow) -> Option<Le
             &like.key,
             like.range,
         )?;
-        let text = effect_text(&like.key.metric, &lead);
+        let text = effect_text(&like.key.metric, &lead, lang);
         Some((
             second.name().to_string(),
             text.diff,
@@ -740,12 +815,12 @@ fn part_of(r: &SummaryRow) -> Option<Part> {
 
 /// One effect as a side-by-side cell: the difference and its interval,
 /// coloured by the verdict.
-fn push_effect_cell(h: &mut String, r: &SummaryRow) {
-    let t = effect_text(&r.key.metric, &r.effect);
+fn push_effect_cell(h: &mut String, r: &SummaryRow, lang: Lang) {
+    let t = effect_text(&r.key.metric, &r.effect, lang);
     let _ = write!(
         h,
         "<td class=\"{}\">{} {}</td>",
-        verdict_class(t.verdict),
+        verdict_class(t.direction),
         escape(&t.diff),
         escape(&t.ci)
     );
@@ -759,7 +834,8 @@ fn verdict_class(v: &str) -> &'static str {
     }
 }
 
-fn headline_tables(h: &mut String, cmp: &Comparison, p: &Arm, rows: &[SummaryRow]) {
+fn headline_tables(h: &mut String, cmp: &Comparison, p: &Arm, rows: &[SummaryRow], lang: Lang) {
+    let w = lang.words();
     let mine: Vec<&SummaryRow> = rows.iter().filter(|r| r.policy == p.name()).collect();
     let last13: Vec<&&SummaryRow> = mine
         .iter()
@@ -769,10 +845,15 @@ fn headline_tables(h: &mut String, cmp: &Comparison, p: &Arm, rows: &[SummaryRow
     if let Some(first) = last13.first() {
         let _ = writeln!(
             h,
-            "<h3>{}: mean over the last 13 weeks ({} to {})</h3>",
-            escape(p.name()),
-            s.date_of_tick(first.range.from as u32),
-            s.date_of_tick(first.range.to as u32)
+            "<h3>{}</h3>",
+            fill(
+                w.last13_table,
+                &[
+                    &escape(p.name()),
+                    &s.date_of_tick(first.range.from as u32).to_string(),
+                    &s.date_of_tick(first.range.to as u32).to_string(),
+                ]
+            )
         );
     }
     for part in Part::ALL {
@@ -784,30 +865,41 @@ fn headline_tables(h: &mut String, cmp: &Comparison, p: &Arm, rows: &[SummaryRow
         // The cross-tabulations are long: folded, one click away.
         let folded = part == Part::CrossTabulations;
         if folded {
-            let _ = writeln!(h, "<details>\n<summary>{}</summary>", part.title());
+            let _ = writeln!(h, "<details>\n<summary>{}</summary>", part.title_in(lang));
         } else {
-            let _ = writeln!(h, "<h4>{}</h4>", part.title());
+            let _ = writeln!(h, "<h4>{}</h4>", part.title_in(lang));
         }
-        h.push_str("<table>\n<tr><th class=\"l\">metric</th><th class=\"l\">unit</th><th>baseline</th><th>policy</th>\
-                    <th>difference</th><th>95% interval</th><th>relative</th><th class=\"l\">verdict</th></tr>\n");
+        let _ = writeln!(
+            h,
+            "<table>\n<tr><th class=\"l\">{}</th><th class=\"l\">{}</th><th>{}</th><th>{}</th>\
+             <th>{}</th><th>{}</th><th>{}</th><th class=\"l\">{}</th></tr>",
+            w.metric,
+            w.unit,
+            w.baseline,
+            w.policy,
+            w.difference,
+            w.interval95,
+            w.relative,
+            w.verdict
+        );
         for r in in_part {
-            let t = effect_text(&r.key.metric, &r.effect);
+            let t = effect_text(&r.key.metric, &r.effect, lang);
             let rel = r
                 .effect
                 .rel_change()
-                .map_or(String::new(), |x| format!("{:+.1}%", 100.0 * x));
+                .map_or(String::new(), |x| signed_percent(x, lang));
             let _ = writeln!(
                 h,
                 "<tr><td class=\"l\">{}</td><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
                  <td class=\"l {}\">{}</td></tr>",
-                escape(&title(&r.key)),
-                escape(unit(&r.key.metric)),
+                escape(&title_in(&r.key, lang)),
+                escape(unit_in(&r.key.metric, lang)),
                 escape(&t.baseline),
                 escape(&t.policy),
                 escape(&t.diff),
                 escape(&t.ci),
                 escape(&rel),
-                verdict_class(t.verdict),
+                verdict_class(t.direction),
                 escape(t.verdict)
             );
         }
@@ -824,26 +916,38 @@ fn headline_tables(h: &mut String, cmp: &Comparison, p: &Arm, rows: &[SummaryRow
     for event in policy_events(&cmp.baseline.scenario, &p.scenario) {
         let _ = writeln!(
             h,
-            "<details>\n<summary><b>{}: after {} on {}</b>, 4, 13 and 52 weeks on</summary>\n<table>\n<tr><th class=\"l\">metric</th>{}</tr>",
-            escape(p.name()),
-            escape(&event.label),
-            event.date,
+            "<details>\n<summary><b>{}</summary>\n<table>\n<tr><th class=\"l\">{}</th>{}</tr>",
+            fill(
+                w.after_event_table,
+                &[
+                    &escape(p.name()),
+                    &escape(&event.label),
+                    &event.date.to_string()
+                ]
+            ),
+            w.metric,
             WEEKS_AFTER
                 .iter()
-                .map(|w| format!("<th>{w} weeks after</th>"))
+                .map(|n| format!("<th>{}</th>", fill(w.weeks_after, &[&n.to_string()])))
                 .collect::<String>()
         );
         let keys: Vec<_> = last13.iter().map(|r| r.key.clone()).collect();
         for key in keys {
-            let _ = write!(h, "<tr><td class=\"l\">{}</td>", escape(&title(&key)));
+            let _ = write!(
+                h,
+                "<tr><td class=\"l\">{}</td>",
+                escape(&title_in(&key, lang))
+            );
             for weeks in WEEKS_AFTER {
                 let cell = mine.iter().find(|r| {
                     r.key == key
                         && matches!(&r.window, Window::AfterEvent { event: e, weeks: w } if *e == event && *w == weeks)
                 });
                 match cell {
-                    Some(r) => push_effect_cell(h, r),
-                    None => h.push_str("<td class=\"none\">past the horizon</td>"),
+                    Some(r) => push_effect_cell(h, r, lang),
+                    None => {
+                        let _ = write!(h, "<td class=\"none\">{}</td>", w.past_horizon);
+                    }
                 }
             }
             h.push_str("</tr>\n");

@@ -70,10 +70,14 @@ pub struct Charts {
     pub constant: Vec<String>,
 }
 
-/// Draw the charts of every headline series that varies: SVG text for the
-/// report, and SVG and PNG files in `folder` (`<stem>.svg/png`,
-/// `<stem>-diff.svg/png`).
-pub fn headline_charts(cmp: &Comparison, folder: &Path) -> Result<Charts, ReportError> {
+/// Draw the charts of every headline series that varies, in `lang`: SVG
+/// text for the report, and SVG and PNG files in `folder`
+/// (`<stem>.svg/png`, `<stem>-diff.svg/png`).
+pub fn headline_charts(
+    cmp: &Comparison,
+    folder: &Path,
+    lang: crate::lang::Lang,
+) -> Result<Charts, ReportError> {
     let mut out = Vec::new();
     let mut constant = Vec::new();
     let charted = headline_keys(&cmp.baseline.panel)
@@ -81,12 +85,12 @@ pub fn headline_charts(cmp: &Comparison, folder: &Path) -> Result<Charts, Report
         .filter(|k| headline_of(k).is_some_and(|h| h.chart));
     for key in charted {
         if is_constant_series(cmp, &key) {
-            constant.push(crate::analysis::summary::title(&key));
+            constant.push(crate::analysis::summary::title_in(&key, lang));
             continue;
         }
         let stem = file_stem(&key);
-        let levels = charts::levels_chart(cmp, &key);
-        let diff = charts::diff_chart(cmp, &key);
+        let levels = charts::levels_chart(cmp, &key, lang);
+        let diff = charts::diff_chart(cmp, &key, lang);
         let levels_svg = charts::svg(&levels)?;
         let diff_svg = charts::svg(&diff)?;
         let write = |name: String, text: &str| {

@@ -3,13 +3,15 @@
 
 use super::format::{all_zero, effect_text};
 use crate::analysis::Comparison;
-use crate::analysis::summary::{Part, SummaryRow, Window, headline_of, title};
+use crate::analysis::summary::{Part, SummaryRow, Window, headline_of, title_in};
+use crate::lang::{Lang, fill};
 
 /// Widest line the table produces.
 pub const WIDTH: usize = 100;
 
-/// The table as text (lines end with '\n').
-pub fn terminal_table(cmp: &Comparison, rows: &[SummaryRow]) -> String {
+/// The table as text in `lang` (lines end with '\n').
+pub fn terminal_table(cmp: &Comparison, rows: &[SummaryRow], lang: Lang) -> String {
+    let w = lang.words();
     let mut out = String::new();
     for policy in &cmp.policies {
         let mine: Vec<&SummaryRow> = rows
@@ -20,20 +22,28 @@ pub fn terminal_table(cmp: &Comparison, rows: &[SummaryRow]) -> String {
             continue;
         };
         let s = &cmp.baseline.scenario;
-        out.push_str(&format!(
-            "{} vs {}\n  mean over the last 13 weeks ({} to {}), {} paired replicates\n",
-            policy.name(),
-            cmp.baseline.name(),
-            s.date_of_tick(first.range.from as u32),
-            s.date_of_tick(first.range.to as u32),
-            first.effect.diff.n
+        out.push_str(&fill(w.versus, &[policy.name(), cmp.baseline.name()]));
+        out.push_str("\n  ");
+        out.push_str(&fill(
+            w.terminal_window,
+            &[
+                &s.date_of_tick(first.range.from as u32).to_string(),
+                &s.date_of_tick(first.range.to as u32).to_string(),
+                &first.effect.diff.n.to_string(),
+            ],
         ));
+        out.push('\n');
         // The cross-tabulations are for the report and the CSV files.
         let shown: Vec<(String, super::format::EffectText)> = mine
             .iter()
             .filter(|r| !all_zero(&r.effect))
             .filter(|r| headline_of(&r.key).is_none_or(|h| h.part != Part::CrossTabulations))
-            .map(|r| (title(&r.key), effect_text(&r.key.metric, &r.effect)))
+            .map(|r| {
+                (
+                    title_in(&r.key, lang),
+                    effect_text(&r.key.metric, &r.effect, lang),
+                )
+            })
             .collect();
         let diff_of = |t: &super::format::EffectText| format!("{} {}", t.diff, t.ci);
         let diff_width = shown
@@ -41,19 +51,24 @@ pub fn terminal_table(cmp: &Comparison, rows: &[SummaryRow]) -> String {
             .map(|(_, t)| diff_of(t).chars().count())
             .max()
             .unwrap_or(0)
-            .max("difference [95% CI]".len());
+            .max(w.difference_ci.chars().count());
         // Names take what the numbers leave of the width.
-        let fixed = 2 + 1 + 9 + 1 + 9 + 2 + diff_width + 1 + "no clear change".len();
+        let verdict_width = [w.higher, w.lower, w.no_clear_change]
+            .iter()
+            .map(|v| v.chars().count())
+            .max()
+            .unwrap_or(0);
+        let fixed = 2 + 1 + 9 + 1 + 9 + 2 + diff_width + 1 + verdict_width;
         let name_width = shown
             .iter()
             .map(|(n, _)| n.chars().count())
             .max()
             .unwrap_or(0)
             .min(WIDTH.saturating_sub(fixed))
-            .max("metric".len());
+            .max(w.metric.chars().count());
         out.push_str(&format!(
             "  {:<name_width$} {:>9} {:>9}  {:<diff_width$} {}\n",
-            "metric", "baseline", "policy", "difference [95% CI]", "verdict"
+            w.metric, w.baseline, w.policy, w.difference_ci, w.verdict
         ));
         for (name, t) in &shown {
             let name: String = name.chars().take(name_width).collect();

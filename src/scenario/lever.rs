@@ -142,22 +142,27 @@ pub enum DropReason {
     NoWindow,
 }
 
+impl DroppedEvent {
+    /// The event and why it was left out, in `lang`: "events[3]
+    /// (payment_ban social at 2023-10-04) starts after the run ends".
+    pub fn describe_in(&self, lang: crate::lang::Lang) -> String {
+        let w = lang.words();
+        let why = match self.reason {
+            DropReason::AfterEnd => w.after_end,
+            DropReason::EndedBeforeStart => w.before_start,
+            DropReason::NoWindow => w.no_window,
+        };
+        let what = match &self.channel {
+            Some(c) => format!("{} {c}", self.lever),
+            None => self.lever.clone(),
+        };
+        crate::lang::fill(w.dropped_line, &[&self.key, &what, &self.when, why])
+    }
+}
+
 impl std::fmt::Display for DroppedEvent {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let why = match self.reason {
-            DropReason::AfterEnd => "starts after the run ends",
-            DropReason::EndedBeforeStart => "ended before the run starts",
-            DropReason::NoWindow => "has no window inside the run",
-        };
-        let channel = self
-            .channel
-            .as_deref()
-            .map_or(String::new(), |c| format!(" {c}"));
-        write!(
-            f,
-            "{} ({}{channel} at {}) {why}",
-            self.key, self.lever, self.when
-        )
+        f.write_str(&self.describe_in(crate::lang::Lang::En))
     }
 }
 

@@ -311,3 +311,70 @@ pub fn mkfifo(path: &std::path::Path) {
         .expect("run mkfifo");
     assert!(status.success());
 }
+
+/// The text of every heading, table header, folded summary and chart
+/// caption of an HTML page (tags stripped, entities left as written).
+pub fn headings(page: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for tag in ["h1", "h2", "h3", "h4", "th", "summary", "figcaption"] {
+        let open = format!("<{tag}");
+        let close = format!("</{tag}>");
+        let mut rest = page;
+        while let Some(i) = rest.find(&open) {
+            let after = &rest[i + open.len()..];
+            // `<th` must not match `<thead`, nor `<h1` a longer tag.
+            if !after.starts_with(['>', ' ']) {
+                rest = after;
+                continue;
+            }
+            let Some(start) = after.find('>') else { break };
+            let body = &after[start + 1..];
+            let end = body.find(&close).unwrap_or(body.len());
+            let mut text = String::new();
+            let mut in_tag = false;
+            for c in body[..end].chars() {
+                match c {
+                    '<' => in_tag = true,
+                    '>' => in_tag = false,
+                    c if !in_tag => text.push(c),
+                    _ => {}
+                }
+            }
+            out.push(text);
+            rest = &body[end..];
+        }
+    }
+    out
+}
+
+/// The English phrases of the report (those its Indonesian differs from)
+/// that `headings` carry, as whole words: an Indonesian page must have
+/// none.
+pub fn english_in(headings: &[String]) -> Vec<String> {
+    let words = |s: &str| -> Vec<String> {
+        s.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect()
+    };
+    let mut found = Vec::new();
+    for (name, en, id) in pasar::lang::PHRASES {
+        if en.eq_ignore_ascii_case(id) || en.contains('{') || en.contains('<') {
+            continue;
+        }
+        let phrase = words(en);
+        // Abbreviations ("n/a") are too short to tell a language by.
+        if phrase.iter().all(|w| w.len() <= 2) {
+            continue;
+        }
+        for h in headings {
+            // File names (charts/x.png) are names, not English.
+            let prose: Vec<&str> = h.split_whitespace().filter(|t| !t.contains('/')).collect();
+            let text = words(&prose.join(" "));
+            if text.windows(phrase.len()).any(|w| w == phrase.as_slice()) {
+                found.push(format!("{name} (\"{en}\") in \"{h}\""));
+            }
+        }
+    }
+    found
+}
