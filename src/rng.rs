@@ -43,6 +43,8 @@ pub enum Purpose {
     /// Marketplaces a UMKM going online lists on, and listing on a checkout
     /// partner, per seller and tick.
     Listing = 10,
+    /// A consumer's adoption thresholds of diffusing channels, per consumer.
+    Adoption = 11,
 }
 
 /// SplitMix64's finaliser: a bijective mix of 64 bits.

@@ -361,12 +361,12 @@ fn channel_and_seller_shares_follow_the_closed_form_logit() {
             grouped = groups.iter().map(|_| Tally::default()).collect();
         }
         for (j, tally) in sellers.iter_mut().enumerate() {
-            tally.add(model.sellers().tally[j].sales() as f64, d, l.seller[j]);
+            tally.add(model.sellers().tally[j].units_sold(), d, l.seller[j]);
         }
         for ((_, members), tally) in groups.iter().zip(grouped.iter_mut()) {
             let observed: u32 = members
                 .iter()
-                .map(|&j| model.sellers().tally[j].sales())
+                .map(|&j| model.sellers().tally[j].units_sold() as u32)
                 .sum();
             let p: f64 = members.iter().map(|&j| l.seller[j]).sum();
             tally.add(observed as f64, d, p);

@@ -186,8 +186,12 @@ fn check_tick(
             close(seller_gmv, total, REL),
             "tick {t}: Σ sellers' listed prices of their sales = {seller_gmv}, GMV {total}"
         );
-        let sales: u64 = sellers().map(|j| s.tally[j].sales() as u64).sum();
-        assert_eq!(sales, flows.purchases, "tick {t}: Σ sales vs purchases");
+        let units: f64 = sellers().map(|j| s.tally[j].units_sold()).sum();
+        assert!(
+            close(units, flows.units, 1e-9) || (units - flows.units).abs() < 1e-6,
+            "tick {t}: Σ units sold {units} vs units in purchases {}",
+            flows.units
+        );
         // Σ over sellers of their commissions = Σ over channels.
         let seller_fees: f64 = sellers().map(|j| s.tally[j].commission).sum::<f64>() * cs;
         let commission = must(rec, Metric::CommissionIdr, By::All, 0);
@@ -205,17 +209,17 @@ fn check_tick(
                 "tick {t}: HHI {hhi}"
             );
         }
-        // Average price paid by kind: GMV / purchases of the kind.
+        // Average price a unit by kind: GMV / units sold by the kind.
         for kind in SellerKind::ALL {
             let of_kind = || sellers().filter(|&j| s.kind[j] == kind);
-            let n: u64 = of_kind().map(|j| s.tally[j].sales() as u64).sum();
+            let n: f64 = of_kind().map(|j| s.tally[j].units_sold()).sum();
             let gmv: f64 = of_kind().map(|j| s.tally[j].revenue).sum();
             match rec.get(Metric::AvgPriceIdr, By::Kind, kind as u16) {
                 Some(avg) => assert!(
-                    n > 0 && close(avg, gmv / n as f64, REL),
+                    n > 0.0 && close(avg, gmv / n, REL),
                     "tick {t}: average price of {kind:?}"
                 ),
-                None => assert_eq!(n, 0, "tick {t}: average price of {kind:?} left out"),
+                None => assert_eq!(n, 0.0, "tick {t}: average price of {kind:?} left out"),
             }
         }
     }
@@ -272,7 +276,7 @@ fn check_tick(
         "tick {t}: more outcomes than decisions"
     );
     assert!(flows.redirected <= flows.purchases);
-    assert_eq!(flows.purchases, flows.purchases_kind.iter().sum::<u64>());
+    assert!(close(flows.units, flows.units_kind.iter().sum::<f64>(), 1e-9) || flows.units == 0.0);
     cov.lost += lost;
     cov.purchases += purchases;
     if flows.purchases > 0 {
@@ -346,7 +350,7 @@ fn check_tick(
     let mut new_listings = vec![0u64; nk];
     // Each category's mean price over this tick's sales, known when no
     // slot of a seller that sold was taken by an entrant.
-    let mut sold = vec![(0.0f64, 0u64); spec.categories.len()];
+    let mut sold = vec![(0.0f64, 0.0f64); spec.categories.len()];
     let mut rival_prices_known = true;
     for j in 0..before.len {
         if before.alive[j] {
@@ -354,15 +358,15 @@ fn check_tick(
                 rival_prices_known = false;
                 continue;
             }
-            let n = s.tally[j].sales();
+            let n = s.tally[j].units_sold();
             let cat = &mut sold[s.category[j] as usize];
-            cat.0 += s.price[j] * f64::from(n);
-            cat.1 += u64::from(n);
+            cat.0 += s.price[j] * n;
+            cat.1 += n;
         }
     }
     let rival_price: Vec<Option<f64>> = sold
         .iter()
-        .map(|&(sum, n)| (n > 0).then(|| sum / n as f64))
+        .map(|&(sum, n)| (n > 0.0).then(|| sum / n))
         .collect();
     for j in 0..before.len {
         if !before.alive[j] {
@@ -402,18 +406,16 @@ fn check_tick(
             s.price[j]
         );
         // Capacity.
-        let sales = s.tally[j].sales();
+        let tally = s.tally[j];
         assert!(
-            sales <= s.tally[j].capacity,
-            "tick {t}: seller {j} sold {sales} > capacity {}",
-            s.tally[j].capacity
+            tally.remaining <= tally.capacity,
+            "tick {t}: seller {j} has {} left of a capacity of {}",
+            tally.remaining,
+            tally.capacity
         );
-        assert_eq!(
-            sales + s.tally[j].remaining,
-            s.tally[j].capacity,
-            "tick {t}: seller {j} remaining"
-        );
-        if sales == s.tally[j].capacity {
+        // Units sold (an order is a basket of units).
+        let sales = tally.units_sold();
+        if tally.remaining == 0 {
             cov.sold_out += 1;
         }
         // Eligibility.
@@ -423,7 +425,7 @@ fn check_tick(
             0,
             "tick {t}: seller {j} eligible where not listed"
         );
-        if sales > 0 {
+        if sales > 0.0 {
             assert_ne!(
                 eligible, 0,
                 "tick {t}: seller {j} sold {sales} with no eligible listing"
@@ -463,9 +465,9 @@ fn check_tick(
         let fmax = (0..nk).filter(on).map(|k| factors[k]).fold(0.0, f64::max);
         let p = s.price[j];
         assert!(
-            sales == 0
-                || (tally.revenue >= sales as f64 * p * fmin * (1.0 - 1e-12)
-                    && tally.revenue <= sales as f64 * p * fmax * (1.0 + 1e-12)),
+            sales == 0.0
+                || (tally.revenue >= sales * p * fmin * (1.0 - 1e-12)
+                    && tally.revenue <= sales * p * fmax * (1.0 + 1e-12)),
             "tick {t}: seller {j} revenue {} for {sales} sales at {p}",
             tally.revenue
         );
@@ -477,7 +479,7 @@ fn check_tick(
             tally.revenue
         );
         // Profit = revenue − units × landed cost − commission − fixed cost.
-        let units = sales as f64 * ups;
+        let units = sales * ups;
         let revenue = ups * tally.revenue;
         let umkm = &spec.population.umkm;
         let fixed = match (kind, s.size_class[j]) {
@@ -526,7 +528,7 @@ fn check_tick(
         }
         // Adaptation (step 6): popularity, markup, listings.
         let b = &spec.behaviour;
-        let units = sales as f64 * ups;
+        let units = sales * ups;
         // Updated in f64 from the stored f32 values, stored rounded to f32.
         let popularity = (1.0 - b.popularity_decay) * f64::from(before.popularity[j])
             + b.popularity_decay * units;
@@ -552,9 +554,18 @@ fn check_tick(
             }
             _ => lerner,
         };
-        let signal = if s.tally[j].remaining == 0 {
+        // Sold out: less stock left than the smallest order of its
+        // category on any channel (hundredths of a unit).
+        let cat = spec.categories.values().nth(c).expect("the seller's category");
+        let smallest = spec
+            .channels
+            .values()
+            .map(|ch| (100.0 * cat.units_per_order * ch.units_per_order).round().max(1.0) as u32)
+            .min()
+            .unwrap_or(100);
+        let signal = if s.tally[j].remaining < smallest {
             b.markup_step
-        } else if sales == 0 {
+        } else if sales == 0.0 {
             -b.markup_step
         } else {
             0.0
@@ -657,8 +668,8 @@ fn check_tick(
             entries[s.kind[j] as usize] += 1;
             assert!(s.alive[j], "tick {t}: an entrant is not alive");
             assert_eq!(
-                s.tally[j].sales(),
-                0,
+                s.tally[j].units_sold(),
+                0.0,
                 "tick {t}: an entrant sold in its first tick"
             );
         }

@@ -39,7 +39,7 @@ impl Books<'_> {
     /// of its sales, so they hold whatever channels it sold on.
     fn revenue_and_profit(&self, s: &Sellers, j: usize) -> (f64, f64) {
         let tally = &s.tally[j];
-        let units = tally.sales() as f64 * self.units_per_sale;
+        let units = tally.units_sold() * self.units_per_sale;
         let revenue = self.units_per_sale * tally.revenue;
         let commission = self.units_per_sale * tally.commission;
         let fixed = match s.kind[j] {
@@ -73,16 +73,16 @@ impl Model<'_> {
             if !s.alive[j] {
                 continue;
             }
-            let sales = s.tally[j].sales();
+            let sales = s.tally[j].units_sold();
             let gmv = s.tally[j].revenue;
             f.gmv_kind[s.kind[j] as usize] += gmv;
-            f.purchases_kind[s.kind[j] as usize] += sales as u64;
+            f.units_kind[s.kind[j] as usize] += sales;
             f.gmv_origin[s.imported[j] as usize] += gmv;
             let c = s.category[j] as usize;
             f.gmv_category[c] += gmv;
-            if sales > 0 {
-                f.price_sales_category[c] += s.price[j] * f64::from(sales);
-                f.sales_category[c] += u64::from(sales);
+            if sales > 0.0 {
+                f.price_sales_category[c] += s.price[j] * sales;
+                f.sales_category[c] += sales;
             }
             f.gmv_squares += gmv * gmv;
             let (revenue, profit) = books.revenue_and_profit(s, j);

@@ -42,9 +42,9 @@ impl Model<'_> {
             .price_sales_category
             .iter()
             .zip(&f.sales_category)
-            .map(|(&sum, &n)| (n > 0).then(|| sum / n as f64))
+            .map(|(&sum, &n)| (n > 0.0).then(|| sum / n))
             .collect();
-        let pricing = Pricing::new(&self.scenario.spec);
+        let pricing = Pricing::new(&self.scenario.spec, market);
         let digitalization = self.policy.digitalization_rate;
         // Checkout partners that onboard sellers: (channel, partner, chance).
         let onboarding: Vec<(usize, usize, f64)> = (0..market.n_channels)
@@ -65,7 +65,7 @@ impl Model<'_> {
             if !s.alive[j] {
                 continue;
             }
-            let units = s.tally[j].sales() as f64 * market.units_per_sale;
+            let units = s.tally[j].units_sold() * market.units_per_sale;
             // In f64, stored rounded to f32 (see `Sellers`).
             let popularity = f64::from(s.popularity[j]);
             s.popularity[j] =
@@ -133,10 +133,13 @@ struct Pricing {
     step: f64,
     min: f64,
     max: f64,
+    /// The smallest order of each category, hundredths of a unit: with
+    /// less stock left a seller is sold out.
+    min_basket: Vec<u32>,
 }
 
 impl Pricing {
-    fn new(spec: &crate::scenario::ScenarioFile) -> Pricing {
+    fn new(spec: &crate::scenario::ScenarioFile, market: &super::market::Market) -> Pricing {
         let b = &spec.behaviour;
         let alpha = spec.population.consumers.price_sensitivity_median;
         Pricing {
@@ -150,6 +153,7 @@ impl Pricing {
             step: b.markup_step,
             min: b.markup_min,
             max: b.markup_max,
+            min_basket: market.min_basket.clone(),
         }
     }
 
@@ -168,9 +172,9 @@ impl Pricing {
             _ => self.lerner,
         };
         let tally = &s.tally[j];
-        let signal = if tally.remaining == 0 {
+        let signal = if tally.remaining < self.min_basket[s.category[j] as usize] {
             self.step
-        } else if tally.sales() == 0 {
+        } else if tally.sold_nothing() {
             -self.step
         } else {
             0.0

@@ -17,7 +17,7 @@ const HABITS: usize = 4;
 
 /// One consumer's record.
 #[derive(Debug, Clone, Copy)]
-pub struct Record<'a>(&'a [f32]);
+pub struct Record<'a>(&'a [f32], usize);
 
 impl Record<'_> {
     pub fn alpha(&self) -> f32 {
@@ -36,8 +36,16 @@ impl Record<'_> {
         self.0[RATE]
     }
 
+    /// The habit shocks z_ik, one per channel.
     pub fn habits(&self) -> &[f32] {
-        &self.0[HABITS..]
+        &self.0[HABITS..HABITS + self.1]
+    }
+
+    /// The adoption thresholds a_i of the diffusing channels, in the order
+    /// of [`super::market::Market::adopting`]: the consumer shops on such
+    /// a channel once its adopted share exceeds a_i.
+    pub fn thresholds(&self) -> &[f32] {
+        &self.0[HABITS + self.1..]
     }
 }
 
@@ -45,14 +53,16 @@ impl Record<'_> {
 pub struct Consumers {
     /// Record i: price sensitivity α_i, quality taste β_i, local preference
     /// λ_i ≥ 0, purchase rate ρ_i (attempts per tick), then the channel
-    /// habit shocks z_ik, `n_channels` of them.
+    /// habit shocks z_ik, `n_channels` of them, then one adoption threshold
+    /// per diffusing channel (`n_adopting`).
     records: Vec<f32>,
     pub n_channels: usize,
+    pub n_adopting: usize,
 }
 
 impl Consumers {
     fn stride(&self) -> usize {
-        HABITS + self.n_channels
+        HABITS + self.n_channels + self.n_adopting
     }
 
     pub fn len(&self) -> usize {
@@ -65,11 +75,19 @@ impl Consumers {
 
     /// Draw `count` consumers, one after another from one stream: two
     /// populations of different sizes share their first consumers.
-    pub fn generate(p: &ConsumerPopulation, n_channels: usize, rng: &mut Rng) -> Consumers {
+    /// Room is left for `n_adopting` adoption thresholds per consumer
+    /// ([`Consumers::draw_thresholds`] fills it).
+    pub fn generate(
+        p: &ConsumerPopulation,
+        n_channels: usize,
+        n_adopting: usize,
+        rng: &mut Rng,
+    ) -> Consumers {
         let n = p.count as usize;
         let mut c = Consumers {
             records: Vec::new(),
             n_channels,
+            n_adopting,
         };
         c.records.reserve_exact(n * c.stride());
         for _ in 0..n {
@@ -95,6 +113,7 @@ impl Consumers {
             for _ in 0..n_channels {
                 c.records.push(dist::standard_normal(rng) as f32);
             }
+            c.records.extend(std::iter::repeat_n(0.0, n_adopting));
         }
         c
     }
@@ -126,13 +145,36 @@ impl Consumers {
             for z in shared.iter_mut() {
                 *z = dist::standard_normal(&mut rng);
             }
-            for (k, habit) in record[HABITS..].iter_mut().enumerate() {
+            for (k, habit) in record[HABITS..HABITS + self.n_channels]
+                .iter_mut()
+                .enumerate()
+            {
                 let n = market.nest_of[k];
                 let lambda = lambdas[n];
                 if correlated(n) {
                     let own = f64::from(*habit);
                     *habit = ((1.0 - lambda * lambda).sqrt() * shared[n] + lambda * own) as f32;
                 }
+            }
+        }
+    }
+
+    /// Give every consumer an adoption threshold a_i ~ U(0, 1) for each
+    /// diffusing channel, from a stream of its own per consumer (so
+    /// that no other draw moves): the consumer takes channel k up when
+    /// its adopted share F_k(t) first exceeds a_i, so that the share who
+    /// have is F_k(t), and each consumer's adoption time follows the Bass
+    /// distribution (docs/ODD.md section 2.5).
+    pub fn draw_thresholds(&mut self, streams: &crate::rng::Streams) {
+        if self.n_adopting == 0 {
+            return;
+        }
+        let stride = self.stride();
+        let first = HABITS + self.n_channels;
+        for (i, record) in self.records.chunks_exact_mut(stride).enumerate() {
+            let mut rng = streams.stream(crate::rng::Purpose::Adoption, i as u64, 0);
+            for a in &mut record[first..] {
+                *a = dist::uniform(&mut rng) as f32;
             }
         }
     }
@@ -156,7 +198,7 @@ impl Consumers {
     /// The gathered record number `n` of `records` (see [`Consumers::gather`]).
     pub fn gathered<'a>(&self, records: &'a [f32], n: usize) -> Record<'a> {
         let stride = self.stride();
-        Record(&records[n * stride..(n + 1) * stride])
+        Record(&records[n * stride..(n + 1) * stride], self.n_channels)
     }
 
     /// Price sensitivity α_i.
@@ -181,7 +223,12 @@ impl Consumers {
 
     /// Channel habit shocks z_ik.
     pub fn habits(&self, i: usize) -> &[f32] {
-        &self.record(i)[HABITS..]
+        &self.record(i)[HABITS..HABITS + self.n_channels]
+    }
+
+    /// Adoption thresholds a_i of the diffusing channels.
+    pub fn thresholds(&self, i: usize) -> &[f32] {
+        &self.record(i)[HABITS + self.n_channels..]
     }
 
     /// Bytes the records hold (their capacity).

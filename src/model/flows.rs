@@ -9,6 +9,8 @@ pub struct TickFlows {
     /// Attempts that reached the choice among listings.
     pub decisions: u64,
     pub purchases: u64,
+    /// Simulated units in those purchases (orders of baskets).
+    pub units: f64,
     /// Purchases lost because the discovery channel did not allow payments.
     pub lost: u64,
     /// Purchases found on a channel that took no payments, completed on its
@@ -39,14 +41,15 @@ pub struct TickFlows {
     pub exits_channel: Vec<u64>,
     /// Seller-side totals, summed in accounting (before exits free slots).
     pub gmv_kind: [f64; 3],
-    pub purchases_kind: [u64; 3],
+    /// Simulated units sold by seller kind.
+    pub units_kind: [f64; 3],
     pub gmv_origin: [f64; 2],
     pub gmv_category: Vec<f64>,
-    /// Σ p_j × sales (the sellers' own prices, before commissions are
-    /// added) and Σ sales, by category: the rivals' mean price that step 6
-    /// reads.
+    /// Σ p_j × units sold (the sellers' own prices, before commissions
+    /// are added) and Σ units sold, by category: the rivals' mean price
+    /// that step 6 reads.
     pub price_sales_category: Vec<f64>,
-    pub sales_category: Vec<u64>,
+    pub sales_category: Vec<f64>,
     /// Σ over simulated sellers of (their GMV)², for the HHI.
     pub gmv_squares: f64,
     /// UMKM totals in real IDR.
@@ -77,7 +80,7 @@ impl TickFlows {
             entries_channel: vec![0; n_channels],
             gmv_category: vec![0.0; n_categories],
             price_sales_category: vec![0.0; n_categories],
-            sales_category: vec![0; n_categories],
+            sales_category: vec![0.0; n_categories],
             exits_channel: vec![0; n_channels],
             ..TickFlows::default()
         }

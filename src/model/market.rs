@@ -33,10 +33,25 @@ pub struct Market {
     pub cumulative_demand: Vec<f64>,
     pub seller_scale: f64,
     pub consumer_scale: f64,
-    /// Real units one simulated sale stands for, per real seller
+    /// Real units one simulated unit sold stands for, per real seller
     /// (consumer_scale / seller_scale).
     pub units_per_sale: f64,
+    /// Units in an order of category c found on channel k, in hundredths
+    /// of a unit (`basket[c * n_channels + k]`): the category's
+    /// units_per_order times the channel's, rounded to the hundredth.
+    /// Capacity is kept in hundredths too, so that stock and orders count
+    /// exactly in whole numbers.
+    pub basket: Vec<u32>,
+    /// The smallest order of each category on any channel, hundredths: a
+    /// seller with less stock left cannot serve any order.
+    pub min_basket: Vec<u32>,
+    /// The channels consumers take up over time (Bass diffusion), in file
+    /// order: the consumer record holds one adoption threshold for each.
+    pub adopting: Vec<usize>,
 }
+
+/// Hundredths of a unit: the grain of stock and baskets.
+pub const CENTI: u32 = 100;
 
 impl Market {
     pub fn new(spec: &ScenarioFile) -> Market {
@@ -89,6 +104,29 @@ impl Market {
             })
             .collect();
         let sim = &spec.simulation;
+        let basket: Vec<u32> = spec
+            .categories
+            .values()
+            .flat_map(|cat| {
+                spec.channels.values().map(move |ch| {
+                    (f64::from(CENTI) * cat.units_per_order * ch.units_per_order)
+                        .round()
+                        .max(1.0) as u32
+                })
+            })
+            .collect();
+        let nk = kinds.len();
+        let min_basket = basket
+            .chunks(nk.max(1))
+            .map(|row| row.iter().copied().min().unwrap_or(CENTI))
+            .collect();
+        let adopting = spec
+            .channels
+            .values()
+            .enumerate()
+            .filter(|(_, c)| c.adoption.is_some())
+            .map(|(k, _)| k)
+            .collect();
         Market {
             n_channels: kinds.len(),
             n_categories: spec.categories.len(),
@@ -112,7 +150,15 @@ impl Market {
             seller_scale: sim.seller_scale,
             consumer_scale: sim.consumer_scale,
             units_per_sale: sim.consumer_scale / sim.seller_scale,
+            basket,
+            min_basket,
+            adopting,
         }
+    }
+
+    /// Units in an order of category `c` found on channel `k`, hundredths.
+    pub fn basket(&self, c: usize, k: usize) -> u32 {
+        self.basket[c * self.n_channels + k]
     }
 
     /// The category whose cumulative demand share first exceeds `u` (a

@@ -138,9 +138,15 @@ impl<'s> Model<'s> {
             ));
         }
         let mut rng = self.streams.stream(Purpose::Population, 3, 0);
-        self.consumers = Consumers::generate(&pop.consumers, self.market.n_channels, &mut rng);
+        self.consumers = Consumers::generate(
+            &pop.consumers,
+            self.market.n_channels,
+            self.market.adopting.len(),
+            &mut rng,
+        );
         self.consumers
             .correlate_within_nests(&self.market, &self.streams);
+        self.consumers.draw_thresholds(&self.streams);
         // Room for the entrants the memory estimate allows for (footprint.rs):
         // pages never written take no physical memory.
         self.sellers.reserve(new.len() + new.len() / 4);

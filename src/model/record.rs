@@ -196,17 +196,18 @@ impl Model<'_> {
         for (k, &n) in f.redirected_tx.iter().enumerate() {
             put(Metric::PurchasesRedirected, By::Channel, k, n as f64 * cs);
         }
-        if f.purchases > 0 {
-            put(Metric::AvgPriceIdr, By::All, 0, total / f.purchases as f64);
+        // A unit's price, not an order's: GMV over the units in the orders.
+        if f.units > 0.0 {
+            put(Metric::AvgPriceIdr, By::All, 0, total / f.units);
         }
         for kind in SellerKind::ALL {
-            let n = f.purchases_kind[kind as usize];
-            if n > 0 {
+            let n = f.units_kind[kind as usize];
+            if n > 0.0 {
                 put(
                     Metric::AvgPriceIdr,
                     By::Kind,
                     kind as usize,
-                    f.gmv_kind[kind as usize] / n as f64,
+                    f.gmv_kind[kind as usize] / n,
                 );
             }
         }

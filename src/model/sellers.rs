@@ -60,18 +60,20 @@ pub struct NewSeller {
 /// set has just loaded, instead of one per counter.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Tally {
-    /// Σ listed price over this tick's sales, IDR (per simulated sale).
+    /// Σ listed price × units over this tick's orders, IDR (per simulated
+    /// unit sold).
     pub revenue: f64,
-    /// Σ take rate × listed price over this tick's sales, IDR.
+    /// Σ take rate × listed price × units over this tick's orders, IDR.
     pub commission: f64,
-    /// Simulated sales left this tick.
+    /// Stock left this tick, hundredths of a simulated unit.
     pub remaining: u32,
-    /// Capacity in simulated sales per tick (0 for a dead slot).
+    /// Capacity per tick, hundredths of a simulated unit (0 for a dead
+    /// slot).
     pub capacity: u32,
 }
 
 impl Tally {
-    /// A tick's opening tally: `capacity` sales left, none made.
+    /// A tick's opening tally: `capacity` hundredths left, none sold.
     pub fn open(capacity: u32) -> Tally {
         Tally {
             revenue: 0.0,
@@ -81,9 +83,15 @@ impl Tally {
         }
     }
 
-    /// Simulated sales made this tick (read once the shopping step is over).
-    pub fn sales(&self) -> u32 {
-        self.capacity - self.remaining
+    /// Simulated units sold this tick (read once the shopping step is
+    /// over).
+    pub fn units_sold(&self) -> f64 {
+        f64::from(self.capacity - self.remaining) / f64::from(super::market::CENTI)
+    }
+
+    /// Whether nothing was sold this tick.
+    pub fn sold_nothing(&self) -> bool {
+        self.remaining == self.capacity
     }
 }
 
@@ -328,12 +336,16 @@ impl SellerFactory<'_> {
     }
 
     fn sim_capacity(&self, real_units: f64) -> u32 {
-        // Whole simulated sales, rounded to the nearest (flooring would take
-        // half a sale from every seller on average, and so change results
-        // with the scale), at least one (docs/ODD.md section 2.6, Scales).
+        // Whole simulated units, rounded to the nearest (flooring would
+        // take half a unit from every seller on average, and so change
+        // results with the scale), at least one (docs/ODD.md section 2.6,
+        // Scales); kept in hundredths, the grain of baskets.
+        let centi = f64::from(super::market::CENTI);
+        let most = (u32::MAX as f64 / centi).floor();
         (real_units / self.market.units_per_sale)
             .round()
-            .clamp(1.0, u32::MAX as f64) as u32
+            .clamp(1.0, most) as u32
+            * super::market::CENTI
     }
 
     /// The base imported unit cost in category `c` (before scale advantage).

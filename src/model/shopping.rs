@@ -19,7 +19,7 @@
 use super::Model;
 use super::consumers::{Consumers, Record};
 use super::flows::TickFlows;
-use super::market::Market;
+use super::market::{CENTI, Market};
 use super::policy::PolicyState;
 use super::ranking::{Ranking, ln_rel_price};
 use super::sellers::{ChannelSet, Sellers};
@@ -75,7 +75,7 @@ struct Drawn {
     total: f64,
     /// top + ln(total): the logsum when no candidate is sold out.
     logsum: f64,
-    /// P_c / α_i: IDR per unit of utility.
+    /// b · P_c / α_i: IDR per unit of utility for an order of b units.
     surplus_units: f64,
     /// The consumer's α_i, β_i, λ_i (to recompute utilities in resolution).
     alpha: f64,
@@ -196,6 +196,9 @@ struct Draws<'a> {
     outside_utility: f64,
     /// φ: added to the utility of giving up after a failed checkout.
     switch_friction: f64,
+    /// F_k(t): the share of consumers who have taken up each diffusing
+    /// channel (`Market::adopting`) this tick.
+    adopted_share: Vec<f64>,
 }
 
 /// Everything the resolution reads and writes.
@@ -235,6 +238,19 @@ impl Model<'_> {
                     .fold(0 as ChannelSet, |set, k| set | (1 << k))
             })
             .collect();
+        let today = self.scenario.date_of_tick(self.tick);
+        let adopted_share = self
+            .market
+            .adopting
+            .iter()
+            .map(|&k| {
+                spec.channels
+                    .values()
+                    .nth(k)
+                    .and_then(|c| c.adoption.as_ref())
+                    .map_or(1.0, |a| a.share_at(today))
+            })
+            .collect();
         let draws = Draws {
             market: &self.market,
             ranking: &self.ranking,
@@ -246,6 +262,7 @@ impl Model<'_> {
             habit_sd: spec.population.consumers.habit_sd,
             outside_utility: spec.behaviour.outside_utility,
             switch_friction: spec.behaviour.switch_friction,
+            adopted_share,
         };
         let scratch = &mut self.scratch;
         let mut resolve = Resolve {
@@ -323,9 +340,29 @@ impl Draws<'_> {
         // of their own, opened when first needed, so that they never shift
         // the draws of the consumer's other attempts.
         let mut fallback: Option<Rng> = None;
+        let visible = self.visible(consumer);
         for _ in 0..attempts {
-            self.attempt(i, consumer, &mut rng, &mut fallback, piece);
+            self.attempt(i, consumer, visible, &mut rng, &mut fallback, piece);
         }
+    }
+
+    /// The channels the consumer shops on this tick: every channel but the
+    /// diffusing ones it has not taken up yet (its threshold a_i at or
+    /// above the channel's adopted share).
+    fn visible(&self, consumer: Record) -> ChannelSet {
+        let mut visible = self.market.all_channels();
+        for ((&k, &share), &a) in self
+            .market
+            .adopting
+            .iter()
+            .zip(&self.adopted_share)
+            .zip(consumer.thresholds())
+        {
+            if f64::from(a) >= share {
+                visible &= !(1 << k);
+            }
+        }
+        visible
     }
 
     /// The nested-logit index g_k of every channel in `set` (the others
@@ -380,10 +417,12 @@ impl Draws<'_> {
         walk_channels(weights, extra_weight, u * total)
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn attempt(
         &self,
         i: usize,
         consumer: Record,
+        visible: ChannelSet,
         rng: &mut Rng,
         fallback: &mut Option<Rng>,
         piece: &mut Piece,
@@ -392,8 +431,8 @@ impl Draws<'_> {
         // 1. Category by demand share.
         let c = market.category_at(dist::uniform(rng));
         // 2. Channel by nested logit over the channels with eligible
-        // listings in c.
-        let offered = self.offered[c];
+        // listings in c that the consumer shops on.
+        let offered = self.offered[c] & visible;
         if offered == 0 {
             // Nothing on offer in this category anywhere.
             piece.drawn.push(Drawn {
@@ -402,17 +441,16 @@ impl Draws<'_> {
             });
             return;
         }
-        let all = market.all_channels();
         let mut index = std::mem::take(&mut piece.index);
         let mut weights = std::mem::take(&mut piece.channel_weight);
         let u = dist::uniform(rng);
-        let (k, index_k) = if offered == all {
+        let (k, index_k) = if offered == visible {
             // The same indices and weights for every such attempt of the
             // consumer: computed once.
             if piece.index_all.is_empty() {
                 let mut index_all = std::mem::take(&mut piece.index_all);
                 let mut weight_all = std::mem::take(&mut piece.weight_all);
-                self.channel_indices(consumer, all, &mut index_all);
+                self.channel_indices(consumer, visible, &mut index_all);
                 piece.total_all = logit_weights(&index_all, None, &mut weight_all).1;
                 (piece.index_all, piece.weight_all) = (index_all, weight_all);
             }
@@ -550,7 +588,9 @@ impl Draws<'_> {
             outside_weight,
             total,
             logsum: top + libm::log(total),
-            surplus_units: market.ref_price[c] / alpha,
+            surplus_units: market.ref_price[c] * f64::from(market.basket(c, k))
+                / f64::from(CENTI)
+                / alpha,
             alpha,
             beta,
             lambda,
@@ -642,7 +682,9 @@ impl Resolve<'_> {
         let range = d.start as usize..(d.start + d.len) as usize;
         let seller = &piece.seller[range.clone()];
         let tally = &self.sellers.tally;
-        let sold_out = |idx: usize| tally[seller[idx] as usize].remaining == 0;
+        // Sold out: less stock left than the order's basket.
+        let basket = market.basket(d.category as usize, d.channel as usize);
+        let sold_out = |idx: usize| tally[seller[idx] as usize].remaining < basket;
         // 5. Sold-out sellers are dropped from the set before the draw. This
         // is the same distribution as choosing, dropping a sold-out choice
         // and choosing again over what remains (by IIA), without the redraws.
@@ -724,25 +766,32 @@ impl Resolve<'_> {
         let nc = self.market.n_categories;
         let nk = self.market.n_channels;
         let flows = &mut *self.flows;
-        let (j, price) = (pick.seller, pick.price);
-        let commission = self.policy.take_rate[tx] * price;
+        // An order of the basket of the category on the channel where it
+        // was found (a purchase completed on a partner's checkout keeps its
+        // basket), at the seller's price a unit.
+        let basket = self.market.basket(c, discovery);
+        let units = f64::from(basket) / f64::from(CENTI);
+        let j = pick.seller;
+        let value = pick.price * units;
+        let commission = self.policy.take_rate[tx] * value;
         // Sales are capacity − remaining (one memory access less per
-        // purchase); revenue and commission sit beside the count in the
+        // order); revenue and commission sit beside the stock in the
         // seller's tally, whose cache line the sold-out check has just
         // loaded.
         let tally = &mut self.sellers.tally[j];
-        tally.remaining -= 1;
-        tally.revenue += price;
+        tally.remaining -= basket;
+        tally.revenue += value;
         tally.commission += commission;
         flows.purchases += 1;
+        flows.units += units;
         flows.purchases_tx[tx] += 1;
-        flows.gmv_tx_category[tx * nc + c] += price;
-        flows.gmv_discovery[discovery] += price;
+        flows.gmv_tx_category[tx * nc + c] += value;
+        flows.gmv_discovery[discovery] += value;
         flows.commission[tx] += commission;
         // What the seller is, from the candidate's tag (kind · 2 + imported):
         // no load from the sellers' arrays.
-        flows.gmv_kind_tx[(pick.tag >> 1) as usize * nk + tx] += price;
-        flows.gmv_origin_tx[(pick.tag & 1) as usize * nk + tx] += price;
+        flows.gmv_kind_tx[(pick.tag >> 1) as usize * nk + tx] += value;
+        flows.gmv_origin_tx[(pick.tag & 1) as usize * nk + tx] += value;
         if let Some(sales) = self.channel_sales.get_mut(tx).filter(|s| !s.is_empty()) {
             sales[j] += 1;
         }

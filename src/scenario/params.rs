@@ -148,6 +148,12 @@ pub const PARAMS: &[ParamSpec] = &[
         "share of UMKM in the category that resell imported goods (r_c)",
     ),
     p(
+        "categories.*.units_per_order",
+        "relative units per order",
+        Closed(0.1, 100.0),
+        "units in an order of the category, relative to the channel's units_per_order",
+    ),
+    p(
         "categories.*.shipping_share",
         "share of the reference price",
         Closed(0.0, 10.0),
@@ -194,6 +200,30 @@ pub const PARAMS: &[ParamSpec] = &[
         "utility per tick",
         Closed(-1.0, 1.0),
         "drift of the channel taste per tick",
+    ),
+    p(
+        "channels.*.units_per_order",
+        "units per order",
+        Closed(0.1, 100.0),
+        "mean units in an order found on the channel (times the category's units_per_order)",
+    ),
+    p(
+        "channels.*.adoption.innovation",
+        "share per week",
+        Closed(1e-6, 1.0),
+        "Bass innovation p: the chance per week that a consumer takes the channel up unprompted",
+    ),
+    p(
+        "channels.*.adoption.imitation",
+        "share per week",
+        Closed(0.0, 5.0),
+        "Bass imitation q: the pull per week of those who have taken the channel up",
+    ),
+    p(
+        "channels.*.adoption.potential",
+        "share of consumers",
+        Closed(0.001, 1.0),
+        "Bass potential m: the share of consumers who ever take the channel up",
     ),
     p(
         "channels.*.w_price",
@@ -615,7 +645,7 @@ pub fn spec_for(path: &str) -> Option<&'static ParamSpec> {
 /// categories and nests).
 pub fn generic_path(path: &str) -> String {
     let mut parts: Vec<&str> = path.split('.').collect();
-    if parts.len() == 3 && matches!(parts[0], "channels" | "categories" | "nests") {
+    if parts.len() >= 3 && matches!(parts[0], "channels" | "categories" | "nests") {
         parts[1] = "*";
     }
     parts.join(".")

@@ -98,6 +98,10 @@ pub struct Category {
     pub shipping_share: f64,
     #[serde(default)]
     pub positive_list: bool,
+    /// Units in an order of this category, relative to the channel's
+    /// `units_per_order` (an order's basket is their product).
+    #[serde(default = "defaults::one")]
+    pub units_per_order: f64,
 }
 
 /// The three kinds of channel of docs/ODD.md section 2.2.
@@ -182,6 +186,51 @@ pub struct Channel {
     /// online UMKM lists on at least one).
     #[serde(default = "defaults::share_one")]
     pub listing_share: f64,
+    /// Mean units in an order found on this channel (times the category's
+    /// `units_per_order`): a purchase is an order, a basket of units.
+    #[serde(default = "defaults::one")]
+    pub units_per_order: f64,
+    /// Consumers take up shopping on this channel over time (Bass
+    /// diffusion); without it every consumer may shop here from the start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adoption: Option<Adoption>,
+}
+
+/// Bass diffusion of shopping on a channel (docs/ODD.md section 2.5): the
+/// share of consumers who have taken it up `t` weeks after launch is
+/// `potential * (1 - e^{-(p+q)t}) / (1 + (q/p) e^{-(p+q)t})`, with p the
+/// innovation (advertising) and q the imitation coefficient per week.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Adoption {
+    /// The day the channel started selling.
+    pub launch: Date,
+    /// p: the chance per week that a consumer takes it up unprompted.
+    pub innovation: f64,
+    /// q: the chance per week of taking it up from those who have, at full
+    /// adoption.
+    pub imitation: f64,
+    /// m: the share of consumers who ever take it up.
+    #[serde(default = "defaults::one")]
+    pub potential: f64,
+}
+
+impl Adoption {
+    /// The share of consumers who have taken the channel up at `date`.
+    pub fn share_at(&self, date: Date) -> f64 {
+        let t = date.days_since(self.launch) as f64 / 7.0;
+        bass_share(t, self.innovation, self.imitation) * self.potential
+    }
+}
+
+/// The Bass curve F(t) = (1 - e^{-(p+q)t}) / (1 + (q/p) e^{-(p+q)t}) for
+/// t ≥ 0 weeks (0 before), the share of eventual adopters who have adopted.
+pub fn bass_share(t: f64, p: f64, q: f64) -> f64 {
+    if t <= 0.0 || p <= 0.0 {
+        return 0.0;
+    }
+    let e = libm::exp(-(p + q) * t);
+    ((1.0 - e) / (1.0 + (q / p) * e)).clamp(0.0, 1.0)
 }
 
 impl Channel {
@@ -537,6 +586,10 @@ pub(crate) mod defaults {
     pub fn yes() -> bool {
         true
     }
+    pub fn one() -> f64 {
+        1.0
+    }
+
     pub fn share_one() -> f64 {
         1.0
     }

@@ -9,7 +9,7 @@ use super::lever::{
 use super::load::{Horizon, MergedTree, Origins};
 use super::params;
 use super::params::Range;
-use super::schema::{EventSpec, ScenarioFile};
+use super::schema::{ChannelKind, EventSpec, ScenarioFile};
 use super::{MAX_CATEGORIES, MAX_CHANNELS, Scenario};
 use toml::{Table, Value};
 
@@ -415,6 +415,28 @@ fn check_rules(
     }
     let channel_names: Vec<&str> = file.channels.keys().map(String::as_str).collect();
     for (name, channel) in &file.channels {
+        // A taste that drifts and a diffusion of use are two answers to
+        // the same question: one at a time.
+        if channel.adoption.is_some() && channel.affinity_trend != 0.0 {
+            problems.push(origins.problem(
+                &format!("channels.{name}.affinity_trend"),
+                format!(
+                    "channel `{name}` has both an affinity_trend ({}) and an [adoption] diffusion",
+                    channel.affinity_trend
+                ),
+                Some(
+                    "its growth is the diffusion's: set affinity_trend = 0 or remove the [adoption] table"
+                        .into(),
+                ),
+            ));
+        }
+        if channel.adoption.is_some() && channel.kind == ChannelKind::Offline {
+            problems.push(origins.problem(
+                &format!("channels.{name}.adoption"),
+                format!("the offline channel `{name}` cannot diffuse"),
+                Some("adoption is for online channels (marketplace or social)".into()),
+            ));
+        }
         if !channel.checkout_partner.is_empty() {
             let key = format!("channels.{name}.checkout_partner");
             check_partner(
