@@ -226,6 +226,18 @@ phrases! {
         => "GMV daring baseline pada 2022 adalah Rp {0} per minggu; nilai transaksi e-commerce menurut Bank Indonesia \
             Rp {1} per minggu (Rp 476,3 triliun setahun, S23; toleransi kalibrasi Rp {2}): rupiah di sini {3}% dari \
             tingkat nasional. Bacalah sebagai perubahan relatif, bukan sebagai nilai nasional.";
+    /// {0} the baseline's weekly GMV, {1} BI's, {2} the tolerance, {3} the
+    /// percentage.
+    caveat_rupiah_matches: "The baseline's online GMV in 2022 is Rp {0} a week; Bank Indonesia's e-commerce value was \
+                            Rp {1} a week (Rp 476.3 tn in the year, S23; the fit's tolerance Rp {2}): rupiah here are \
+                            {3}% of national levels, within that tolerance, and so are counts of purchases against \
+                            BI's 3.49 bn transactions (manifest.json, scale_benchmark). Amounts can be quoted as \
+                            national, with the fit's tolerance beside them."
+        => "GMV daring baseline pada 2022 adalah Rp {0} per minggu; nilai transaksi e-commerce menurut Bank Indonesia \
+            Rp {1} per minggu (Rp 476,3 triliun setahun, S23; toleransi kalibrasi Rp {2}): rupiah di sini {3}% dari \
+            tingkat nasional, masih dalam toleransi itu, demikian pula jumlah pembelian terhadap 3,49 miliar transaksi \
+            BI (manifest.json, scale_benchmark). Nilai dapat dikutip sebagai angka nasional, dengan toleransi kalibrasi \
+            di sampingnya.";
     /// {0} BI's weekly GMV.
     caveat_rupiah_no_2022: "This run does not cover 2022, the year of the benchmark that fixes pasar's rupiah level (Bank \
                             Indonesia's e-commerce value, Rp {0} a week, S23); docs/CALIBRATION.md gives the baseline's \
@@ -378,6 +390,8 @@ phrases! {
     lower: "lower" => "turun";
     no_clear_change: "no clear change" => "tidak jelas berubah";
     does_not_vary: "does not vary in this model" => "tidak bervariasi dalam model ini";
+    /// The same in a narrow table column.
+    does_not_vary_short: "does not vary" => "tidak bervariasi";
     // Sentences of findings.
     week: "a week" => "per minggu";
     day: "a day" => "per hari";

@@ -85,6 +85,7 @@ pub enum Metric {
     UmkmProfitIdr,
     UmkmSubsidyIdr,
     SellersByRevenueChange,
+    Adopters,
 }
 
 use By::*;
@@ -106,7 +107,7 @@ pub const METRICS: &[MetricDef] = &[
             KindChannel,
             OriginChannel,
         ],
-        meaning: "gross merchandise value of completed purchases (real IDR, after scaling); by channel = channel of the transaction, by discovery_channel = channel where the purchase was found, by owner = owner of the transaction channel at the time, by kind_channel and origin_channel = seller kind or origin on each transaction channel",
+        meaning: "gross merchandise value of completed purchases (real IDR, after scaling; the shipped baseline's online GMV and orders are fitted to Bank Indonesia's 2022 e-commerce value and count, S23: manifest.json scale_benchmark); by channel = channel of the transaction, by discovery_channel = channel where the purchase was found, by owner = owner of the transaction channel at the time, by kind_channel and origin_channel = seller kind or origin on each transaction channel",
     },
     MetricDef {
         name: "gmv_share",
@@ -162,7 +163,7 @@ pub const METRICS: &[MetricDef] = &[
         name: "purchases",
         unit: "real purchases per tick",
         by: &[All, Channel, Nest],
-        meaning: "completed purchases; by channel = channel of the transaction",
+        meaning: "completed purchases (orders, each a basket of units); by channel = channel of the transaction",
     },
     MetricDef {
         name: "purchases_lost",
@@ -180,7 +181,7 @@ pub const METRICS: &[MetricDef] = &[
         name: "avg_price_idr",
         unit: "IDR per unit",
         by: &[All, Kind],
-        meaning: "average price paid (GMV / purchases); left out when there were no purchases",
+        meaning: "average price paid a unit (GMV / units sold; a purchase is an order of channels.*.units_per_order x categories.*.units_per_order units); left out when there were no purchases",
     },
     MetricDef {
         name: "consumer_surplus_idr",
@@ -223,6 +224,12 @@ pub const METRICS: &[MetricDef] = &[
         unit: "real sellers",
         by: &[RevenueChange],
         meaning: "UMKM that sold on a social channel in the segments.window_ticks before segments.social_before, by the change of their revenue per tick from that window to the window from the date: exited (since the date), down_over_75_pct, down_50_to_75_pct, down_25_to_50_pct, down_under_25_pct, up_under_50_pct (including unchanged), up_over_50_pct; recorded once, at the last tick of the window from the date",
+    },
+    MetricDef {
+        name: "adopters",
+        unit: "real consumers",
+        by: &[Channel],
+        meaning: "consumers who have taken up shopping on a channel that diffuses (channels.<name>.adoption, a Bass process); recorded for those channels only, whether or not it takes payments (a ban stops purchases, not discovery)",
     },
 ];
 
@@ -374,7 +381,7 @@ mod tests {
 
     #[test]
     fn metric_enum_matches_table() {
-        assert_eq!(Metric::SellersByRevenueChange as usize + 1, METRICS.len());
+        assert_eq!(Metric::Adopters as usize + 1, METRICS.len());
         assert_eq!(Metric::Hhi.def().name, "hhi");
         assert_eq!(Metric::AvgPriceIdr.def().name, "avg_price_idr");
     }

@@ -66,14 +66,14 @@ pub fn replicate_seed(seed: u64, replicate: u32) -> u64 {
 #[derive(Debug, Clone)]
 pub struct Streams {
     /// One key per purpose (index = discriminant − 1).
-    keys: [u64; 10],
+    keys: [u64; 11],
 }
 
 impl Streams {
     pub fn new(seed: u64, replicate: u32) -> Streams {
         let replicate_seed = replicate_seed(seed, replicate);
         Streams {
-            keys: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
+            keys: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]
                 .map(|purpose: u64| mix64(replicate_seed ^ mix64(purpose))),
         }
     }

@@ -200,6 +200,168 @@ fn parameters_that_made_the_data_are_recovered() {
     assert!(fit.starts[0].evaluations < 40);
 }
 
+/// Targets that identify the diffusion of the social channel and its
+/// basket: its share of online GMV in three windows of 2022 (the path of
+/// adoption) and its value per order.
+fn diffusion_targets(observed: &[f64], sd: &[f64]) -> String {
+    let share = |id: &str, from: &str, to: &str, i: usize| {
+        format!(
+            r#"
+[[targets]]
+id = "{id}"
+ratio = {{ numerator = [ {{ metric = "gmv_idr", by = "channel", group = "social" }} ], denominator = [ {{ metric = "gmv_idr", by = "channel", group = "social" }}, {{ metric = "gmv_idr", by = "channel", group = "marketplace" }} ] }}
+window_start = {from}
+window_end = {to}
+observed = {:?}
+sd = {:?}
+"#,
+            observed[i], sd[i]
+        )
+    };
+    format!(
+        r#"fit_until = 2022-12-31
+{}{}{}
+[[targets]]
+id = "social_order_value"
+ratio = {{ numerator = [ {{ metric = "gmv_idr", by = "channel", group = "social" }} ], denominator = [ {{ metric = "purchases", by = "channel", group = "social" }} ] }}
+window_start = 2022-01-01
+window_end = 2022-07-31
+observed = {:?}
+sd = {:?}
+"#,
+        share("early", "2022-01-01", "2022-02-28", 0),
+        share("middle", "2022-03-01", "2022-04-30", 1),
+        share("late", "2022-05-01", "2022-07-31", 2),
+        observed[3],
+        sd[3]
+    )
+}
+
+/// The social channel diffusing from the run's first day, with a taste that
+/// makes its adopters buy there.
+const DIFFUSING: &[&str] = &[
+    "channels.social.affinity_trend=0",
+    "channels.social.affinity=-1",
+    "channels.social.adoption.launch=2022-01-03",
+    "channels.social.adoption.potential=1",
+    "population.consumers.count=3000",
+];
+
+fn diffusion_calibration(targets: &Path, extra: &[&str], replicates: u32) -> Calibration {
+    let targets = Targets::load(targets).unwrap_or_else(|e| panic!("{e}"));
+    let mut all: Vec<&str> = DIFFUSING.to_vec();
+    all.extend_from_slice(extra);
+    let free = vec![
+        FreeParam {
+            path: "channels.social.adoption.innovation".into(),
+            low: 0.001,
+            high: 0.03,
+        },
+        FreeParam {
+            path: "channels.social.adoption.imitation".into(),
+            low: 0.0,
+            high: 0.3,
+        },
+        FreeParam {
+            path: "channels.social.units_per_order".into(),
+            low: 1.0,
+            high: 3.0,
+        },
+    ];
+    Calibration::new(
+        baseline_path(),
+        Overrides::sets(&sets(&all)),
+        free,
+        targets,
+        replicates,
+    )
+    .unwrap_or_else(|e| panic!("{e:?}"))
+}
+
+/// The new parameters of pasar 0.5, recovered as the old ones are: the
+/// Bass innovation and imitation of the social channel and its basket,
+/// from data the model made at known values with another seed.
+#[test]
+fn diffusion_and_basket_that_made_the_data_are_recovered() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let truth = [0.008, 0.12, 1.8];
+    let placeholder = write(
+        dir.path(),
+        "placeholder.toml",
+        &diffusion_targets(&[0.1, 0.1, 0.1, 1e5], &[0.01, 0.01, 0.01, 1e4]),
+    );
+    let seed = std::env::var("PASAR_RECOVERY_SEED").unwrap_or_else(|_| "777".into());
+    let seed_set = format!("simulation.seed={seed}");
+    let truth_sets = [
+        "channels.social.adoption.innovation=0.008".to_string(),
+        "channels.social.adoption.imitation=0.12".to_string(),
+        "channels.social.units_per_order=1.8".to_string(),
+        seed_set,
+    ];
+    let truth_sets: Vec<&str> = truth_sets.iter().map(String::as_str).collect();
+    let maker = diffusion_calibration(&placeholder, &truth_sets, 8);
+    let data = maker.evaluate(&truth, &NEVER).expect("evaluation");
+    let observed: Vec<f64> = data
+        .moments
+        .iter()
+        .map(|m| pasar::calibration::smm::mean(m).expect("moment"))
+        .collect();
+    eprintln!("data: {observed:?}");
+    // The path must rise: otherwise it says nothing of imitation.
+    assert!(
+        observed[0] < observed[1] && observed[1] < observed[2],
+        "{observed:?}"
+    );
+    let sd: Vec<f64> = observed.iter().map(|o| 0.05 * o).collect();
+    let targets = write(
+        dir.path(),
+        "targets.toml",
+        &diffusion_targets(&observed, &sd),
+    );
+    let fit_problem = diffusion_calibration(
+        &targets,
+        &[
+            "channels.social.adoption.innovation=0.004",
+            "channels.social.adoption.imitation=0.05",
+            "channels.social.units_per_order=1.2",
+        ],
+        3,
+    );
+    let settings = Settings {
+        starts: 1,
+        max_evaluations: 60,
+        tolerance: 0.05,
+        ..Settings::default()
+    };
+    let fit = minimise(
+        &fit_problem,
+        &settings,
+        &MemoryStore::default(),
+        &pasar::calibration::optimise::Silent,
+        &NEVER,
+    )
+    .expect("calibration");
+    let best = fit.best();
+    let start_objective = fit.history[0].objective;
+    eprintln!(
+        "recovered {:?} (true {truth:?}); objective {start_objective} at the start, {} after {} evaluations",
+        best.params,
+        best.objective,
+        fit.history.len()
+    );
+    // Within 10% of each parameter's range of the truth.
+    for ((f, got), want) in fit_problem.free.iter().zip(&best.params).zip(truth) {
+        let tolerance = 0.1 * (f.high - f.low);
+        assert!(
+            (got - want).abs() <= tolerance,
+            "{}: recovered {got}, true {want} (tolerance {tolerance}); objective {start_objective} to {}",
+            f.path,
+            best.objective
+        );
+    }
+    assert!(best.objective < start_objective / 10.0);
+}
+
 /// Counts fresh and cached evaluations.
 #[derive(Default)]
 struct Counter {

@@ -315,6 +315,6 @@ fn platforms_match_the_reference_fingerprint() {
     let got = fingerprint(&records(&platforms(), 0));
     assert_eq!(
         got,
-        "0c317e0b38af88152cda67cdb12b1d71ab7530fa18d8b7074007a182d956a049"
+        "4dc6d38fa979256d4d3b0349f4f30a33df2ea87336f09339644d9833badf519c"
     );
 }

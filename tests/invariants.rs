@@ -556,11 +556,19 @@ fn check_tick(
         };
         // Sold out: less stock left than the smallest order of its
         // category on any channel (hundredths of a unit).
-        let cat = spec.categories.values().nth(c).expect("the seller's category");
+        let cat = spec
+            .categories
+            .values()
+            .nth(c)
+            .expect("the seller's category");
         let smallest = spec
             .channels
             .values()
-            .map(|ch| (100.0 * cat.units_per_order * ch.units_per_order).round().max(1.0) as u32)
+            .map(|ch| {
+                (100.0 * cat.units_per_order * ch.units_per_order)
+                    .round()
+                    .max(1.0) as u32
+            })
             .min()
             .unwrap_or(100);
         let signal = if s.tally[j].remaining < smallest {

@@ -294,7 +294,7 @@ fn checkout_partner_completes_purchases_of_sellers_listed_on_it() {
         let s = m.sellers();
         for j in before.kept(s) {
             if s.kind[j] == SellerKind::Affiliate {
-                affiliate_sales += (s.tally[j].units_sold() as u32);
+                affiliate_sales += s.tally[j].units_sold() as u32;
                 assert_eq!(s.listings[j] & mp_bit, 0, "affiliate {j} onboarded");
             }
         }
@@ -467,7 +467,7 @@ fn change_owner_moves_a_channel_to_its_new_owner() {
         if t >= 4 {
             affiliate_mp_sales += (0..s.len())
                 .filter(|&j| s.kind[j] == SellerKind::Affiliate && s.eligible[j] & mp_bit != 0)
-                .map(|j| (s.tally[j].units_sold() as u32))
+                .map(|j| s.tally[j].units_sold() as u32)
                 .sum::<u32>();
         }
         let expected = if t >= 4 {
@@ -611,7 +611,7 @@ fn import_price_floor_tests_the_goods_value_without_shipping() {
                     fob(p.with, j)
                 );
                 assert_eq!(
-                    (s.tally[j].units_sold() as u32),
+                    s.tally[j].units_sold() as u32,
                     0,
                     "tick {}: importer {j} sold under the floor",
                     p.tick
@@ -627,7 +627,7 @@ fn import_price_floor_tests_the_goods_value_without_shipping() {
                             .enumerate()
                             .fold(0u16, |m, (k, &a)| if a { m | (1 << k) } else { m })
                 );
-                above_sold += (s.tally[j].units_sold() as u32);
+                above_sold += s.tally[j].units_sold() as u32;
             }
         }
     });
@@ -668,12 +668,12 @@ fn positive_list_exempts_listed_categories_from_the_floor() {
                 continue;
             }
             if t < 2 {
-                before_list += (s.tally[j].units_sold() as u32);
+                before_list += s.tally[j].units_sold() as u32;
             } else if open.contains(&(s.category[j] as usize)) {
-                inside += (s.tally[j].units_sold() as u32);
+                inside += s.tally[j].units_sold() as u32;
             } else {
                 assert_eq!(s.eligible[j], 0);
-                outside += (s.tally[j].units_sold() as u32);
+                outside += s.tally[j].units_sold() as u32;
             }
         }
     });

@@ -96,8 +96,12 @@ fn importer_share_of_online_gmv_stays_in_its_band_across_replicates() {
         })
         .collect();
     println!("importers' share of online GMV in 2022 by replicate: {shares:?}");
+    // At the shipped sample size the baseline gives 2.8-3.8%
+    // (docs/CALIBRATION.md); this quarter-size sample gives more (4.7-6.4%
+    // in pasar 0.5): the share depends on the sample size, a dependence
+    // docs/CALIBRATION.md reports. Its band is therefore 1.5-7%.
     for &share in &shares {
-        assert!((0.015..=0.06).contains(&share), "{shares:?}");
+        assert!((0.015..=0.07).contains(&share), "{shares:?}");
     }
     let (lo, hi) = shares.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), &x| {
         (lo.min(x), hi.max(x))
@@ -138,7 +142,8 @@ fn size_classes_are_drawn_in_their_shares_with_their_capacities() {
         (SizeClass::Small, u.small.capacity_median),
         (SizeClass::Medium, u.medium.capacity_median),
     ] {
-        let expected = (median / per_sale).round().max(1.0) as u32;
+        // Whole simulated units, kept in hundredths (the grain of baskets).
+        let expected = (median / per_sale).round().max(1.0) as u32 * 100;
         assert_eq!(capacity[class as usize], expected, "{class:?}");
     }
 }
@@ -219,9 +224,10 @@ fn a_payment_ban_cuts_the_revenue_of_sellers_who_sold_on_social() {
                 })
                 .collect();
             // Every seller of the segment in one band: the bands add up to
-            // the segment's sellers alive at the window's start, exits
-            // included (slots are not counted twice).
-            let in_segment = value(&records[91], Metric::SellersAlive, By::SocialSegment, sold);
+            // at most the segment's sellers alive when the window from the
+            // date opens (the end of the tick before it), exits of the
+            // window's ticks included (slots are not counted twice).
+            let in_segment = value(&records[90], Metric::SellersAlive, By::SocialSegment, sold);
             let total: f64 = bands.iter().sum();
             assert!(
                 total <= in_segment + 1e-9 && total > 0.5 * in_segment,

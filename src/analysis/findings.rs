@@ -243,6 +243,11 @@ pub const BI_ONLINE_GMV_2022_WEEK_IDR: f64 = 9.13e12;
 /// The tolerance of that benchmark in the fit (its `sd`).
 pub const BI_ONLINE_GMV_2022_SD_IDR: f64 = 2.3e12;
 
+/// Bank Indonesia's e-commerce transactions in 2022, a week: 3.49 bn ×
+/// 7 / 365 (S23), and the fit's tolerance (25%).
+pub const BI_ONLINE_ORDERS_2022_WEEK: f64 = 66.93e6;
+pub const BI_ONLINE_ORDERS_2022_SD: f64 = 16.7e6;
+
 pub fn caveats(
     cmp: &Comparison,
     rows: &[SummaryRow],

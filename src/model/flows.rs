@@ -11,6 +11,9 @@ pub struct TickFlows {
     pub purchases: u64,
     /// Simulated units in those purchases (orders of baskets).
     pub units: f64,
+    /// Simulated consumers who have taken up each diffusing channel
+    /// (`Market::adopting`), counted as the draws meet them.
+    pub adopters: Vec<u64>,
     /// Purchases lost because the discovery channel did not allow payments.
     pub lost: u64,
     /// Purchases found on a channel that took no payments, completed on its

@@ -77,9 +77,10 @@ pub const LISTING_BYTES: usize = size_of::<Card>() + size_of::<u128>();
 pub const RANKING_SELLER_BYTES: usize = 2 * size_of::<f64>();
 
 /// Bytes one consumer takes: four `f32` attributes, a habit shock per
-/// channel, and its place in the shopping order.
-pub fn bytes_per_consumer(n_channels: usize) -> u64 {
-    (4 * size_of::<f32>() + n_channels * size_of::<f32>() + size_of::<u32>()) as u64
+/// channel, an adoption threshold per diffusing channel, and its place in
+/// the shopping order.
+pub fn bytes_per_consumer(n_channels: usize, n_adopting: usize) -> u64 {
+    (4 * size_of::<f32>() + (n_channels + n_adopting) * size_of::<f32>() + size_of::<u32>()) as u64
 }
 
 /// Estimated peak bytes of one replicate's model. Sellers get room to grow
@@ -101,12 +102,21 @@ pub fn bytes_per_replicate(spec: &ScenarioFile) -> u64 {
 /// (without the shopping step's bounded buffers).
 pub fn population_bytes(spec: &ScenarioFile) -> u64 {
     let nk = spec.channels.len();
+    let adopting = spec
+        .channels
+        .values()
+        .filter(|c| c.adoption.is_some())
+        .count();
     let pop = &spec.population;
     let sellers = pop.umkm.count + pop.importer.count + pop.affiliate.count;
     let sellers = sellers.saturating_add(sellers / 4);
     sellers
         .saturating_mul(bytes_per_seller(spec))
-        .saturating_add(pop.consumers.count.saturating_mul(bytes_per_consumer(nk)))
+        .saturating_add(
+            pop.consumers
+                .count
+                .saturating_mul(bytes_per_consumer(nk, adopting)),
+        )
 }
 
 #[cfg(test)]

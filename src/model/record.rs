@@ -256,6 +256,9 @@ impl Model<'_> {
             }
         }
         put(Metric::UmkmSubsidyIdr, By::All, 0, f.umkm_subsidy_idr);
+        for (&k, &n) in self.market.adopting.iter().zip(&f.adopters) {
+            put(Metric::Adopters, By::Channel, k, n as f64 * cs);
+        }
         if let Some(bands) = self.revenue_bands() {
             for (b, &n) in bands.iter().enumerate() {
                 put(Metric::SellersByRevenueChange, By::RevenueChange, b, n);

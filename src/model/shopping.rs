@@ -110,6 +110,8 @@ struct Piece {
     index: Vec<f64>,
     /// The piece's consumer records, gathered in shopping order.
     records: Vec<f32>,
+    /// Consumers of the piece who have taken up each diffusing channel.
+    adopters: Vec<u64>,
 }
 
 impl Piece {
@@ -264,6 +266,7 @@ impl Model<'_> {
             switch_friction: spec.behaviour.switch_friction,
             adopted_share,
         };
+        self.flows.adopters.resize(self.market.adopting.len(), 0);
         let scratch = &mut self.scratch;
         let mut resolve = Resolve {
             market: &self.market,
@@ -318,6 +321,8 @@ impl Draws<'_> {
         let per_piece = ids.len().div_ceil(pieces.len()).max(1);
         pieces.par_iter_mut().enumerate().for_each(|(p, piece)| {
             piece.clear();
+            piece.adopters.clear();
+            piece.adopters.resize(self.market.adopting.len(), 0);
             let from = (p * per_piece).min(ids.len());
             let to = ((p + 1) * per_piece).min(ids.len());
             let ids = &ids[from..to];
@@ -341,6 +346,11 @@ impl Draws<'_> {
         // the draws of the consumer's other attempts.
         let mut fallback: Option<Rng> = None;
         let visible = self.visible(consumer);
+        for (a, &k) in self.market.adopting.iter().enumerate() {
+            if visible & (1 << k) != 0 {
+                piece.adopters[a] += 1;
+            }
+        }
         for _ in 0..attempts {
             self.attempt(i, consumer, visible, &mut rng, &mut fallback, piece);
         }
@@ -601,6 +611,9 @@ impl Draws<'_> {
 
 impl Resolve<'_> {
     fn piece(&mut self, piece: &Piece) {
+        for (total, &n) in self.flows.adopters.iter_mut().zip(&piece.adopters) {
+            *total += n;
+        }
         for (n, drawn) in piece.drawn.iter().enumerate() {
             if !drawn.again {
                 self.attempt(drawn, piece.drawn.get(n + 1), piece);

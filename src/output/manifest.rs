@@ -59,6 +59,40 @@ pub struct Manifest {
     /// out.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub events: Vec<ScenarioEvents>,
+    /// The fact that fixes the level of every rupiah and count pasar
+    /// writes (absent in folders of pasar before 0.5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scale_benchmark: Option<ScaleBenchmark>,
+}
+
+/// The benchmark the shipped baseline's rupiah and order counts are
+/// fitted to (docs/CALIBRATION.md): Bank Indonesia's e-commerce
+/// transactions of 2022, per weekly tick.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScaleBenchmark {
+    pub source: String,
+    pub value_idr_per_week: f64,
+    pub value_tolerance_idr_per_week: f64,
+    pub orders_per_week: f64,
+    pub orders_tolerance_per_week: f64,
+    pub value_per_order_idr: f64,
+    pub note: String,
+}
+
+impl ScaleBenchmark {
+    /// Bank Indonesia's 2022 figures (docs/SOURCES.md, S23).
+    pub fn bank_indonesia_2022() -> ScaleBenchmark {
+        use crate::analysis::findings as f;
+        ScaleBenchmark {
+            source: "Bank Indonesia, e-commerce transactions in 2022: Rp476.3 tn in 3.49 bn transactions (docs/SOURCES.md, S23)".into(),
+            value_idr_per_week: f::BI_ONLINE_GMV_2022_WEEK_IDR,
+            value_tolerance_idr_per_week: f::BI_ONLINE_GMV_2022_SD_IDR,
+            orders_per_week: f::BI_ONLINE_ORDERS_2022_WEEK,
+            orders_tolerance_per_week: f::BI_ONLINE_ORDERS_2022_SD,
+            value_per_order_idr: f::BI_ONLINE_GMV_2022_WEEK_IDR / f::BI_ONLINE_ORDERS_2022_WEEK,
+            note: "scenarios/baseline.toml is fitted to these (calibration/targets.toml: online_gmv_2022, online_orders_2022, online_aov_2022); a scenario that changes the scale, the population or the purchase rate leaves them".into(),
+        }
+    }
 }
 
 /// The events of one scenario as run.
@@ -227,6 +261,7 @@ impl Manifest {
             platform: format!("{}-{}", std::env::consts::ARCH, std::env::consts::OS),
             files: Vec::new(),
             events: Vec::new(),
+            scale_benchmark: Some(ScaleBenchmark::bank_indonesia_2022()),
         }
     }
 

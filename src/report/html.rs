@@ -467,7 +467,11 @@ fn caveats_section(h: &mut String, c: &Caveats, command: &[String], lang: Lang) 
     }
     let rupiah = match c.online_gmv_2022 {
         Some(gmv) => fill(
-            w.caveat_rupiah,
+            if (gmv - BI_ONLINE_GMV_2022_WEEK_IDR).abs() <= BI_ONLINE_GMV_2022_SD_IDR {
+                w.caveat_rupiah_matches
+            } else {
+                w.caveat_rupiah
+            },
             &[
                 &human_in(gmv, lang),
                 &human_in(BI_ONLINE_GMV_2022_WEEK_IDR, lang),

@@ -53,7 +53,7 @@ pub fn terminal_table(cmp: &Comparison, rows: &[SummaryRow], lang: Lang) -> Stri
             .unwrap_or(0)
             .max(w.difference_ci.chars().count());
         // Names take what the numbers leave of the width.
-        let verdict_width = [w.higher, w.lower, w.no_clear_change]
+        let verdict_width = [w.higher, w.lower, w.no_clear_change, w.does_not_vary_short]
             .iter()
             .map(|v| v.chars().count())
             .max()
@@ -78,7 +78,12 @@ pub fn terminal_table(cmp: &Comparison, rows: &[SummaryRow], lang: Lang) -> Stri
                 t.baseline,
                 t.policy,
                 diff_of(t),
-                t.verdict
+                // The column is narrow: the short form of "does not vary".
+                if t.direction == "does_not_vary" {
+                    w.does_not_vary_short
+                } else {
+                    t.verdict
+                }
             ));
         }
         out.push('\n');

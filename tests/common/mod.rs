@@ -197,10 +197,7 @@ pub fn sales_by_channel(s: &Sellers, j: usize) -> (u32, u32, u32) {
     );
     let code = code as u64;
     let (mp, social) = ((code >> 18) as u32, (code & ((1 << 18) - 1)) as u32);
-    assert!(
-        mp + social <= sold,
-        "seller {j}: {code} vs {sold} sales"
-    );
+    assert!(mp + social <= sold, "seller {j}: {code} vs {sold} sales");
     (sold - mp - social, mp, social)
 }
 
