@@ -130,12 +130,7 @@ fn parameters_that_made_the_data_are_recovered() {
     let seed = std::env::var("PASAR_RECOVERY_SEED").unwrap_or_else(|_| "777".into());
     let seed_set = format!("simulation.seed={seed}");
     let maker = calibration(&placeholder, &[seed_set.as_str()], 8);
-    let data = maker.evaluate(&truth, &NEVER).expect("evaluation");
-    let observed: Vec<f64> = data
-        .moments
-        .iter()
-        .map(|m| pasar::calibration::smm::mean(m).expect("moment"))
-        .collect();
+    let observed = data_at(&maker, &truth);
     // Tolerances of 5% of the observed values.
     let targets = write(
         dir.path(),
@@ -159,43 +154,7 @@ fn parameters_that_made_the_data_are_recovered() {
     );
     let own = fit_problem.own_values().expect("own values");
     assert_eq!(own, vec![-5.0, 0.5]);
-    let settings = Settings {
-        starts: 1,
-        max_evaluations: 40,
-        tolerance: 0.05,
-        ..Settings::default()
-    };
-    let fit = minimise(
-        &fit_problem,
-        &settings,
-        &MemoryStore::default(),
-        &pasar::calibration::optimise::Silent,
-        &NEVER,
-    )
-    .expect("calibration");
-    let best = fit.best();
-    let start_objective = fit.history[0].objective;
-    eprintln!(
-        "recovered {:?} (true {truth:?}); objective {start_objective} at the start, {} after {} evaluations",
-        best.params,
-        best.objective,
-        fit.history.len()
-    );
-    // Stated tolerance: within 5% of each parameter's range of the truth.
-    for ((f, got), want) in fit_problem.free.iter().zip(&best.params).zip(truth) {
-        let tolerance = 0.05 * (f.high - f.low);
-        assert!(
-            (got - want).abs() <= tolerance,
-            "{}: recovered {got}, true {want} (tolerance {tolerance}); start objective {start_objective}, final {}; history {:?}",
-            f.path,
-            best.objective,
-            fit.history
-                .iter()
-                .map(|h| (h.params.clone(), h.objective))
-                .collect::<Vec<_>>()
-        );
-    }
-    assert!(best.objective < start_objective / 10.0);
+    let fit = recover(&fit_problem, &truth, 40, 0.05);
     assert_eq!(fit.starts[0].termination, Termination::Converged);
     assert!(fit.starts[0].evaluations < 40);
 }
@@ -300,12 +259,7 @@ fn diffusion_and_basket_that_made_the_data_are_recovered() {
     ];
     let truth_sets: Vec<&str> = truth_sets.iter().map(String::as_str).collect();
     let maker = diffusion_calibration(&placeholder, &truth_sets, 8);
-    let data = maker.evaluate(&truth, &NEVER).expect("evaluation");
-    let observed: Vec<f64> = data
-        .moments
-        .iter()
-        .map(|m| pasar::calibration::smm::mean(m).expect("moment"))
-        .collect();
+    let observed = data_at(&maker, &truth);
     eprintln!("data: {observed:?}");
     // The path must rise: otherwise it says nothing of imitation.
     assert!(
@@ -327,14 +281,35 @@ fn diffusion_and_basket_that_made_the_data_are_recovered() {
         ],
         3,
     );
+    recover(&fit_problem, &truth, 60, 0.1);
+}
+
+/// The moments the model makes at `truth` (the data a recovery fits).
+fn data_at(maker: &Calibration, truth: &[f64]) -> Vec<f64> {
+    let data = maker.evaluate(truth, &NEVER).expect("evaluation");
+    data.moments
+        .iter()
+        .map(|m| pasar::calibration::smm::mean(m).expect("moment"))
+        .collect()
+}
+
+/// One start of Nelder–Mead from the scenario's own values, at most
+/// `evaluations`: each parameter must land within `share` of its range of
+/// `truth`, and the objective fall tenfold.
+fn recover(
+    fit_problem: &Calibration,
+    truth: &[f64],
+    evaluations: usize,
+    share: f64,
+) -> pasar::calibration::Fit {
     let settings = Settings {
         starts: 1,
-        max_evaluations: 60,
+        max_evaluations: evaluations,
         tolerance: 0.05,
         ..Settings::default()
     };
     let fit = minimise(
-        &fit_problem,
+        fit_problem,
         &settings,
         &MemoryStore::default(),
         &pasar::calibration::optimise::Silent,
@@ -349,17 +324,21 @@ fn diffusion_and_basket_that_made_the_data_are_recovered() {
         best.objective,
         fit.history.len()
     );
-    // Within 10% of each parameter's range of the truth.
     for ((f, got), want) in fit_problem.free.iter().zip(&best.params).zip(truth) {
-        let tolerance = 0.1 * (f.high - f.low);
+        let tolerance = share * (f.high - f.low);
         assert!(
             (got - want).abs() <= tolerance,
-            "{}: recovered {got}, true {want} (tolerance {tolerance}); objective {start_objective} to {}",
+            "{}: recovered {got}, true {want} (tolerance {tolerance}); start objective {start_objective}, final {}; history {:?}",
             f.path,
-            best.objective
+            best.objective,
+            fit.history
+                .iter()
+                .map(|h| (h.params.clone(), h.objective))
+                .collect::<Vec<_>>()
         );
     }
     assert!(best.objective < start_objective / 10.0);
+    fit
 }
 
 /// Counts fresh and cached evaluations.
