@@ -157,6 +157,64 @@ fn parameters_that_made_the_data_are_recovered() {
     let fit = recover(&fit_problem, &truth, 40, 0.05);
     assert_eq!(fit.starts[0].termination, Termination::Converged);
     assert!(fit.starts[0].evaluations < 40);
+    // The standard errors of the SMM covariance: finite, and the truth
+    // within four of them of the estimate.
+    let cov = pasar::calibration::covariance::at_optimum(
+        &fit_problem,
+        fit.best(),
+        &MemoryStore::default(),
+        &NEVER,
+    )
+    .expect("covariance");
+    for (i, want) in truth.iter().enumerate() {
+        let se = cov.standard_error(i).expect("identified");
+        let got = fit.best().params[i];
+        eprintln!("parameter {i}: {got} ± {se} (true {want})");
+        assert!(
+            se > 0.0 && (got - want).abs() <= 4.0 * se,
+            "{got} ± {se}, true {want}"
+        );
+    }
+}
+
+/// A parameter that no target reads has no standard error: it is
+/// reported as not identified, and the others keep theirs.
+#[test]
+fn a_parameter_no_target_reads_is_not_identified() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let targets = write(
+        dir.path(),
+        "targets.toml",
+        &targets_text(0.1, 1e6, 0.01, 1e5),
+    );
+    let targets = Targets::load(&targets).unwrap_or_else(|e| panic!("{e}"));
+    let free = vec![
+        free()[0].clone(),
+        // The offline channel has no owner: a bonus for its owner's
+        // affiliates changes nothing.
+        FreeParam {
+            path: "channels.offline.self_preference".into(),
+            low: 0.0,
+            high: 1.0,
+        },
+    ];
+    let problem = Calibration::new(
+        baseline_path(),
+        Overrides::sets(&sets(&[])),
+        free,
+        targets,
+        2,
+    )
+    .unwrap_or_else(|e| panic!("{e:?}"));
+    let at = problem.evaluate(&[-3.5, 0.5], &NEVER).expect("evaluation");
+    let cov =
+        pasar::calibration::covariance::at_optimum(&problem, &at, &MemoryStore::default(), &NEVER)
+            .expect("covariance");
+    assert!(
+        cov.standard_error(0)
+            .is_some_and(|se| se > 0.0 && se.is_finite())
+    );
+    assert_eq!(cov.standard_error(1), None);
 }
 
 /// Targets that identify the diffusion of the social channel and its

@@ -7,10 +7,13 @@
 //! - [`smm`]: the objective, its evaluations and their store;
 //! - [`optimise`]: Nelder–Mead (argmin) from several starts;
 //! - [`fit`]: the fit table and the fitted series for the chart;
+//! - [`covariance`]: the fitted parameters' standard errors (the SMM
+//!   covariance from the Jacobian of the moments);
 //! - [`forecast`]: forecast quantities with intervals.
 //!
 //! No file is written here: the CLI gives a store and an observer.
 
+pub mod covariance;
 pub mod fit;
 pub mod forecast;
 pub mod moments;

@@ -122,11 +122,33 @@ fn print_summary(o: &CalibrationOutcome) -> Result<(), Failure> {
             "no start converged within its evaluation budget: raise --max-evaluations, or loosen --tolerance",
         )?;
     }
+    // Each fitted value with its standard error (SMM covariance).
+    let best = &fit.starts[fit.best_start].best.params;
+    for (i, (f, v)) in o.free.iter().zip(best).enumerate() {
+        sayln(&match o.covariance.standard_error(i) {
+            Some(se) => format!(
+                "  {} = {} (standard error {})",
+                f.path,
+                significant(*v),
+                significant(se)
+            ),
+            None if o.covariance.covariance.is_none() => format!(
+                "  {} = {} (no standard error: the free parameters are not identified together)",
+                f.path,
+                significant(*v)
+            ),
+            None => format!(
+                "  {} = {} (not identified: no fitted target moves it)",
+                f.path,
+                significant(*v)
+            ),
+        })?;
+    }
     if o.resumed > 0 {
         sayln(&format!("resumed: {} evaluations were cached", o.resumed))?;
     }
     sayln(&format!(
-        "{} evaluations in {:.1} s; results in {}/ (calibrated.toml, fit.csv, starts.csv, history.csv, charts/)",
+        "{} evaluations in {:.1} s; results in {}/ (calibrated.toml, fit.csv, parameters.csv, covariance.csv, starts.csv, history.csv, charts/)",
         fit.history.len(),
         o.wall_seconds,
         o.folder.display()

@@ -53,6 +53,8 @@ pub struct CalibrationOutcome {
     pub free: Vec<FreeParam>,
     pub fit: Fit,
     pub rows: Vec<FitRow>,
+    /// The fitted parameters' SMM covariance at the best point.
+    pub covariance: crate::calibration::covariance::ParameterCovariance,
     /// Evaluations found in the store from an earlier, stopped attempt.
     pub resumed: usize,
     pub wall_seconds: f64,
@@ -205,6 +207,16 @@ pub fn calibrate(
         .context(kept));
     }
     let rows = fit_table(&calibration, &best);
+    // The standard errors of the fitted values: 2k more evaluations at the
+    // optimum (cached like the search's).
+    let covariance = pool
+        .install(|| {
+            crate::calibration::covariance::at_optimum(&calibration, &best, &cache, controls.cancel)
+        })
+        .map_err(|e| match e {
+            CalibrationError::Cancelled => JobError::stopped(kept.clone(), Some(Remedy::RunAgain)),
+            e => calibration_error(e, job).context(kept.clone()),
+        })?;
     // The fitted series for the chart: the best point, run once more.
     let fitted = calibration
         .scenario_at(&best.params, calibration.horizon)
@@ -295,9 +307,22 @@ pub fn calibrate(
         write_fit(&folder.path("fit.csv"), &rows)?;
         write_starts(&folder.path("starts.csv"), &calibration.free, &fit)?;
         write_history(&folder.path("history.csv"), &calibration.free, &fit)?;
+        crate::output::calibration::write_parameters(
+            &folder.path("parameters.csv"),
+            &folder.path("covariance.csv"),
+            &calibration.free,
+            &best.params,
+            &covariance,
+        )?;
         write_columns(
             &folder.path("columns.csv"),
-            &["fit.csv", "starts.csv", "history.csv"],
+            &[
+                "fit.csv",
+                "starts.csv",
+                "history.csv",
+                "parameters.csv",
+                "covariance.csv",
+            ],
         )?;
         let chart_folder = folder.subfolder("charts")?;
         let ids: Vec<String> = calibration
@@ -324,6 +349,7 @@ pub fn calibrate(
         free: calibration.free.clone(),
         fit,
         rows,
+        covariance,
         resumed,
         wall_seconds: watch.seconds(),
     })

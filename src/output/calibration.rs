@@ -155,11 +155,62 @@ const COLUMN_MEANINGS: &[(&str, &str, &str, &str)] = &[
         "-",
         "true if the target is in the objective; false for a cross-check (fit = false in the targets file)",
     ),
+    ("fit.csv", "source", "-", "source ids (docs/SOURCES.md)"),
     (
-        "fit.csv",
-        "source",
+        "parameters.csv",
+        "parameter",
         "-",
-        "source ids (../shared/calibration/SOURCES.md)",
+        "the free parameter's scenario path",
+    ),
+    (
+        "parameters.csv",
+        "estimate",
+        "the parameter's unit",
+        "the fitted value (the best evaluation)",
+    ),
+    (
+        "parameters.csv",
+        "standard_error",
+        "the parameter's unit",
+        "square root of the diagonal of the SMM covariance (G'WG)^-1, G the Jacobian of the fitted moments by central differences of 2% of the range, W = 1/sd^2; empty when not identified",
+    ),
+    (
+        "parameters.csv",
+        "low95",
+        "the parameter's unit",
+        "estimate - 1.96 standard errors (normal approximation; may cross the range)",
+    ),
+    (
+        "parameters.csv",
+        "high95",
+        "the parameter's unit",
+        "estimate + 1.96 standard errors",
+    ),
+    (
+        "parameters.csv",
+        "low",
+        "the parameter's unit",
+        "the lower end of the --free range",
+    ),
+    (
+        "parameters.csv",
+        "high",
+        "the parameter's unit",
+        "the upper end of the --free range",
+    ),
+    (
+        "parameters.csv",
+        "identified",
+        "-",
+        "false when no fitted moment moves the parameter (or a combination of parameters): the covariance is singular",
+    ),
+    ("covariance.csv", "parameter_a", "-", "a free parameter"),
+    ("covariance.csv", "parameter_b", "-", "a free parameter"),
+    (
+        "covariance.csv",
+        "covariance",
+        "product of the two parameters' units",
+        "their SMM covariance; no rows when it is singular",
     ),
     (
         "starts.csv",
@@ -310,6 +361,62 @@ pub fn write_fit(path: &Path, rows: &[FitRow]) -> Result<(), OutputError> {
         .map_err(csv_err(path))?;
     }
     finish_csv(path, w)
+}
+
+/// `parameters.csv`: each fitted parameter with its standard error and
+/// 95% interval (normal, from the SMM covariance; empty where the
+/// parameter is not identified), and the covariance in long form
+/// (`covariance.csv`: parameter_a, parameter_b, covariance).
+pub fn write_parameters(
+    parameters: &Path,
+    covariance: &Path,
+    free: &[FreeParam],
+    best: &[f64],
+    cov: &crate::calibration::covariance::ParameterCovariance,
+) -> Result<(), OutputError> {
+    let path = parameters.to_path_buf();
+    let mut w = csv_writer(&path)?;
+    w.write_record([
+        "parameter",
+        "estimate",
+        "standard_error",
+        "low95",
+        "high95",
+        "low",
+        "high",
+        "identified",
+    ])
+    .map_err(csv_err(&path))?;
+    for (i, (f, &x)) in free.iter().zip(best).enumerate() {
+        let se = cov.standard_error(i);
+        let show = |v: Option<f64>| v.map_or(String::new(), number);
+        w.write_record([
+            f.path.clone(),
+            number(x),
+            show(se),
+            show(se.map(|s| x - 1.96 * s)),
+            show(se.map(|s| x + 1.96 * s)),
+            number(f.low),
+            number(f.high),
+            se.is_some().to_string(),
+        ])
+        .map_err(csv_err(&path))?;
+    }
+    finish_csv(&path, w)?;
+    let path = covariance.to_path_buf();
+    let mut w = csv_writer(&path)?;
+    w.write_record(["parameter_a", "parameter_b", "covariance"])
+        .map_err(csv_err(&path))?;
+    let k = free.len();
+    if let Some(v) = &cov.covariance {
+        for (a, fa) in free.iter().enumerate() {
+            for (b, fb) in free.iter().enumerate() {
+                w.write_record([fa.path.clone(), fb.path.clone(), number(v[a * k + b])])
+                    .map_err(csv_err(&path))?;
+            }
+        }
+    }
+    finish_csv(&path, w)
 }
 
 /// `starts.csv`: how each start ended.
