@@ -626,11 +626,18 @@ fn moments_are_window_means_ratios_of_totals_and_growth() {
         quantity: Quantity::Level(vec![a.clone(), b.clone()]),
         window: first3,
         relative_to: None,
+        scale: 1.0,
     };
     assert_eq!(
         level.values(&scenario, &panel),
         vec![(10.0 + 10.0 + 4.0) / 3.0]
     );
+    // A scale multiplies a level: three weeks' total.
+    let total = Moment {
+        scale: 3.0,
+        ..level.clone()
+    };
+    assert_eq!(total.values(&scenario, &panel), vec![10.0 + 10.0 + 4.0]);
     let share = Moment {
         id: "share".into(),
         quantity: Quantity::Ratio {
@@ -639,6 +646,7 @@ fn moments_are_window_means_ratios_of_totals_and_growth() {
         },
         window: first3,
         relative_to: None,
+        scale: 1.0,
     };
     // A ratio of totals (6 / 24), not a mean of weekly ratios.
     assert_eq!(share.values(&scenario, &panel), vec![6.0 / 24.0]);
@@ -654,6 +662,7 @@ fn moments_are_window_means_ratios_of_totals_and_growth() {
         quantity: Quantity::Level(vec![b.clone()]),
         window: window("2022-01-15", "2022-01-31"),
         relative_to: Some(window("2022-01-01", "2022-01-14")),
+        scale: 1.0,
     };
     // (2 + 5) / 2 over (9 + 7) / 2, minus 1.
     assert_eq!(growth.values(&scenario, &panel), vec![3.5 / 8.0 - 1.0]);
@@ -690,6 +699,16 @@ fn bad_targets_files_name_the_place_and_the_fix() {
         "{e}"
     );
     assert!(e.contains("did you mean `observed`"), "{e}");
+    let e = error_of(&good.replace("observed = 0.08", "observed = 0.08\nscale = -2"));
+    assert!(
+        e.contains("scale -2 is not a positive number") && e.contains("366 / 7"),
+        "{e}"
+    );
+    let e = error_of(&good.replace(
+        "observed = 0.08",
+        "observed = 0.08\nscale = 2\nrelative_to = { window_start = 2022-01-01, window_end = 2022-02-28 }",
+    ));
+    assert!(e.contains("a growth (relative_to) takes no scale"), "{e}");
     let e = error_of(&good.replace("window_end = 2022-07-31", "window_end = 2023-01-31"));
     assert!(
         e.contains("targets[0].window_end") && e.contains("after fit_until = 2022-12-31"),
@@ -761,7 +780,20 @@ fn the_shipped_targets_and_forecast_files_load_and_fit_the_shipped_scenarios() {
             "blibli_share_online_2024",
             "bytedance_share_online_2024",
             "online_gmv_growth_2023_2024",
-            "import_penetration_2024"
+            "import_penetration_2024",
+            "online_gmv_2024_idr",
+            "online_gmv_2024_usd",
+            "tiktok_shop_gmv_2024_usd"
         ]
     );
+    // The money levels are year totals, in rupiah and at Rp15,255 per US$.
+    let scale = |id: &str| {
+        forecasts
+            .quantities
+            .iter()
+            .find(|q| q.moment.id == id)
+            .map(|q| q.moment.scale)
+    };
+    assert_eq!(scale("online_gmv_2024_idr"), Some(366.0 / 7.0));
+    assert_eq!(scale("online_gmv_2024_usd"), Some(366.0 / 7.0 / 15255.0));
 }

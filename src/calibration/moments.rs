@@ -144,6 +144,9 @@ pub struct Moment {
     pub window: Window,
     /// When set, the moment is value(window) / value(relative_to) - 1.
     pub relative_to: Option<Window>,
+    /// A level's value is multiplied by this (1 by default): weeks to a
+    /// year, rupiah to dollars. Growth takes none.
+    pub scale: f64,
 }
 
 /// Why a moment cannot be computed from a scenario's output.
@@ -217,7 +220,7 @@ impl Moment {
                 let value = self.window_value(scenario, panel, r, &index, self.window);
                 match self.relative_to {
                     Some(base) => value / self.window_value(scenario, panel, r, &index, base) - 1.0,
-                    None => value,
+                    None => value * self.scale,
                 }
             })
             .map(|v| if v.is_finite() { v } else { f64::NAN })

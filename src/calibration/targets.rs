@@ -81,6 +81,8 @@ struct EntrySpec {
     window_start: Date,
     window_end: Date,
     relative_to: Option<WindowSpec>,
+    /// Multiplies a level (a forecast's year total, a dollar amount).
+    scale: Option<f64>,
     observed: Option<f64>,
     sd: Option<f64>,
     fit: Option<bool>,
@@ -518,11 +520,30 @@ fn entry(e: &EntrySpec, key: &str, origins: &Origins) -> Result<Entry, Problem> 
         Some(w) => Some(window(w.window_start, w.window_end, "relative_to")?),
         None => None,
     };
+    let scale = match (e.scale, relative_to) {
+        (None, _) => 1.0,
+        (Some(_), Some(_)) => {
+            return Err(problem(
+                "scale",
+                "a growth (relative_to) takes no scale".into(),
+                "delete `scale`: growth is a ratio, the same in any unit",
+            ));
+        }
+        (Some(x), None) if x.is_finite() && x > 0.0 => x,
+        (Some(x), None) => {
+            return Err(problem(
+                "scale",
+                format!("scale {x} is not a positive number"),
+                "write a factor > 0, e.g. 366 / 7 for a year of weekly ticks",
+            ));
+        }
+    };
     let moment = Moment {
         id: e.id.clone(),
         quantity,
         window: main,
         relative_to,
+        scale,
     };
     let unit = e.unit.clone().unwrap_or_else(|| moment.unit());
     Ok(Entry {
