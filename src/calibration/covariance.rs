@@ -79,8 +79,8 @@ pub fn at_optimum(
         };
         let (down, up) = (point(lo), point(hi));
         let (a, b) = (
-            evaluate_stored(calibration, &down, store, cancel)?,
-            evaluate_stored(calibration, &up, store, cancel)?,
+            calibration.evaluate_stored(&down, store, cancel)?.0,
+            calibration.evaluate_stored(&up, store, cancel)?.0,
         );
         let dx = up[i] - down[i];
         for (row, (ma, mb)) in moment_means(&a)
@@ -109,20 +109,6 @@ pub fn at_optimum(
             .collect(),
         evaluations,
     })
-}
-
-fn evaluate_stored(
-    calibration: &Calibration,
-    params: &[f64],
-    store: &dyn EvaluationStore,
-    cancel: &AtomicBool,
-) -> Result<Evaluation, CalibrationError> {
-    if let Some(e) = store.get(params) {
-        return Ok(e);
-    }
-    let e = calibration.evaluate(params, cancel)?;
-    store.put(&e)?;
-    Ok(e)
 }
 
 /// [`smm_covariance`] over the parameters whose column of the Jacobian

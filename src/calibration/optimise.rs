@@ -210,16 +210,10 @@ impl StartCost<'_> {
             .zip(u)
             .map(|(f, x)| f.used(f.at(x.clamp(0.0, 1.0))))
             .collect();
-        if let Some(mut e) = self.store.get(&params) {
-            // The cache keeps moments; the objective follows the targets
-            // as they are now (an sd or a `fit` flag may have changed).
-            e.objective = self.calibration.objective(&e.moments);
-            self.observer.evaluation_done(self.start, &e, true);
-            return Ok(e);
-        }
-        let e = self.calibration.evaluate(&params, self.cancel)?;
-        self.store.put(&e)?;
-        self.observer.evaluation_done(self.start, &e, false);
+        let (e, cached) = self
+            .calibration
+            .evaluate_stored(&params, self.store, self.cancel)?;
+        self.observer.evaluation_done(self.start, &e, cached);
         Ok(e)
     }
 }

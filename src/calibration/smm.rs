@@ -369,6 +369,25 @@ impl Calibration {
         })
     }
 
+    /// The evaluation of `params` from `store`, or simulated and stored;
+    /// `true` when it came from the store. The store keeps moments: a
+    /// stored evaluation's objective follows the targets as they are now
+    /// (an sd or a `fit` flag may have changed).
+    pub fn evaluate_stored(
+        &self,
+        params: &[f64],
+        store: &dyn EvaluationStore,
+        cancel: &AtomicBool,
+    ) -> Result<(Evaluation, bool), CalibrationError> {
+        if let Some(mut e) = store.get(params) {
+            e.objective = self.objective(&e.moments);
+            return Ok((e, true));
+        }
+        let e = self.evaluate(params, cancel)?;
+        store.put(&e)?;
+        Ok((e, false))
+    }
+
     /// J from per-replicate moments.
     pub fn objective(&self, moments: &[Vec<Option<f64>>]) -> f64 {
         self.targets
