@@ -64,6 +64,28 @@ fn headless(browser: &Path, profile: &Path, page: &Path, args: &[&str]) -> Strin
     String::from_utf8_lossy(&std::fs::read(&stdout_path).expect("browser output")).into_owned()
 }
 
+/// `pasar compare` of the baseline and the payment ban over 40 weeks,
+/// 2 replicates, into `out`, with `extra` flags.
+fn compare_ban(out: &Path, extra: &[&str]) {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let status = common::pasar_command()
+        .args(["compare"])
+        .arg(root.join("scenarios/baseline.toml"))
+        .arg(root.join("scenarios/payment_ban.toml"))
+        .args(["--replicates", "2", "--quiet"])
+        .args(extra)
+        .arg("--out")
+        .arg(out)
+        .args(set_flags(&common::layered(
+            BAN_WINDOW,
+            &["simulation.ticks=40"],
+        )))
+        .stdout(Stdio::null())
+        .status()
+        .expect("run pasar compare");
+    assert!(status.success(), "pasar compare {extra:?} failed");
+}
+
 #[test]
 #[ignore = "needs Chromium: .ci/run installs it and runs this with --ignored"]
 fn report_renders_in_a_real_browser() {
@@ -72,21 +94,7 @@ fn report_renders_in_a_real_browser() {
     };
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("cmp");
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let status = common::pasar_command()
-        .args(["compare"])
-        .arg(root.join("scenarios/baseline.toml"))
-        .arg(root.join("scenarios/payment_ban.toml"))
-        .args(["--replicates", "2", "--quiet", "--out"])
-        .arg(&out)
-        .args(set_flags(&common::layered(
-            BAN_WINDOW,
-            &["simulation.ticks=40"],
-        )))
-        .stdout(Stdio::null())
-        .status()
-        .expect("run pasar compare");
-    assert!(status.success());
+    compare_ban(&out, &[]);
     let page = out.join("report.html");
     let profile = dir.path().join("profile");
 
@@ -179,20 +187,7 @@ fn report_renders_in_a_real_browser() {
     // The same report in Bahasa Indonesia renders, and the page the
     // browser built carries no English heading.
     let out_id = dir.path().join("cmp-id");
-    let status = common::pasar_command()
-        .args(["compare"])
-        .arg(root.join("scenarios/baseline.toml"))
-        .arg(root.join("scenarios/payment_ban.toml"))
-        .args(["--replicates", "2", "--quiet", "--lang", "id", "--out"])
-        .arg(&out_id)
-        .args(set_flags(&common::layered(
-            BAN_WINDOW,
-            &["simulation.ticks=40"],
-        )))
-        .stdout(Stdio::null())
-        .status()
-        .expect("run pasar compare --lang id");
-    assert!(status.success());
+    compare_ban(&out_id, &["--lang", "id"]);
     let dom = headless(
         &browser,
         &profile,

@@ -124,7 +124,7 @@ impl Model<'_> {
 /// of the markup the consumers' price sensitivity implies and the markup
 /// that would price it at its rivals' mean price, and steps by δ up when
 /// it sold out or down when it sold nothing.
-struct Pricing {
+struct Pricing<'a> {
     /// μ_L = 1 / (α̃ − 1): the logit Lerner markup at the median price
     /// sensitivity α̃ (the highest markup when α̃ ≤ 1).
     lerner: f64,
@@ -135,11 +135,11 @@ struct Pricing {
     max: f64,
     /// The smallest order of each category, hundredths of a unit: with
     /// less stock left a seller is sold out.
-    min_basket: Vec<u32>,
+    min_basket: &'a [u32],
 }
 
-impl Pricing {
-    fn new(spec: &crate::scenario::ScenarioFile, market: &super::market::Market) -> Pricing {
+impl<'a> Pricing<'a> {
+    fn new(spec: &crate::scenario::ScenarioFile, market: &'a super::market::Market) -> Pricing<'a> {
         let b = &spec.behaviour;
         let alpha = spec.population.consumers.price_sensitivity_median;
         Pricing {
@@ -153,7 +153,7 @@ impl Pricing {
             step: b.markup_step,
             min: b.markup_min,
             max: b.markup_max,
-            min_basket: market.min_basket.clone(),
+            min_basket: &market.min_basket,
         }
     }
 

@@ -240,7 +240,7 @@ pub fn per_tick(days_per_tick: u32, lang: Lang) -> String {
 }
 
 /// A percentage with `decimals` decimals, in `lang`: "54.6%", "54,6%".
-fn percent(v: f64, decimals: usize, lang: Lang) -> String {
+pub fn percent(v: f64, decimals: usize, lang: Lang) -> String {
     lang.decimal(&format!("{:.*}%", decimals, 100.0 * v))
 }
 

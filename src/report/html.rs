@@ -3,7 +3,7 @@
 //! the headline table, the charts, and how to reproduce it all.
 
 use super::format::{
-    all_zero, effect_text, finding_sentence, human_in, signed_percent, significant_in,
+    all_zero, effect_text, finding_sentence, human_in, percent, signed_percent, significant_in,
 };
 use crate::analysis::changes::changes;
 use crate::analysis::findings::{
@@ -301,7 +301,6 @@ fn segments_section(h: &mut String, cmp: &Comparison, bands: &[BandRow], lang: L
             ]
         )
     );
-    let share = |x: f64| lang.decimal(&format!("{:.1}%", 100.0 * x));
     for p in &cmp.policies {
         let mine: Vec<&BandRow> = bands.iter().filter(|r| r.policy == p.name()).collect();
         if mine.is_empty() {
@@ -336,18 +335,17 @@ fn segments_section(h: &mut String, cmp: &Comparison, bands: &[BandRow], lang: L
                 "<tr><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 escape(&band_words(r.band, w)),
                 significant_in(e.baseline.mean, lang),
-                share(r.baseline_share),
+                percent(r.baseline_share, 1, lang),
                 significant_in(e.policy.mean, lang),
-                share(r.policy_share),
+                percent(r.policy_share, 1, lang),
                 significant_in(e.diff.mean, lang),
                 ci
             );
         }
         h.push_str("</table>\n");
         let lower = |side: fn(&BandRow) -> f64| {
-            share_lower(bands, p.name(), side).map_or(w.not_available.to_string(), |x| {
-                lang.decimal(&format!("{:.0}%", 100.0 * x))
-            })
+            share_lower(bands, p.name(), side)
+                .map_or(w.not_available.to_string(), |x| percent(x, 0, lang))
         };
         let _ = writeln!(
             h,
@@ -523,17 +521,8 @@ fn events_applied(h: &mut String, cmp: &Comparison, lang: Lang) {
     let w = lang.words();
     let _ = writeln!(h, "<details>\n<summary>{}</summary>", w.events_applied);
     for arm in std::iter::once(&cmp.baseline).chain(cmp.policies.iter()) {
-        let s = &arm.scenario;
-        let applied: Vec<String> = s
-            .timeline
-            .iter()
-            .filter_map(|e| {
-                let spec = s.spec.events.get(e.index)?;
-                let tick = fill(w.at_tick, &[&e.tick.to_string()]);
-                Some(format!("{} ({tick})", spec.describe()))
-            })
-            .collect();
-        let dropped = &s.dropped_events;
+        let applied = arm.scenario.applied_events_in(lang);
+        let dropped = &arm.scenario.dropped_events;
         let _ = write!(
             h,
             "<p><b>{}</b>: {}",

@@ -189,11 +189,18 @@ impl Scenario {
     /// Every event this run applies, in timeline order, in words with its
     /// tick: "2023-10-04: payment_ban channel=tiktok_shop (tick 91)".
     pub fn applied_events(&self) -> Vec<String> {
+        self.applied_events_in(crate::lang::Lang::En)
+    }
+
+    /// [`Scenario::applied_events`] in `lang` (the tick's word).
+    pub fn applied_events_in(&self, lang: crate::lang::Lang) -> Vec<String> {
+        let at_tick = lang.words().at_tick;
         self.timeline
             .iter()
             .filter_map(|e| {
                 let spec = self.spec.events.get(e.index)?;
-                Some(format!("{} (tick {})", spec.describe(), e.tick))
+                let tick = crate::lang::fill(at_tick, &[&e.tick.to_string()]);
+                Some(format!("{} ({tick})", spec.describe()))
             })
             .collect()
     }
