@@ -174,6 +174,8 @@ pub mod caps {
     pub const SAMPLES_CSV: u64 = 256 << 20;
     /// `manifest.json`, `plan.json`, `checkpoint.json` and the like.
     pub const JSON: u64 = 64 << 20;
+    /// A calibration's `parameters.csv` or `covariance.csv` (a few KiB).
+    pub const PARAMETERS_CSV: u64 = 16 << 20;
 }
 
 #[cfg(test)]

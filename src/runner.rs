@@ -485,7 +485,7 @@ impl<'a> Executor<'a> {
 }
 
 /// A lock that survives a panicking holder (the data are plain lists).
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 

@@ -414,3 +414,261 @@ fn a_forecast_gives_each_quantity_with_intervals() {
     );
     assert!(!bad.exists());
 }
+
+/// A calibration folder holding `parameters.csv` and `covariance.csv`:
+/// TikTok Shop's affinity with variance `variance`, Shopee's affinity
+/// reported as not identified.
+fn calibration_folder(dir: &Path, name: &str, variance: f64) -> PathBuf {
+    let folder = dir.join(name);
+    fs::create_dir_all(&folder).expect("folder");
+    fs::write(
+        folder.join("parameters.csv"),
+        format!(
+            "parameter,estimate,standard_error,low95,high95,low,high,identified\n\
+             channels.social.affinity,-5.25,{},,,-9,-1,true\n\
+             channels.marketplace.affinity,-0.1,,,,-2,2,false\n",
+            variance.sqrt()
+        ),
+    )
+    .expect("parameters");
+    fs::write(
+        folder.join("covariance.csv"),
+        format!(
+            "parameter_a,parameter_b,covariance\n\
+             channels.social.affinity,channels.social.affinity,{variance}\n\
+             channels.social.affinity,channels.marketplace.affinity,\n\
+             channels.marketplace.affinity,channels.social.affinity,\n\
+             channels.marketplace.affinity,channels.marketplace.affinity,\n"
+        ),
+    )
+    .expect("covariance");
+    folder
+}
+
+/// `pasar forecast` on the tiny scenario with `extra` arguments, into
+/// `out`, 3 replicates unless `extra` says otherwise.
+fn forecast_args(scenario: &Path, quantities: &Path, out: &Path, extra: &[&str]) -> Vec<String> {
+    let replicates = if extra.contains(&"--replicates") {
+        &[][..]
+    } else {
+        &["--replicates", "3"][..]
+    };
+    let mut args: Vec<String> = [
+        "forecast",
+        &path(scenario),
+        "--quantities",
+        &path(quantities),
+        "--quiet",
+        "--out",
+        &path(out),
+    ]
+    .map(String::from)
+    .to_vec();
+    args.extend(replicates.iter().map(|s| s.to_string()));
+    args.extend(TWELVE_WEEKS.map(String::from));
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args
+}
+
+#[test]
+fn parameter_draws_widen_the_forecast_and_say_how_much_is_parameters() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let scenario = tiny_scenario(d);
+    let quantities = d.join("forecast.toml");
+    fs::write(&quantities, QUANTITIES).expect("write");
+    let column =
+        |rows: &[Vec<String>], name: &str| rows[0].iter().position(|c| c == name).expect("column");
+    // Simulation noise only, as many realisations as the draws below.
+    let noise = d.join("noise");
+    ok(pasar(
+        &forecast_args(&scenario, &quantities, &noise, &["--replicates", "24"]),
+        &[],
+    ));
+    let noise_rows = csv_rows(&noise.join("forecast.csv"));
+    let (draws_col, share_col) = (
+        column(&noise_rows, "parameter_draws"),
+        column(&noise_rows, "parameter_share"),
+    );
+    assert!(
+        noise_rows[1..]
+            .iter()
+            .all(|r| r[draws_col] == "0" && r[share_col].is_empty())
+    );
+    // The social channel's taste uncertain by 0.8 on the logit scale: the share of
+    // GMV found on social commerce depends on it far more than on noise.
+    let wide = calibration_folder(d, "wide", 0.64);
+    let with = d.join("with");
+    let args = forecast_args(
+        &scenario,
+        &quantities,
+        &with,
+        &["--parameters", &path(&wide), "--draws", "8"],
+    );
+    let stdout = ok(pasar(&args, &[]));
+    assert!(stdout.contains("parameters' share"), "{stdout}");
+    let rows = csv_rows(&with.join("forecast.csv"));
+    let x = |rows: &[Vec<String>], r: usize, name: &str| -> f64 {
+        rows[r][column(rows, name)].parse().expect("number")
+    };
+    assert_eq!(rows[1][0], "social_found");
+    assert_eq!(rows[1][draws_col], "8");
+    assert_eq!(rows[1][column(&rows, "replicates")], "24");
+    let share = x(&rows, 1, "parameter_share");
+    assert!(share > 0.6, "social share's parameter share {share}");
+    let width = |rows: &[Vec<String>]| x(rows, 1, "high95") - x(rows, 1, "low95");
+    assert!(
+        width(&rows) > 2.0 * width(&noise_rows),
+        "{} against {}",
+        width(&rows),
+        width(&noise_rows)
+    );
+    // The split's parts are the total's: noise² + parameters² is the
+    // variance over every realisation, within sampling error.
+    let (n_sd, p_sd, sd) = (
+        x(&rows, 1, "noise_sd"),
+        x(&rows, 1, "parameter_sd"),
+        x(&rows, 1, "sd"),
+    );
+    let ratio = (n_sd * n_sd + p_sd * p_sd) / (sd * sd);
+    assert!((0.6..1.6).contains(&ratio), "{n_sd} {p_sd} {sd}");
+    // The draws: one row per parameter, the unidentified one held at the
+    // scenario's value, the other spread around it.
+    let draws = csv_rows(&with.join("draws.csv"));
+    assert_eq!(draws[0], ["draw", "replicates", "parameter", "value"]);
+    assert_eq!(draws.len(), 1 + 8 * 2);
+    let values = |name: &str| -> Vec<f64> {
+        draws[1..]
+            .iter()
+            .filter(|r| r[2] == name)
+            .map(|r| r[3].parse().expect("number"))
+            .collect()
+    };
+    let fixture = fs::read_to_string(baseline_path()).expect("fixture");
+    assert!(
+        fixture.contains("affinity = -0.10754614375596061"),
+        "the test assumes the fixture's value"
+    );
+    let held = values("channels.marketplace.affinity");
+    assert!(
+        held.len() == 8 && held.iter().all(|&v| v == -0.10754614375596061),
+        "{held:?}"
+    );
+    let social = values("channels.social.affinity");
+    let spread = social.iter().cloned().fold(f64::NEG_INFINITY, f64::max)
+        - social.iter().cloned().fold(f64::INFINITY, f64::min);
+    assert!(
+        spread > 0.8 && social.iter().all(|v| (-9.0..=-1.0).contains(v)),
+        "{social:?}"
+    );
+    let manifest = fs::read_to_string(with.join("manifest.json")).expect("manifest");
+    assert!(manifest.contains("\"parameter_draws\": 8"), "{manifest}");
+    assert!(manifest.contains("covariance.csv"));
+    // Bit for bit at another thread count.
+    let again = d.join("again");
+    ok(pasar(
+        &forecast_args(
+            &scenario,
+            &quantities,
+            &again,
+            &["--parameters", &path(&wide), "--draws", "8"],
+        ),
+        &["--threads", "1"],
+    ));
+    for file in ["forecast.csv", "draws.csv"] {
+        assert_eq!(
+            fs::read(with.join(file)).expect("a"),
+            fs::read(again.join(file)).expect("b")
+        );
+    }
+    // A covariance of (almost) nothing: the draws are the scenario's value
+    // and the parameters take (almost) none of the variance. (The split
+    // needs draws: its estimate of a zero part has a standard error of
+    // about noise / R sqrt(2 / (S - 1)).)
+    let narrow = calibration_folder(d, "narrow", 1e-14);
+    let flat = d.join("flat");
+    ok(pasar(
+        &forecast_args(
+            &scenario,
+            &quantities,
+            &flat,
+            &["--parameters", &path(&narrow), "--draws", "40"],
+        ),
+        &[],
+    ));
+    let flat_rows = csv_rows(&flat.join("forecast.csv"));
+    for r in 1..flat_rows.len() {
+        let (share, p, n) = (
+            x(&flat_rows, r, "parameter_share"),
+            x(&flat_rows, r, "parameter_sd"),
+            x(&flat_rows, r, "noise_sd"),
+        );
+        assert!(share < 0.25 && p < n, "{:?}", flat_rows[r]);
+    }
+}
+
+#[test]
+fn bad_parameter_folders_are_refused_and_write_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let scenario = tiny_scenario(d);
+    let quantities = d.join("forecast.toml");
+    fs::write(&quantities, QUANTITIES).expect("write");
+    let out = d.join("out");
+    let run = |folder: &Path, extra: &[&str]| {
+        let mut more = vec!["--parameters", &*path(folder).leak()];
+        more.extend_from_slice(extra);
+        pasar(&forecast_args(&scenario, &quantities, &out, &more), &[])
+    };
+    // --draws needs --parameters.
+    refused(
+        pasar(
+            &forecast_args(&scenario, &quantities, &out, &["--draws", "5"]),
+            &[],
+        ),
+        &["--parameters"],
+    );
+    // A folder without the covariance.
+    let folder = calibration_folder(d, "cal", 0.1);
+    fs::remove_file(folder.join("covariance.csv")).expect("remove");
+    refused(
+        run(&folder, &[]),
+        &["covariance.csv", "reading the fitted parameters"],
+    );
+    // A parameter the scenario does not have.
+    let folder = calibration_folder(d, "other", 0.1);
+    for file in ["parameters.csv", "covariance.csv"] {
+        let text = fs::read_to_string(folder.join(file)).expect("read");
+        fs::write(
+            folder.join(file),
+            text.replace("social.affinity", "social.afinity"),
+        )
+        .expect("write");
+    }
+    refused(run(&folder, &[]), &["channels.social.afinity", "no number"]);
+    // A negative variance is not a covariance.
+    let folder = calibration_folder(d, "negative", 0.1);
+    let text = fs::read_to_string(folder.join("covariance.csv")).expect("read");
+    fs::write(
+        folder.join("covariance.csv"),
+        text.replace(",0.1\n", ",-0.1\n"),
+    )
+    .expect("write");
+    refused(
+        run(&folder, &[]),
+        &["covariance.csv", "not positive definite"],
+    );
+    // A garbled number, with its line.
+    let folder = calibration_folder(d, "garbled", 0.1);
+    let text = fs::read_to_string(folder.join("parameters.csv")).expect("read");
+    fs::write(
+        folder.join("parameters.csv"),
+        text.replace("-5.25", "-5,25"),
+    )
+    .expect("write");
+    refused(run(&folder, &[]), &["parameters.csv"]);
+    // A draw count out of range.
+    let folder = calibration_folder(d, "fine", 0.1);
+    refused(run(&folder, &["--draws", "1"]), &["--draws"]);
+    assert!(!out.exists(), "nothing written");
+}

@@ -9,6 +9,8 @@
 //! - [`fit`]: the fit table and the fitted series for the chart;
 //! - [`covariance`]: the fitted parameters' standard errors (the SMM
 //!   covariance from the Jacobian of the moments);
+//! - [`uncertainty`]: draws of the fitted parameters from that
+//!   covariance, and a forecast's variance split into noise and parameters;
 //! - [`forecast`]: forecast quantities with intervals.
 //!
 //! No file is written here: the CLI gives a store and an observer.
@@ -20,6 +22,7 @@ pub mod moments;
 pub mod optimise;
 pub mod smm;
 pub mod targets;
+pub mod uncertainty;
 
 pub use optimise::{Fit, Settings, minimise};
 pub use smm::{Calibration, CalibrationError, Evaluation, EvaluationStore, FreeParam, MemoryStore};

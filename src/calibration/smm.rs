@@ -278,24 +278,10 @@ impl Calibration {
     /// `--set`s), for the first start.
     pub fn own_values(&self) -> Result<Vec<f64>, CalibrationError> {
         let scenario = self.base()?;
-        let table = match toml::Value::try_from(&scenario.spec) {
-            Ok(toml::Value::Table(t)) => t,
-            _ => toml::Table::new(),
-        };
         Ok(self
             .free
             .iter()
-            .map(|f| {
-                let mut value = Some(&toml::Value::Table(table.clone()));
-                for part in f.path.split('.') {
-                    value = value.and_then(|v| v.get(part));
-                }
-                match value {
-                    Some(toml::Value::Float(x)) => *x,
-                    Some(toml::Value::Integer(i)) => *i as f64,
-                    _ => f.at(0.5),
-                }
-            })
+            .map(|f| scenario.number_at(&f.path).unwrap_or_else(|| f.at(0.5)))
             .collect())
     }
 

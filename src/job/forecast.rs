@@ -1,15 +1,24 @@
 //! `forecast`: the quantities of a forecast file (2024 shares, growth,
-//! import penetration) from a scenario's replicates, with intervals.
+//! import penetration) from a scenario's replicates, with intervals of
+//! simulation noise, or of noise and the fitted parameters' uncertainty
+//! when a calibration's covariance is given (see
+//! [`crate::calibration::uncertainty`]).
 
 use super::{Controls, JobError, TickProgress, run_error};
 use crate::analysis::panel::Panel;
 use crate::calibration::Forecasts;
-use crate::calibration::forecast::{ForecastRow, forecast};
-use crate::output::calibration::{write_columns, write_forecast};
+use crate::calibration::forecast::{ForecastRow, quantity_values, rows};
+use crate::calibration::uncertainty::{FittedParameters, UncertaintyError};
+use crate::output::calibration::{write_columns, write_draws, write_forecast};
 use crate::output::{self, DestinationLock, JobDetails, Manifest, StagedFolder, Stopwatch};
-use crate::runner::{Executor, RunError};
+use crate::runner::Executor;
 use crate::scenario::{Overrides, Scenario};
 use std::path::PathBuf;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Parameter draws when `--draws` is not given.
+pub const DEFAULT_DRAWS: u32 = 40;
 
 #[derive(Debug, Clone)]
 pub struct ForecastJob {
@@ -23,6 +32,13 @@ pub struct ForecastJob {
     pub out: Option<PathBuf>,
     pub force: bool,
     pub threads: usize,
+    /// A `pasar calibrate` folder: its `parameters.csv` and
+    /// `covariance.csv` give the parameters' uncertainty. None: the
+    /// intervals hold simulation noise only.
+    pub parameters: Option<PathBuf>,
+    /// Parameter draws (with `parameters`); the scenario's replicates run
+    /// at each.
+    pub draws: u32,
 }
 
 /// What a forecast did.
@@ -30,8 +46,69 @@ pub struct ForecastJob {
 pub struct ForecastOutcome {
     pub folder: PathBuf,
     pub rows: Vec<ForecastRow>,
+    /// Replicates at each parameter draw.
     pub replicates: u32,
+    /// Parameter draws (0: none, the scenario's own values).
+    pub draws: u32,
     pub wall_seconds: f64,
+}
+
+/// The scenarios a forecast runs: the scenario itself, or one per draw of
+/// the parameters with the `--set`s that make it.
+struct Draws {
+    scenarios: Vec<Scenario>,
+    assignments: Vec<Vec<String>>,
+}
+
+/// One scenario per parameter draw from the calibration in `folder`,
+/// centred on `scenario`'s own values.
+fn parameter_draws(
+    job: &ForecastJob,
+    scenario: &Scenario,
+    folder: &std::path::Path,
+) -> Result<Draws, JobError> {
+    let reading = |e: UncertaintyError| {
+        JobError::input(e).context(format!(
+            "reading the fitted parameters in {}",
+            folder.display()
+        ))
+    };
+    let fitted = FittedParameters::load(folder).map_err(reading)?;
+    let centre = fitted
+        .parameters
+        .iter()
+        .map(|p| {
+            scenario
+                .number_at(&p.free.path)
+                .ok_or_else(|| UncertaintyError::NotInScenario {
+                    path: p.free.path.clone(),
+                    file: fitted.files[0].clone(),
+                })
+        })
+        .collect::<Result<Vec<f64>, _>>()
+        .map_err(reading)?;
+    let sampler = fitted.sampler(centre).map_err(reading)?;
+    let thetas = sampler
+        .draws(job.draws as usize, scenario.spec.simulation.seed)
+        .map_err(reading)?;
+    let mut out = Draws {
+        scenarios: Vec::new(),
+        assignments: Vec::new(),
+    };
+    for (s, theta) in thetas.iter().enumerate() {
+        let sets = sampler.assignments(theta);
+        let mut overrides = job.overrides.clone();
+        overrides.sets.extend(sets.iter().cloned());
+        let drawn = Scenario::load_with(&job.scenario, &overrides).map_err(|e| {
+            JobError::input(e).context(format!(
+                "parameter draw {s} ({}) does not make a valid scenario",
+                sets.join(" ")
+            ))
+        })?;
+        out.scenarios.push(drawn);
+        out.assignments.push(sets);
+    }
+    Ok(out)
 }
 
 /// Forecast: check everything, run the replicates, write the folder.
@@ -59,11 +136,25 @@ pub fn forecast_job(job: &ForecastJob, controls: &Controls) -> Result<ForecastOu
         .unwrap_or_else(|| super::default_out(&format!("forecast-{}", scenario.name())));
     output::check_destination(&out, job.force)?;
     let replicates = scenario.spec.simulation.replicates;
+    let draws = match &job.parameters {
+        Some(folder) => Some(parameter_draws(job, &scenario, folder)?),
+        None => None,
+    };
+    let scenarios: Vec<&Scenario> = match &draws {
+        Some(d) => d.scenarios.iter().collect(),
+        None => vec![&scenario],
+    };
+    // Draw s runs replicates s R .. (s + 1) R: seeds of its own, so that
+    // the draws' means are independent and the variance splits cleanly.
+    let first_replicate = |s: usize| s as u32 * replicates;
     let progress = TickProgress(controls.monitor);
-    let executor = Executor::new(&scenario)
+    let mut executor = Executor::empty()
         .threads(job.threads)
         .observe(&progress)
         .cancel_on(controls.cancel);
+    for (s, drawn) in scenarios.iter().enumerate() {
+        executor = executor.add(drawn, first_replicate(s)..first_replicate(s) + replicates);
+    }
     executor.check().map_err(|e| {
         run_error(e).context(format!(
             "{} is too large for this machine",
@@ -73,45 +164,74 @@ pub fn forecast_job(job: &ForecastJob, controls: &Controls) -> Result<ForecastOu
     let lock = DestinationLock::acquire(&out)?;
     controls.monitor.working();
     controls.monitor.start(
-        u64::from(replicates) * u64::from(scenario.ticks()),
+        executor.tasks().len() as u64 * u64::from(scenario.ticks()),
         "replicate-ticks",
     );
-    let result = executor.run().map_err(|e| match e {
-        RunError::Cancelled { .. } => {
-            JobError::stopped("the forecast was stopped and nothing was written", None)
-        }
-        e => run_error(e),
-    })?;
+    let values = Mutex::new(vec![vec![Vec::new(); replicates as usize]; scenarios.len()]);
+    let decisions = AtomicU64::new(0);
+    let stats = executor
+        .run_each(&|result| {
+            let drawn = scenarios[result.scenario];
+            let panel = Panel::from_records(drawn, [(result.replicate, result.records.as_slice())]);
+            let row = quantity_values(drawn, &quantities, &panel).swap_remove(0);
+            let slot = (result.replicate - first_replicate(result.scenario)) as usize;
+            crate::runner::lock(&values)[result.scenario][slot] = row;
+            decisions.fetch_add(result.decisions, Ordering::Relaxed);
+            Ok(())
+        })
+        .map_err(run_error)?;
+    if stats.cancelled {
+        return Err(JobError::stopped(
+            "the forecast was stopped and nothing was written",
+            None,
+        ));
+    }
     controls.monitor.finish();
-    let panel = Panel::from_records(&scenario, result.records_of(0));
-    let rows = forecast(&scenario, &quantities, &panel);
+    let values = values.into_inner().unwrap_or_else(|p| p.into_inner());
+    let rows = rows(&quantities, &values, draws.is_some());
     let mut inputs = super::scenario_entries(&scenario);
     inputs.push(super::input_entry(
         &job.quantities,
         crate::input::caps::TOML,
     ));
+    if let Some(folder) = &job.parameters {
+        for file in ["parameters.csv", "covariance.csv"] {
+            inputs.push(super::input_entry(
+                &folder.join(file),
+                crate::input::caps::PARAMETERS_CSV,
+            ));
+        }
+    }
+    let draw_count = draws.as_ref().map_or(0, |d| d.scenarios.len() as u32);
     let manifest = Manifest::new(
         JobDetails::Forecast {
             scenario: scenario.name().to_string(),
             replicates,
+            parameter_draws: draw_count,
         },
         controls.command.clone(),
         inputs,
-        result.threads,
+        stats.threads,
         watch.timing(),
     )
     .with_seeds(
         scenario.spec.simulation.seed,
-        (0..replicates)
+        (0..first_replicate(scenarios.len()))
             .map(|r| scenario.replicate_seed(r))
             .collect(),
     )
-    .with_decisions(result.decisions())
+    .with_decisions(decisions.into_inner())
     .with_events([&scenario]);
     let written = (|| -> Result<PathBuf, JobError> {
         let folder = StagedFolder::create(&out, job.force)?;
         write_forecast(&folder.path("forecast.csv"), &rows)?;
-        write_columns(&folder.path("columns.csv"), &["forecast.csv"])?;
+        match &draws {
+            Some(d) => {
+                write_draws(&folder.path("draws.csv"), &d.assignments, replicates)?;
+                write_columns(&folder.path("columns.csv"), &["forecast.csv", "draws.csv"])?;
+            }
+            None => write_columns(&folder.path("columns.csv"), &["forecast.csv"])?,
+        }
         folder.write("resolved.toml", scenario.to_toml().as_bytes())?;
         Ok(folder.commit_with_manifest(manifest)?)
     })()
@@ -121,6 +241,7 @@ pub fn forecast_job(job: &ForecastJob, controls: &Controls) -> Result<ForecastOu
         folder: written,
         rows,
         replicates,
+        draws: draw_count,
         wall_seconds: watch.seconds(),
     })
 }

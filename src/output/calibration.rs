@@ -77,7 +77,7 @@ pub const FIT_COLUMNS: [&str; 12] = [
     "source",
 ];
 
-pub const FORECAST_COLUMNS: [&str; 10] = [
+pub const FORECAST_COLUMNS: [&str; 14] = [
     "quantity",
     "window",
     "unit",
@@ -88,6 +88,10 @@ pub const FORECAST_COLUMNS: [&str; 10] = [
     "mean_high95",
     "sd",
     "replicates",
+    "noise_sd",
+    "parameter_sd",
+    "parameter_share",
+    "parameter_draws",
 ];
 
 /// What the columns of the calibration and forecast tables hold:
@@ -292,24 +296,29 @@ const COLUMN_MEANINGS: &[(&str, &str, &str, &str)] = &[
         "ticks whose first day lies in this range (growth: relative to the second range)",
     ),
     ("forecast.csv", "unit", "-", "unit of the values"),
-    ("forecast.csv", "mean", "unit", "mean over replicates"),
+    (
+        "forecast.csv",
+        "mean",
+        "unit",
+        "mean over every realisation (replicates, times parameter draws when --parameters is given)",
+    ),
     (
         "forecast.csv",
         "low95",
         "unit",
-        "lower end of the 95% prediction interval for one realisation of the model's market: mean - t sd sqrt(1 + 1/n)",
+        "lower end of the 95% interval for one realisation of the model's market: without --parameters mean - t sd sqrt(1 + 1/n) (simulation noise); with it the 2.5% point of every realisation over the parameter draws (noise and parameters)",
     ),
     (
         "forecast.csv",
         "high95",
         "unit",
-        "upper end of that prediction interval",
+        "upper end of that interval (the 97.5% point with --parameters)",
     ),
     (
         "forecast.csv",
         "mean_low95",
         "unit",
-        "lower end of the Student-t 95% interval of the mean (simulation noise only)",
+        "lower end of the Student-t 95% interval of the mean (over replicates; over the draws' means with --parameters)",
     ),
     (
         "forecast.csv",
@@ -321,13 +330,61 @@ const COLUMN_MEANINGS: &[(&str, &str, &str, &str)] = &[
         "forecast.csv",
         "sd",
         "unit",
-        "standard deviation over replicates",
+        "standard deviation over every realisation",
     ),
     (
         "forecast.csv",
         "replicates",
+        "realisations",
+        "realisations with a value (replicates x parameter draws with --parameters)",
+    ),
+    (
+        "forecast.csv",
+        "noise_sd",
+        "unit",
+        "simulation noise: square root of the pooled variance within a parameter draw (the sd over replicates without --parameters)",
+    ),
+    (
+        "forecast.csv",
+        "parameter_sd",
+        "unit",
+        "the fitted parameters' uncertainty: square root of the variance of the draws' means less noise / replicates (floored at 0); empty without --parameters",
+    ),
+    (
+        "forecast.csv",
+        "parameter_share",
+        "share (0 to 1)",
+        "parameter_sd^2 / (noise_sd^2 + parameter_sd^2): the part of a realisation's variance due to the parameters; empty without --parameters",
+    ),
+    (
+        "forecast.csv",
+        "parameter_draws",
+        "draws",
+        "parameter vectors drawn from the calibration's covariance (0: the scenario's own values only)",
+    ),
+    (
+        "draws.csv",
+        "draw",
+        "-",
+        "parameter draw, from 0; draw d runs replicates d x R to d x R + R - 1 of the master seed (R the replicates column)",
+    ),
+    (
+        "draws.csv",
         "replicates",
-        "replicates with a value",
+        "replicates",
+        "replicates run at the draw",
+    ),
+    (
+        "draws.csv",
+        "parameter",
+        "-",
+        "the parameter's scenario path",
+    ),
+    (
+        "draws.csv",
+        "value",
+        "the parameter's unit",
+        "its value in the draw (pasar run --set parameter=value for each row reproduces the draw)",
     ),
 ];
 
@@ -471,6 +528,10 @@ pub fn write_forecast(path: &Path, rows: &[ForecastRow]) -> Result<(), OutputErr
     for r in rows {
         let (low, high) = r.prediction95.unwrap_or((f64::NAN, f64::NAN));
         let (mean_low, mean_high) = r.mean_ci95.unwrap_or((f64::NAN, f64::NAN));
+        let (noise_sd, parameter_sd, share) = match &r.split {
+            Some(s) => (s.noise.sqrt(), s.parameters.sqrt(), s.parameter_share()),
+            None => (r.estimate.sd, f64::NAN, f64::NAN),
+        };
         w.write_record([
             r.id.clone(),
             r.window.clone(),
@@ -482,8 +543,36 @@ pub fn write_forecast(path: &Path, rows: &[ForecastRow]) -> Result<(), OutputErr
             number(mean_high),
             number(r.estimate.sd),
             r.estimate.n.to_string(),
+            number(noise_sd),
+            number(parameter_sd),
+            number(share),
+            if r.split.is_some() { r.values.len() } else { 0 }.to_string(),
         ])
         .map_err(csv_err(path))?;
+    }
+    finish_csv(path, w)
+}
+
+/// `draws.csv`: each parameter draw's values, one row per parameter.
+pub fn write_draws(
+    path: &Path,
+    assignments: &[Vec<String>],
+    replicates: u32,
+) -> Result<(), OutputError> {
+    let mut w = csv_writer(path)?;
+    w.write_record(["draw", "replicates", "parameter", "value"])
+        .map_err(csv_err(path))?;
+    for (d, sets) in assignments.iter().enumerate() {
+        for set in sets {
+            let (parameter, value) = set.split_once('=').unwrap_or((set, ""));
+            w.write_record([
+                d.to_string(),
+                replicates.to_string(),
+                parameter.into(),
+                value.into(),
+            ])
+            .map_err(csv_err(path))?;
+        }
     }
     finish_csv(path, w)
 }

@@ -165,8 +165,14 @@ pub enum JobDetails {
         evaluations: usize,
         evaluations_resumed: usize,
     },
-    /// `pasar forecast`.
-    Forecast { scenario: String, replicates: u32 },
+    /// `pasar forecast`: `replicates` at each of `parameter_draws` draws
+    /// of the fitted parameters (0: the scenario's own values only).
+    Forecast {
+        scenario: String,
+        replicates: u32,
+        #[serde(default, skip_serializing_if = "is_zero")]
+        parameter_draws: u32,
+    },
 }
 
 impl JobDetails {
@@ -295,6 +301,10 @@ impl Manifest {
         s.push('\n');
         Ok(s)
     }
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// Decisions per second; `None` over no time.

@@ -785,6 +785,24 @@ fn parse_key_path(path: &str) -> Option<Vec<PathSegment>> {
     if out.is_empty() { None } else { Some(out) }
 }
 
+/// The number at key path `path` (`channels.social.take_rate`,
+/// `events[3].rate`) in `root`, if there is one.
+pub fn number_at(root: &Value, path: &str) -> Option<f64> {
+    let mut node = root;
+    for segment in parse_key_path(path)? {
+        node = match (segment, node) {
+            (PathSegment::Key(k), Value::Table(t)) => t.get(&k)?,
+            (PathSegment::Index(n), Value::Array(a)) => a.get(n)?,
+            _ => return None,
+        };
+    }
+    match node {
+        Value::Float(x) => Some(*x),
+        Value::Integer(i) => Some(*i as f64),
+        _ => None,
+    }
+}
+
 /// A `--set` value is read as TOML (numbers, booleans, dates, arrays,
 /// quoted strings); anything else is taken as a bare string.
 fn parse_set_value(raw: &str) -> Value {

@@ -216,6 +216,13 @@ impl Scenario {
         self.tick_of_date(self.spec.segments.social_before?)
     }
 
+    /// The number this scenario uses at key path `path` (as `--set` and
+    /// `--free` write it), if the path names a number.
+    pub fn number_at(&self, path: &str) -> Option<f64> {
+        let tree = toml::Value::try_from(&self.spec).ok()?;
+        load::number_at(&tree, path)
+    }
+
     /// The seed of replicate `replicate`'s random streams (derived from the
     /// master seed; see [`crate::rng`]).
     pub fn replicate_seed(&self, replicate: u32) -> u64 {
