@@ -390,6 +390,11 @@ fn precision_stops_at_the_maximum_and_says_so() {
     assert_eq!(decision["stopped"], "max_replicates");
     assert_eq!(decision["replicates"], 5);
     assert!(stdout.contains("--max-replicates 5"), "{stdout}");
+    // The manifest says what the terminal says.
+    let sentence = decision["sentence"].as_str().expect("a sentence");
+    for line in sentence.lines() {
+        assert!(stdout.contains(line.trim()), "{line} not in {stdout}");
+    }
     assert!(
         stdout.contains("no target for gmv_idr, commission_idr, sellers_alive, umkm_revenue_idr"),
         "{stdout}"

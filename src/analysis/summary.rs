@@ -663,6 +663,29 @@ pub struct ReplicateDecision {
 }
 
 impl ReplicateDecision {
+    /// A decision; its `sentence` (the manifest's) is
+    /// [`ReplicateDecision::sentence_in`] English, so the manifest, the
+    /// report and the terminal say the same thing.
+    pub fn new(
+        stopped: &str,
+        history: Vec<u32>,
+        imprecise: Vec<String>,
+        untargeted: Vec<String>,
+        rounds: u32,
+    ) -> ReplicateDecision {
+        let mut d = ReplicateDecision {
+            stopped: stopped.to_string(),
+            replicates: history.last().copied().unwrap_or(0),
+            rounds,
+            history,
+            imprecise,
+            untargeted,
+            sentence: String::new(),
+        };
+        d.sentence = d.sentence_in(Lang::En);
+        d
+    }
+
     /// How the replicate count was decided, in `lang`: one line, then the
     /// effects still too wide and the metrics without a target, if any,
     /// indented.

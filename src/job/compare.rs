@@ -258,15 +258,8 @@ fn from_folders(job: &CompareJob, controls: &Controls) -> Result<Prepared, JobEr
     }
     let (out, lock) = claim_output(job, &cmp)?;
     controls.monitor.working();
-    let decision = ReplicateDecision {
-        stopped: "fixed".into(),
-        replicates: n as u32,
-        rounds: 0,
-        history: vec![n as u32],
-        imprecise: Vec::new(),
-        untargeted: Vec::new(),
-        sentence: format!("compared {n} paired replicates from finished runs"),
-    };
+    // Compared from finished runs: no batch was run (no round).
+    let decision = ReplicateDecision::new("fixed", vec![n as u32], Vec::new(), Vec::new(), 0);
     Ok((cmp, base_info.seed, decision, 0, lock, out))
 }
 
@@ -442,22 +435,12 @@ fn from_scenarios(job: &CompareJob, controls: &Controls) -> Result<Prepared, Job
         history.push(done);
         let rounds = history.len() as u32;
         if job.precision.is_empty() {
-            break ReplicateDecision {
-                stopped: "fixed".into(),
-                replicates: done,
-                rounds,
-                history,
-                imprecise: Vec::new(),
-                untargeted: Vec::new(),
-                sentence: format!(
-                    "{done} replicates of each scenario (the replicate count given, or the baseline's simulation.replicates)"
-                ),
-            };
+            break ReplicateDecision::new("fixed", history, Vec::new(), Vec::new(), rounds);
         }
         let rows = cmp.summary();
         let wide = imprecise(&rows, &job.precision);
         if wide.is_empty() || done >= max {
-            break precision_decision(&rows, &wide, &job.precision, history, max);
+            break precision_decision(&rows, &wide, &job.precision, history);
         }
         let worst = wide
             .iter()
@@ -475,9 +458,7 @@ fn precision_decision(
     wide: &[Imprecise],
     targets: &PrecisionTargets,
     history: Vec<u32>,
-    max: u32,
 ) -> ReplicateDecision {
-    let done = history.last().copied().unwrap_or(0);
     let rounds = history.len() as u32;
     let mut untargeted: Vec<String> = Vec::new();
     for r in rows {
@@ -508,37 +489,12 @@ fn precision_decision(
     let mut wide: Vec<&Imprecise> = wide.iter().collect();
     wide.sort_by(|a, b| (b.half_width / b.target).total_cmp(&(a.half_width / a.target)));
     let imprecise: Vec<String> = wide.iter().map(|w| describe(w)).collect();
-    let mut sentence = if wide.is_empty() {
-        format!(
-            "precision reached: every targeted headline effect's 95% half-width is below its target after {done} replicates ({rounds} rounds)"
-        )
+    let stopped = if wide.is_empty() {
+        "precise"
     } else {
-        let shown: Vec<&str> = imprecise.iter().take(5).map(String::as_str).collect();
-        format!(
-            "precision not reached: stopped at the maximum of {max} replicates with {} headline effects still wider than their targets, e.g.\n  {}",
-            imprecise.len(),
-            shown.join("\n  ")
-        )
+        "max_replicates"
     };
-    if !untargeted.is_empty() {
-        sentence.push_str(&format!(
-            "\n  (no target for {}: give a target METRIC=X in the metric's unit to include them)",
-            untargeted.join(", ")
-        ));
-    }
-    ReplicateDecision {
-        stopped: if wide.is_empty() {
-            "precise".into()
-        } else {
-            "max_replicates".into()
-        },
-        replicates: done,
-        rounds,
-        history,
-        imprecise,
-        untargeted,
-        sentence,
-    }
+    ReplicateDecision::new(stopped, history, imprecise, untargeted, rounds)
 }
 
 /// Paired replicates must cover the same days.
