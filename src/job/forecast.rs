@@ -66,6 +66,7 @@ fn parameter_draws(
     job: &ForecastJob,
     scenario: &Scenario,
     folder: &std::path::Path,
+    controls: &Controls,
 ) -> Result<Draws, JobError> {
     let reading = |e: UncertaintyError| {
         JobError::input(e).context(format!(
@@ -87,6 +88,21 @@ fn parameter_draws(
         })
         .collect::<Result<Vec<f64>, _>>()
         .map_err(reading)?;
+    // The draws are centred on the scenario's values; say so where the
+    // calibration estimated something else.
+    let k = fitted.parameters.len();
+    for (i, (p, &own)) in fitted.parameters.iter().zip(&centre).enumerate() {
+        let se = fitted.covariance[i * k + i].sqrt();
+        if p.identified && (own - p.estimate).abs() > 0.5 * se {
+            controls.monitor.warn(&format!(
+                "{} is {own} in the scenario and {} in {}, {:.1} standard errors apart: the draws are centred on the scenario's value",
+                p.free.path,
+                p.estimate,
+                fitted.files[0].display(),
+                (own - p.estimate).abs() / se
+            ));
+        }
+    }
     let sampler = fitted.sampler(centre).map_err(reading)?;
     let thetas = sampler
         .draws(job.draws as usize, scenario.spec.simulation.seed)
@@ -137,7 +153,7 @@ pub fn forecast_job(job: &ForecastJob, controls: &Controls) -> Result<ForecastOu
     output::check_destination(&out, job.force)?;
     let replicates = scenario.spec.simulation.replicates;
     let draws = match &job.parameters {
-        Some(folder) => Some(parameter_draws(job, &scenario, folder)?),
+        Some(folder) => Some(parameter_draws(job, &scenario, folder, controls)?),
         None => None,
     };
     let scenarios: Vec<&Scenario> = match &draws {
