@@ -677,3 +677,70 @@ fn bad_parameter_folders_are_refused_and_write_nothing() {
     refused(run(&folder, &["--draws", "1"]), &["--draws"]);
     assert!(!out.exists(), "nothing written");
 }
+
+/// Without `--free`, `pasar calibrate` evaluates the scenario as it is:
+/// the fit table of a shipped scenario with one command, its moments those
+/// `pasar forecast` computes from the same replicates.
+#[test]
+fn without_free_parameters_the_scenario_is_evaluated_as_it_is() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let scenario = tiny_scenario(d);
+    let targets = targets(d, TARGETS);
+    let out = d.join("fit");
+    let mut args: Vec<String> = ["calibrate", &path(&scenario), "--targets", &path(&targets)]
+        .map(String::from)
+        .to_vec();
+    args.extend(
+        ["--replicates", "3", "--quiet", "--out", &path(&out)]
+            .map(String::from)
+            .into_iter()
+            .chain(TWELVE_WEEKS.map(String::from)),
+    );
+    let stdout = ok(pasar(&args, &[]));
+    assert!(stdout.contains("evaluated as it is"), "{stdout}");
+    assert!(!stdout.contains("no start converged"), "{stdout}");
+    let starts = csv_rows(&out.join("starts.csv"));
+    assert_eq!(starts.len(), 2);
+    assert_eq!(starts[1][2], "no free parameter: evaluated as it is");
+    assert_eq!(csv_rows(&out.join("history.csv")).len(), 2);
+    assert_eq!(
+        csv_rows(&out.join("parameters.csv")).len(),
+        1,
+        "a header only"
+    );
+    // The same moment from pasar forecast, replicate by replicate the same
+    // seeds: the same mean to the last bit.
+    let fit = csv_rows(&out.join("fit.csv"));
+    let sellers = fit.iter().find(|r| r[0] == "online_sellers").expect("row");
+    let quantities = d.join("q.toml");
+    fs::write(
+        &quantities,
+        "[[quantities]]\nid = \"online_sellers\"\nmetric = \"sellers_alive\"\nby = \"channel\"\ngroup = \"marketplace\"\nwindow_start = 2022-01-01\nwindow_end = 2022-01-31\n",
+    )
+    .expect("write");
+    let fc = d.join("fc");
+    let stdout = ok(pasar(&forecast_args(&scenario, &quantities, &fc, &[]), &[]));
+    assert!(stdout.contains("online_sellers"));
+    let forecast = csv_rows(&fc.join("forecast.csv"));
+    assert_eq!(
+        sellers[5], forecast[1][3],
+        "fit.csv {sellers:?} against forecast.csv {forecast:?}"
+    );
+    // The "calibrated" scenario is the scenario itself and loads.
+    ok(pasar(
+        &[
+            "run".to_string(),
+            path(&out.join("calibrated.toml")),
+            "--replicates".into(),
+            "2".into(),
+            "--quiet".into(),
+            "--out".into(),
+            path(&d.join("again")),
+        ]
+        .into_iter()
+        .chain(TWELVE_WEEKS.map(String::from))
+        .collect::<Vec<_>>(),
+        &[],
+    ));
+}

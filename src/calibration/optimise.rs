@@ -58,6 +58,8 @@ pub enum Termination {
     Converged,
     /// The evaluation budget was spent first.
     Budget,
+    /// No free parameter: the scenario evaluated as it is.
+    NothingFree,
 }
 
 impl Termination {
@@ -65,6 +67,7 @@ impl Termination {
         match self {
             Termination::Converged => "converged",
             Termination::Budget => "evaluation budget reached",
+            Termination::NothingFree => "no free parameter: evaluated as it is",
         }
     }
 }
@@ -152,6 +155,9 @@ pub fn minimise(
     observer: &dyn SearchObserver,
     cancel: &AtomicBool,
 ) -> Result<Fit, CalibrationError> {
+    if calibration.free.is_empty() {
+        return evaluate_as_it_is(calibration, store, observer, cancel);
+    }
     let own = calibration.own_values()?;
     let points = start_points(&own, calibration, settings);
     let results: Vec<Result<(StartResult, Vec<HistoryRow>), CalibrationError>> = points
@@ -175,6 +181,36 @@ pub fn minimise(
         starts,
         best_start,
         history,
+    })
+}
+
+/// Without free parameters there is nothing to search: one evaluation of
+/// the scenario, the "fit" of the scenario as it is.
+fn evaluate_as_it_is(
+    calibration: &Calibration,
+    store: &dyn EvaluationStore,
+    observer: &dyn SearchObserver,
+    cancel: &AtomicBool,
+) -> Result<Fit, CalibrationError> {
+    let (best, cached) = calibration.evaluate_stored(&[], store, cancel)?;
+    observer.evaluation_done(0, &best, cached);
+    observer.start_done(0, 1, 1);
+    Ok(Fit {
+        history: vec![HistoryRow {
+            start: 0,
+            evaluation: 1,
+            params: Vec::new(),
+            objective: best.objective,
+            best_so_far: best.objective,
+        }],
+        starts: vec![StartResult {
+            start: 0,
+            initial: Vec::new(),
+            best,
+            evaluations: 1,
+            termination: Termination::NothingFree,
+        }],
+        best_start: 0,
     })
 }
 

@@ -16,8 +16,9 @@ pub struct CalibrateArgs {
     #[arg(long, default_value = "calibration/targets.toml")]
     pub targets: PathBuf,
     /// A parameter to fit and its bounds, PATH=LOW:HIGH (repeatable, each
-    /// path once). Paths are those of scenario files and --set.
-    #[arg(long, value_name = "PATH=LOW:HIGH", required = true)]
+    /// path once). Paths are those of scenario files and --set. Without
+    /// any, the scenario is evaluated as it is: its fit table, no search.
+    #[arg(long, value_name = "PATH=LOW:HIGH")]
     pub free: Vec<String>,
     /// Nelder–Mead starts: the scenario's own values, then Sobol points.
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=64))]
@@ -113,11 +114,12 @@ fn print_summary(o: &CalibrationOutcome) -> Result<(), Failure> {
             values.join(", ")
         ))?;
     }
-    if !fit
-        .starts
-        .iter()
-        .any(|s| s.termination == Termination::Converged)
-    {
+    if !fit.starts.iter().any(|s| {
+        matches!(
+            s.termination,
+            Termination::Converged | Termination::NothingFree
+        )
+    }) {
         sayln(
             "no start converged within its evaluation budget: raise --max-evaluations, or loosen --tolerance",
         )?;

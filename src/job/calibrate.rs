@@ -175,7 +175,19 @@ pub fn calibrate(
         seed: base.spec.simulation.seed,
         ..Settings::default()
     };
-    let budget = settings.max_evaluations.max(calibration.free.len() + 1);
+    // Without free parameters: one evaluation, the scenario as it is.
+    let (settings, budget) = if calibration.free.is_empty() {
+        (
+            Settings {
+                starts: 1,
+                ..settings
+            },
+            1,
+        )
+    } else {
+        let budget = settings.max_evaluations.max(calibration.free.len() + 1);
+        (settings, budget)
+    };
     controls.monitor.working();
     controls
         .monitor

@@ -232,7 +232,7 @@ const COLUMN_MEANINGS: &[(&str, &str, &str, &str)] = &[
         "starts.csv",
         "termination",
         "-",
-        "converged (the simplex's objective values agree within the tolerance) or evaluation budget reached",
+        "converged (the simplex's objective values agree within the tolerance), evaluation budget reached, or no free parameter (the scenario evaluated as it is)",
     ),
     (
         "starts.csv",
