@@ -469,13 +469,16 @@ fn parse_covariance(
     }
     for a in (0..k).filter(|&a| parameters[a].identified) {
         for b in (0..k).filter(|&b| parameters[b].identified) {
+            let pair = || {
+                format!(
+                    "the pair {} and {}",
+                    parameters[a].free.path, parameters[b].free.path
+                )
+            };
             if v[a * k + b].is_nan() {
                 return Err(invalid(
                     path,
-                    format!(
-                        "the pair {} and {}",
-                        parameters[a].free.path, parameters[b].free.path
-                    ),
+                    pair(),
                     "the covariance of two identified parameters is missing".into(),
                     "pasar calibrate writes every pair; an empty covariance.csv means no combination was identified: forecast without --parameters",
                 ));
@@ -485,10 +488,7 @@ fn parse_covariance(
             {
                 return Err(invalid(
                     path,
-                    format!(
-                        "the pair {} and {}",
-                        parameters[a].free.path, parameters[b].free.path
-                    ),
+                    pair(),
                     "the matrix is not symmetric".into(),
                     REWRITE,
                 ));
