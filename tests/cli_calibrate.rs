@@ -326,13 +326,19 @@ window_start = 2022-01-01
 window_end = 2022-03-31
 "#;
 
+/// A scratch folder with the tiny scenario and [`QUANTITIES`] in it.
+fn forecast_folder() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let scenario = tiny_scenario(dir.path());
+    let quantities = dir.path().join("forecast.toml");
+    fs::write(&quantities, QUANTITIES).expect("write");
+    (dir, scenario, quantities)
+}
+
 #[test]
 fn a_forecast_gives_each_quantity_with_intervals() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let (dir, scenario, quantities) = forecast_folder();
     let d = dir.path();
-    let scenario = tiny_scenario(d);
-    let quantities = d.join("forecast.toml");
-    fs::write(&quantities, QUANTITIES).expect("write");
     let out = d.join("fc");
     let args: Vec<String> = [
         "forecast",
@@ -472,11 +478,8 @@ fn forecast_args(scenario: &Path, quantities: &Path, out: &Path, extra: &[&str])
 
 #[test]
 fn parameter_draws_widen_the_forecast_and_say_how_much_is_parameters() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let (dir, scenario, quantities) = forecast_folder();
     let d = dir.path();
-    let scenario = tiny_scenario(d);
-    let quantities = d.join("forecast.toml");
-    fs::write(&quantities, QUANTITIES).expect("write");
     let column =
         |rows: &[Vec<String>], name: &str| rows[0].iter().position(|c| c == name).expect("column");
     // Simulation noise only, as many realisations as the draws below.
@@ -614,11 +617,8 @@ fn parameter_draws_widen_the_forecast_and_say_how_much_is_parameters() {
 
 #[test]
 fn bad_parameter_folders_are_refused_and_write_nothing() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let (dir, scenario, quantities) = forecast_folder();
     let d = dir.path();
-    let scenario = tiny_scenario(d);
-    let quantities = d.join("forecast.toml");
-    fs::write(&quantities, QUANTITIES).expect("write");
     let out = d.join("out");
     let run = |folder: &Path, extra: &[&str]| {
         let mut more = vec!["--parameters", &*path(folder).leak()];
