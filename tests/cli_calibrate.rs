@@ -640,37 +640,31 @@ fn bad_parameter_folders_are_refused_and_write_nothing() {
         run(&folder, &[]),
         &["covariance.csv", "reading the fitted parameters"],
     );
+    // A calibration folder whose `files` have `from` replaced by `to`.
+    let edited = |name: &str, files: &[&str], from: &str, to: &str| {
+        let folder = calibration_folder(d, name, 0.1);
+        for file in files {
+            let text = fs::read_to_string(folder.join(file)).expect("read");
+            fs::write(folder.join(file), text.replace(from, to)).expect("write");
+        }
+        folder
+    };
     // A parameter the scenario does not have.
-    let folder = calibration_folder(d, "other", 0.1);
-    for file in ["parameters.csv", "covariance.csv"] {
-        let text = fs::read_to_string(folder.join(file)).expect("read");
-        fs::write(
-            folder.join(file),
-            text.replace("social.affinity", "social.afinity"),
-        )
-        .expect("write");
-    }
+    let folder = edited(
+        "other",
+        &["parameters.csv", "covariance.csv"],
+        "social.affinity",
+        "social.afinity",
+    );
     refused(run(&folder, &[]), &["channels.social.afinity", "no number"]);
     // A negative variance is not a covariance.
-    let folder = calibration_folder(d, "negative", 0.1);
-    let text = fs::read_to_string(folder.join("covariance.csv")).expect("read");
-    fs::write(
-        folder.join("covariance.csv"),
-        text.replace(",0.1\n", ",-0.1\n"),
-    )
-    .expect("write");
+    let folder = edited("negative", &["covariance.csv"], ",0.1\n", ",-0.1\n");
     refused(
         run(&folder, &[]),
         &["covariance.csv", "not positive definite"],
     );
     // A garbled number, with its line.
-    let folder = calibration_folder(d, "garbled", 0.1);
-    let text = fs::read_to_string(folder.join("parameters.csv")).expect("read");
-    fs::write(
-        folder.join("parameters.csv"),
-        text.replace("-5.25", "-5,25"),
-    )
-    .expect("write");
+    let folder = edited("garbled", &["parameters.csv"], "-5.25", "-5,25");
     refused(run(&folder, &[]), &["parameters.csv"]);
     // A draw count out of range.
     let folder = calibration_folder(d, "fine", 0.1);
