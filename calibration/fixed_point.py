@@ -2,10 +2,10 @@
 """Fixed-point steps for the levels and shares of the baseline (pasar 0.5).
 
 docs/CALIBRATION.md, "Levels and adoption": the first stage of the 0.5 fit.
-Each step runs `pasar run` on a scenario that extends scenarios/baseline.toml
-with the current values, reads the moments of series.csv as
-calibration/targets.toml defines them (window means; ratios of window
-totals per replicate, then the mean over replicates), and moves:
+Each step has pasar evaluate a scenario that extends scenarios/baseline.toml
+with the current values against calibration/targets.toml (`pasar calibrate`
+without --free, 3 replicates; its fit.csv holds each target's moment), and
+moves:
 
 - the purchase rate by the ratio of BI's 2022 order count to the model's;
 - the marketplaces' (and offline) basket and TikTok Shop's by the ratio of
@@ -66,40 +66,22 @@ def scenario(st):
     return "\n".join(lines) + "\n"
 
 
-def series(d, metric, by, group):
-    x = d[(d.metric == metric) & (d.by == by) & (d.group == group)]
-    return x.pivot_table(index="date", columns="replicate", values="value", aggfunc="sum").fillna(0)
-
-
-def moments(d):
-    """Each target's moment, as calibration/targets.toml defines it."""
-    out = {}
-    for t in TARGETS:
-        a, b = pd.Timestamp(t["window_start"]), pd.Timestamp(t["window_end"])
-
-        def window(s):
-            return s[(s.index >= a) & (s.index <= b)]
-
-        if "ratio" in t:
-            num = sum(window(series(d, x["metric"], x["by"], x["group"])) for x in t["ratio"]["numerator"])
-            den = [window(series(d, x["metric"], x["by"], x["group"])) for x in t["ratio"]["denominator"]]
-            out[t["id"]] = (num.sum() / sum(den).sum()).mean() if den else num.mean().mean()
-        else:
-            out[t["id"]] = window(series(d, t["metric"], t["by"], t["group"])).mean().mean()
-    return out
-
-
 def step(st, pasar, replicates=3):
+    """One step: pasar evaluates the current values against the targets
+    (`pasar calibrate` without --free: fit.csv holds each target's moment
+    as calibration/targets.toml defines it) and the values move."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "step.toml"
         path.write_text(scenario(st))
-        out = Path(tmp) / "run"
+        out = Path(tmp) / "fit"
         subprocess.run(
-            [pasar, "run", str(path), "--replicates", str(replicates), "--set", "simulation.ticks=91",
-             "--allow-dropped-events", "--out", str(out), "--quiet"],
+            [pasar, "calibrate", str(path), "--targets", str(ROOT / "calibration/targets.toml"),
+             "--replicates", str(replicates), "--out", str(out), "--quiet"],
             check=True,
+            stdout=subprocess.DEVNULL,
         )
-        m = moments(pd.read_csv(out / "series.csv", parse_dates=["date"]))
+        fit = pd.read_csv(out / "fit.csv")
+        m = dict(zip(fit.target, fit.simulated_mean))
     logit = lambda x: math.log(x / (1 - x))
     st["rate"] *= (66.93e6 / m["online_orders_2022"]) ** 0.9
     st["b_mp"] *= (136476 / m["online_aov_2022"]) ** 0.9
