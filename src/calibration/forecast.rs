@@ -27,8 +27,11 @@ pub struct ForecastRow {
     /// sqrt(1 + 1/n) over replicates without parameter draws; the 2.5% and
     /// 97.5% points of every realisation with them.
     pub prediction95: Option<(f64, f64)>,
-    /// With parameter draws: the variance split into noise and parameters.
+    /// With parameter draws: the variance split into noise and parameters
+    /// (none if fewer than two draws have two values).
     pub split: Option<VarianceSplit>,
+    /// Parameter draws run (0: the scenario's own values only).
+    pub parameter_draws: usize,
 }
 
 /// Each quantity of `forecasts` in each replicate of `panel` (a run of
@@ -93,6 +96,7 @@ pub fn rows(
                 mean_ci95,
                 prediction95,
                 split,
+                parameter_draws: if parameter_draws { values.len() } else { 0 },
             }
         })
         .collect()

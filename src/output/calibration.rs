@@ -546,7 +546,7 @@ pub fn write_forecast(path: &Path, rows: &[ForecastRow]) -> Result<(), OutputErr
             number(noise_sd),
             number(parameter_sd),
             number(share),
-            if r.split.is_some() { r.values.len() } else { 0 }.to_string(),
+            r.parameter_draws.to_string(),
         ])
         .map_err(csv_err(path))?;
     }
