@@ -454,7 +454,10 @@ fn calibration_folder(dir: &Path, name: &str, variance: f64) -> PathBuf {
 /// `pasar forecast` on the tiny scenario with `extra` arguments, into
 /// `out`, 3 replicates unless `extra` says otherwise.
 fn forecast_args(scenario: &Path, quantities: &Path, out: &Path, extra: &[&str]) -> Vec<String> {
-    let replicates = if extra.contains(&"--replicates") {
+    let replicates = if extra
+        .iter()
+        .any(|a| *a == "--replicates" || a.starts_with("simulation.replicates="))
+    {
         &[][..]
     } else {
         &["--replicates", "3"][..]
@@ -564,6 +567,41 @@ fn parameter_draws_widen_the_forecast_and_say_how_much_is_parameters() {
         spread > 0.8 && social.iter().all(|v| (-9.0..=-1.0).contains(v)),
         "{social:?}"
     );
+    // A --set of a drawn parameter moves the centre (and is not a second
+    // override of the draws' values); one of a held parameter holds it there.
+    let moved = d.join("moved");
+    ok(pasar(
+        &forecast_args(
+            &scenario,
+            &quantities,
+            &moved,
+            &[
+                "--parameters",
+                &path(&wide),
+                "--draws",
+                "8",
+                "--set",
+                "channels.social.affinity=-7",
+                "--set",
+                "channels.marketplace.affinity=0.25",
+            ],
+        ),
+        &[],
+    ));
+    let moved_draws = csv_rows(&moved.join("draws.csv"));
+    let mean_of = |rows: &[Vec<String>], name: &str| -> f64 {
+        let v: Vec<f64> = rows[1..]
+            .iter()
+            .filter(|r| r[2] == name)
+            .map(|r| r[3].parse().expect("number"))
+            .collect();
+        v.iter().sum::<f64>() / v.len() as f64
+    };
+    assert!(
+        (mean_of(&moved_draws, "channels.social.affinity") + 7.0).abs() < 0.6,
+        "{moved_draws:?}"
+    );
+    assert_eq!(mean_of(&moved_draws, "channels.marketplace.affinity"), 0.25);
     let manifest = fs::read_to_string(with.join("manifest.json")).expect("manifest");
     assert!(manifest.contains("\"parameter_draws\": 8"), "{manifest}");
     assert!(manifest.contains("covariance.csv"));
@@ -666,9 +704,34 @@ fn bad_parameter_folders_are_refused_and_write_nothing() {
     // A garbled number, with its line.
     let folder = edited("garbled", &["parameters.csv"], "-5.25", "-5,25");
     refused(run(&folder, &[]), &["parameters.csv"]);
-    // A draw count out of range.
+    // A duplicated pair.
+    let folder = calibration_folder(d, "twice", 0.1);
+    let text = fs::read_to_string(folder.join("covariance.csv")).expect("read");
+    fs::write(
+        folder.join("covariance.csv"),
+        format!("{text}channels.social.affinity,channels.social.affinity,100\n"),
+    )
+    .expect("write");
+    refused(run(&folder, &[]), &["covariance.csv", "listed twice"]);
+    // A draw count out of range, too many simulations, one replicate a
+    // draw, a scenario value outside the calibration's range.
     let folder = calibration_folder(d, "fine", 0.1);
     refused(run(&folder, &["--draws", "1"]), &["--draws"]);
+    refused(
+        run(&folder, &["--draws", "10000", "--replicates", "11"]),
+        &["110000 simulations", "--draws"],
+    );
+    refused(
+        run(&folder, &["--set", "simulation.replicates=1"]),
+        &["at least 2 replicates"],
+    );
+    refused(
+        run(&folder, &["--set", "channels.social.affinity=-0.5"]),
+        &[
+            "channels.social.affinity is -0.5",
+            "outside the range -9 to -1",
+        ],
+    );
     assert!(!out.exists(), "nothing written");
 }
 

@@ -49,6 +49,17 @@ pub enum UncertaintyError {
         "only {accepted} of {tried} draws of the parameters fell inside the calibration's ranges\n  help: the covariance reaches far outside the ranges; widen the ranges of the calibration's --free and refit, or forecast without --parameters"
     )]
     Truncation { accepted: usize, tried: usize },
+    #[error(
+        "the scenario's {path} is {value}, outside the range {low} to {high} the calibration in {} fitted it in\n  help: forecast with values inside the ranges (the draws are a normal truncated to them), or calibrate over a wider range",
+        file.display()
+    )]
+    CentreOutside {
+        path: String,
+        value: f64,
+        low: f64,
+        high: f64,
+        file: PathBuf,
+    },
 }
 
 /// One fitted parameter as the calibration reported it.
@@ -110,6 +121,18 @@ impl FittedParameters {
     /// the order of `parameters`).
     pub fn sampler(&self, centre: Vec<f64>) -> Result<ParameterSampler, UncertaintyError> {
         let moved = self.identified();
+        for &i in &moved {
+            let f = &self.parameters[i].free;
+            if !(f.low..=f.high).contains(&centre[i]) {
+                return Err(UncertaintyError::CentreOutside {
+                    path: f.path.clone(),
+                    value: centre[i],
+                    low: f.low,
+                    high: f.high,
+                    file: self.files[0].clone(),
+                });
+            }
+        }
         let k = self.parameters.len();
         let sub: Vec<f64> = moved
             .iter()
@@ -187,12 +210,30 @@ impl ParameterSampler {
         Ok(out)
     }
 
-    /// `--set` arguments that put draw `theta` into a scenario.
+    /// Each parameter's `path=value` in draw `theta` (those not drawn at
+    /// the scenario's value).
     pub fn assignments(&self, theta: &[f64]) -> Vec<String> {
         self.ranges
             .iter()
             .zip(theta)
             .map(|(f, &v)| f.assignment(v))
+            .collect()
+    }
+
+    /// The `--set` arguments that put draw `theta` into the scenario: the
+    /// drawn parameters only (the others keep the scenario's value).
+    pub fn sets(&self, theta: &[f64]) -> Vec<String> {
+        self.moved
+            .iter()
+            .map(|&i| self.ranges[i].assignment(theta[i]))
+            .collect()
+    }
+
+    /// The paths the draws set.
+    pub fn drawn_paths(&self) -> Vec<&str> {
+        self.moved
+            .iter()
+            .map(|&i| self.ranges[i].path.as_str())
             .collect()
     }
 }
@@ -460,8 +501,17 @@ fn parse_covariance(
             })
     };
     let mut v = vec![f64::NAN; k * k];
+    let mut seen = vec![false; k * k];
     for (line, f) in records(text, path, &["parameter_a", "parameter_b", "covariance"])? {
         let (a, b) = (position(&f[0], line)?, position(&f[1], line)?);
+        if std::mem::replace(&mut seen[a * k + b], true) {
+            return Err(invalid(
+                path,
+                format!("line {line}"),
+                format!("the pair {} and {} is listed twice", f[0], f[1]),
+                REWRITE,
+            ));
+        }
         if !(parameters[a].identified && parameters[b].identified) {
             continue;
         }
@@ -570,8 +620,17 @@ mod tests {
         // Without truncation a sixth of them would lie below zero.
         let low = draws.iter().filter(|d| d[0] < 0.05).count() as f64 / 5000.0;
         assert!(low > 0.1 && low < 0.4, "{low}");
-        // A centre far outside the range: (almost) nothing is accepted.
-        let far = fitted.sampler(vec![5.0]).expect("pd").draws(10, 1);
+        // A centre outside the range is refused; one inside whose normal
+        // mostly lies outside: (almost) nothing is accepted.
+        let outside = fitted.sampler(vec![5.0]);
+        assert!(
+            matches!(outside, Err(UncertaintyError::CentreOutside { .. })),
+            "{outside:?}"
+        );
+        let p = "parameter,estimate,low,high,identified\nb,0.1,0,0.001,true\n";
+        let c = "parameter_a,parameter_b,covariance\nb,b,1e6\n";
+        let wide = FittedParameters::parse(p, c, files()).expect("valid");
+        let far = wide.sampler(vec![0.0005]).expect("pd").draws(10, 1);
         assert!(
             matches!(far, Err(UncertaintyError::Truncation { .. })),
             "{far:?}"
@@ -605,6 +664,8 @@ mod tests {
             e.contains("not positive definite") && e.contains("a.y"),
             "{e}"
         );
+        let e = err(PARAMETERS, &format!("{COVARIANCE}a.x,a.x,100\n"));
+        assert!(e.contains("listed twice") && e.contains("line 11"), "{e}");
         let e = err(PARAMETERS, &COVARIANCE.replace("a.z,a.z,", "a.w,a.z,"));
         assert!(e.contains("`a.w` is not a parameter"), "{e}");
     }

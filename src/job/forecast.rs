@@ -20,6 +20,23 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// Parameter draws when `--draws` is not given.
 pub const DEFAULT_DRAWS: u32 = 40;
 
+/// Most realisations (draws × replicates) a forecast runs.
+pub const MAX_REALISATIONS: u64 = 100_000;
+
+/// A forecast with parameter draws that cannot be run as asked.
+#[derive(Debug, thiserror::Error)]
+pub enum ForecastError {
+    #[error(
+        "parameter draws need at least 2 replicates a draw to tell noise from parameters; the scenario has {0}\n  help: add --replicates 2 or more"
+    )]
+    OneReplicate(u32),
+    #[error(
+        "{draws} parameter draws x {replicates} replicates is {} simulations, more than {MAX_REALISATIONS}\n  help: lower --draws or --replicates",
+        u64::from(*draws) * u64::from(*replicates)
+    )]
+    TooMany { draws: u32, replicates: u32 },
+}
+
 #[derive(Debug, Clone)]
 pub struct ForecastJob {
     /// The scenario to forecast with.
@@ -88,6 +105,7 @@ fn parameter_draws(
         })
         .collect::<Result<Vec<f64>, _>>()
         .map_err(reading)?;
+    let sampler = fitted.sampler(centre.clone()).map_err(reading)?;
     // The draws are centred on the scenario's values; say so where the
     // calibration estimated something else.
     let k = fitted.parameters.len();
@@ -103,7 +121,6 @@ fn parameter_draws(
             ));
         }
     }
-    let sampler = fitted.sampler(centre).map_err(reading)?;
     let thetas = sampler
         .draws(job.draws as usize, scenario.spec.simulation.seed)
         .map_err(reading)?;
@@ -111,9 +128,17 @@ fn parameter_draws(
         scenarios: Vec::new(),
         assignments: Vec::new(),
     };
+    // A user's --set of a drawn parameter is in the centre already: the
+    // draw's value replaces it.
+    let drawn_paths = sampler.drawn_paths();
+    let mut others = job.overrides.clone();
+    others.sets.retain(|set| {
+        let key = set.split_once('=').map_or(set.as_str(), |(k, _)| k).trim();
+        !drawn_paths.contains(&key)
+    });
     for (s, theta) in thetas.iter().enumerate() {
-        let sets = sampler.assignments(theta);
-        let mut overrides = job.overrides.clone();
+        let sets = sampler.sets(theta);
+        let mut overrides = others.clone();
         overrides.sets.extend(sets.iter().cloned());
         let drawn = Scenario::load_with(&job.scenario, &overrides).map_err(|e| {
             JobError::input(e).context(format!(
@@ -122,7 +147,7 @@ fn parameter_draws(
             ))
         })?;
         out.scenarios.push(drawn);
-        out.assignments.push(sets);
+        out.assignments.push(sampler.assignments(theta));
     }
     Ok(out)
 }
@@ -152,6 +177,24 @@ pub fn forecast_job(job: &ForecastJob, controls: &Controls) -> Result<ForecastOu
         .unwrap_or_else(|| super::default_out(&format!("forecast-{}", scenario.name())));
     output::check_destination(&out, job.force)?;
     let replicates = scenario.spec.simulation.replicates;
+    if job.parameters.is_some() {
+        if replicates < 2 {
+            return Err(JobError::input(ForecastError::OneReplicate(replicates)));
+        }
+        let realisations = u64::from(job.draws) * u64::from(replicates);
+        if realisations > MAX_REALISATIONS {
+            return Err(JobError::input(ForecastError::TooMany {
+                draws: job.draws,
+                replicates,
+            }));
+        }
+        if realisations < 100 {
+            controls.monitor.warn(&format!(
+                "{realisations} simulations: the interval's 2.5% and 97.5% points rest on few of them and cover less than 95% (about {:.0}%); use more --draws",
+                100.0 * (1.0 - 2.0 * (1.0 + 0.025 * (realisations as f64 - 1.0)) / (realisations as f64 + 1.0))
+            ));
+        }
+    }
     let draws = match &job.parameters {
         Some(folder) => Some(parameter_draws(job, &scenario, folder, controls)?),
         None => None,
