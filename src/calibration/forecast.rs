@@ -64,11 +64,19 @@ pub fn rows(
                 .iter()
                 .map(|draw| draw.iter().map(|replicate| replicate[q]).collect())
                 .collect();
+            // Over parameter draws, the realisations of draws the split can
+            // use (two values or more), so that the mean, the interval and
+            // the split describe the same ones.
             let finite: Vec<f64> = by_draw
                 .iter()
+                .map(|draw| {
+                    draw.iter()
+                        .copied()
+                        .filter(|v| v.is_finite())
+                        .collect::<Vec<_>>()
+                })
+                .filter(|draw| !parameter_draws || draw.len() >= 2)
                 .flatten()
-                .copied()
-                .filter(|v| v.is_finite())
                 .collect();
             let estimate = Estimate::of(&finite);
             let (split, mean_ci95, prediction95) = if parameter_draws {
@@ -100,4 +108,40 @@ pub fn rows(
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A draw whose quantity is undefined in a replicate (one value left)
+    /// is left out of the mean, the interval and the split alike.
+    #[test]
+    fn draws_the_split_cannot_use_are_left_out_everywhere() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("q.toml");
+        std::fs::write(
+            &path,
+            "[[quantities]]\nid = \"x\"\nmetric = \"gmv_idr\"\nby = \"all\"\ngroup = \"all\"\nwindow_start = 2022-01-01\nwindow_end = 2022-01-31\n",
+        )
+        .expect("write");
+        let forecasts = Forecasts::load(&path).expect("quantities");
+        let values = vec![
+            vec![vec![1.0], vec![2.0]],
+            vec![vec![f64::NAN], vec![500.0]],
+            vec![vec![3.0], vec![4.0]],
+        ];
+        let row = &rows(&forecasts, &values, true)[0];
+        assert_eq!(row.estimate.n, 4);
+        assert_eq!(row.estimate.mean, 2.5);
+        let split = row.split.expect("two draws");
+        assert_eq!(split.draws, 2);
+        assert_eq!(split.mean, row.estimate.mean);
+        let (low, high) = row.prediction95.expect("an interval");
+        assert!(low >= 1.0 && high <= 4.0, "{low} {high}");
+        assert_eq!(row.parameter_draws, 3);
+        // Without parameter draws every finite value counts.
+        let plain = &rows(&forecasts, &values, false)[0];
+        assert_eq!(plain.estimate.n, 5);
+    }
 }

@@ -336,7 +336,7 @@ const COLUMN_MEANINGS: &[(&str, &str, &str, &str)] = &[
         "forecast.csv",
         "replicates",
         "realisations",
-        "realisations with a value (replicates x parameter draws with --parameters)",
+        "realisations with a value (replicates x parameter draws with --parameters, counting only draws with two values or more, as the split does)",
     ),
     (
         "forecast.csv",
