@@ -133,11 +133,7 @@ impl SweepPlan {
                 Design::generate(kind, factors, self.seed)?
             }
         };
-        let set_keys: Vec<&str> = self
-            .sets
-            .iter()
-            .map(|s| s.split_once('=').map_or(s.as_str(), |(k, _)| k).trim())
-            .collect();
+        let set_keys: Vec<&str> = self.sets.iter().map(|s| Overrides::key_of(s)).collect();
         for (i, factor) in design.factors.iter().enumerate() {
             if design.factors[..i].iter().any(|f| f.path == factor.path) {
                 return Err(SweepError::Twice {

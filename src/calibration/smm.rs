@@ -161,7 +161,7 @@ impl Calibration {
         let set_keys: Vec<&str> = overrides
             .sets
             .iter()
-            .map(|s| s.split_once('=').map_or(s.as_str(), |(k, _)| k).trim())
+            .map(|s| Overrides::key_of(s))
             .collect();
         for (i, f) in free.iter().enumerate() {
             if free[..i].iter().any(|g| g.path == f.path) {
@@ -190,9 +190,7 @@ impl Calibration {
             };
             // A value given for a free parameter is only its first start.
             let mut others = overrides.clone();
-            others
-                .sets
-                .retain(|s| s.split_once('=').map_or(s.as_str(), |(k, _)| k).trim() != f.path);
+            others.sets.retain(|s| Overrides::key_of(s) != f.path);
             sweep::check_factor(&tree, &others, &factor)?;
         }
         if let Some(bad) = set_keys
@@ -239,7 +237,7 @@ impl Calibration {
     pub fn overrides_at(&self, params: &[f64], horizon: u32) -> Overrides {
         let mut overrides = self.overrides.clone();
         overrides.sets.retain(|s| {
-            let key = s.split_once('=').map_or(s.as_str(), |(k, _)| k).trim();
+            let key = Overrides::key_of(s);
             key != "simulation.ticks" && self.free.iter().all(|f| f.path != key)
         });
         overrides.sets.push(format!("simulation.ticks={horizon}"));

@@ -132,10 +132,9 @@ fn parameter_draws(
     // draw's value replaces it.
     let drawn_paths = sampler.drawn_paths();
     let mut others = job.overrides.clone();
-    others.sets.retain(|set| {
-        let key = set.split_once('=').map_or(set.as_str(), |(k, _)| k).trim();
-        !drawn_paths.contains(&key)
-    });
+    others
+        .sets
+        .retain(|set| !drawn_paths.contains(&Overrides::key_of(set)));
     for (s, theta) in thetas.iter().enumerate() {
         let sets = sampler.sets(theta);
         let mut overrides = others.clone();

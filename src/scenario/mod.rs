@@ -56,6 +56,12 @@ pub struct Overrides {
 }
 
 impl Overrides {
+    /// The key path of a `key.path=value` override (the whole argument,
+    /// trimmed, when it has no `=`).
+    pub fn key_of(set: &str) -> &str {
+        set.split_once('=').map_or(set, |(k, _)| k).trim()
+    }
+
     /// Only `key.path=value` overrides.
     pub fn sets(sets: &[String]) -> Overrides {
         Overrides {
@@ -132,10 +138,7 @@ impl Scenario {
         let argument = overrides
             .sets
             .iter()
-            .find(|s| {
-                let key = s.split_once('=').map_or(s.as_str(), |(k, _)| k).trim();
-                horizon_keys.contains(&key)
-            })
+            .find(|s| horizon_keys.contains(&Overrides::key_of(s)))
             .cloned()
             .unwrap_or_else(|| "--set".to_string());
         let (start, end) = (
