@@ -3,7 +3,7 @@
 //! the fitted parameters' uncertainty together.
 
 use super::targets::Forecasts;
-use super::uncertainty::{VarianceSplit, central95};
+use super::uncertainty::{VarianceSplit, central95, usable_draws};
 use crate::analysis::panel::Panel;
 use crate::analysis::stats::{Estimate, t_quantile};
 use crate::scenario::Scenario;
@@ -64,20 +64,19 @@ pub fn rows(
                 .iter()
                 .map(|draw| draw.iter().map(|replicate| replicate[q]).collect())
                 .collect();
-            // Over parameter draws, the realisations of draws the split can
-            // use (two values or more), so that the mean, the interval and
-            // the split describe the same ones.
-            let finite: Vec<f64> = by_draw
-                .iter()
-                .map(|draw| {
-                    draw.iter()
-                        .copied()
-                        .filter(|v| v.is_finite())
-                        .collect::<Vec<_>>()
-                })
-                .filter(|draw| !parameter_draws || draw.len() >= 2)
-                .flatten()
-                .collect();
+            // Over parameter draws, the realisations of the draws the split
+            // can use, so that the mean, the interval and the split describe
+            // the same ones.
+            let finite: Vec<f64> = if parameter_draws {
+                usable_draws(&by_draw).concat()
+            } else {
+                by_draw
+                    .iter()
+                    .flatten()
+                    .copied()
+                    .filter(|v| v.is_finite())
+                    .collect()
+            };
             let estimate = Estimate::of(&finite);
             let (split, mean_ci95, prediction95) = if parameter_draws {
                 let split = VarianceSplit::of(&by_draw);

@@ -259,16 +259,7 @@ impl VarianceSplit {
     /// values left out); `None` with fewer than two draws holding two
     /// values each.
     pub fn of(by_draw: &[Vec<f64>]) -> Option<VarianceSplit> {
-        let groups: Vec<Vec<f64>> = by_draw
-            .iter()
-            .map(|v| {
-                v.iter()
-                    .copied()
-                    .filter(|x| x.is_finite())
-                    .collect::<Vec<_>>()
-            })
-            .filter(|v| v.len() >= 2)
-            .collect();
+        let groups = usable_draws(by_draw);
         let s = groups.len();
         if s < 2 {
             return None;
@@ -327,6 +318,21 @@ pub fn central95(values: &[f64]) -> Option<(f64, f64)> {
 
 fn average(v: &[f64]) -> f64 {
     v.iter().sum::<f64>() / v.len() as f64
+}
+
+/// The finite values of each draw that has two or more: the draws a
+/// forecast's mean, interval and split all rest on.
+pub fn usable_draws(by_draw: &[Vec<f64>]) -> Vec<Vec<f64>> {
+    by_draw
+        .iter()
+        .map(|v| {
+            v.iter()
+                .copied()
+                .filter(|x| x.is_finite())
+                .collect::<Vec<_>>()
+        })
+        .filter(|v| v.len() >= 2)
+        .collect()
 }
 
 /// Lower Cholesky factor of the n × n row-major `a`; `Err(row)` where a
